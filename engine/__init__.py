@@ -1,0 +1,1 @@
+"""zerogo's playing core: rules, features, evaluator, search and time control (no torch)."""

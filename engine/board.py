@@ -1,0 +1,488 @@
+"""The board: stones, groups with incremental liberties, captures, simple ko, Zobrist hash.
+
+Moves are flat indices (see ``coords``); pass is ``width * height``. Colours are
+``BLACK = 1``, ``WHITE = -1``, ``EMPTY = 0``, so the opponent of ``c`` is ``-c``.
+
+Groups are copy-on-write: a group object is never changed once another board
+may share it, so ``copy()`` costs three list copies and a dict copy. Only the
+groups created during the current ``play`` are mutated in place.
+
+Superko needs the game's history and lives in ``game.Game``; the board only
+knows the simple-ko point, and ``hash_after`` tells what a move would make.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+
+import numpy as np
+
+from engine import coords
+
+BLACK = 1
+WHITE = -1
+EMPTY = 0
+
+_SYMBOLS = {BLACK: "X", WHITE: "O", EMPTY: "."}
+
+
+class IllegalMoveError(ValueError):
+    """A move that the rules forbid: off board, occupied, suicide, ko or superko."""
+
+
+class _Group:
+    """A chain of stones: colour, stones (never mutated once shared) and liberties."""
+
+    __slots__ = ("color", "stones", "libs")
+
+    def __init__(self, color: int, stones: list[int], libs: set[int]):
+        self.color = color
+        self.stones = stones
+        self.libs = libs
+
+
+@lru_cache(maxsize=None)
+def neighbor_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
+    """For each flat point, the flat indices of its orthogonal neighbours."""
+    table = []
+    for p in range(width * height):
+        r, c = divmod(p, width)
+        n = []
+        if r > 0:
+            n.append(p - width)
+        if r < height - 1:
+            n.append(p + width)
+        if c > 0:
+            n.append(p - 1)
+        if c < width - 1:
+            n.append(p + 1)
+        table.append(tuple(n))
+    return tuple(table)
+
+
+@lru_cache(maxsize=None)
+def diagonal_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
+    """For each flat point, the flat indices of its diagonal neighbours."""
+    table = []
+    for p in range(width * height):
+        r, c = divmod(p, width)
+        d = []
+        for dr in (-1, 1):
+            for dc in (-1, 1):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < height and 0 <= cc < width:
+                    d.append(rr * width + cc)
+        table.append(tuple(d))
+    return tuple(table)
+
+
+@lru_cache(maxsize=None)
+def zobrist_table(width: int, height: int) -> tuple[dict[int, tuple[int, ...]], int]:
+    """Random 64-bit keys per (colour, point), and a key for white to move."""
+    rng = random.Random(0x5EED + width * 1000 + height)
+    keys = {
+        BLACK: tuple(rng.getrandbits(64) for _ in range(width * height)),
+        WHITE: tuple(rng.getrandbits(64) for _ in range(width * height)),
+    }
+    return keys, rng.getrandbits(64)
+
+
+class Board:
+    """A Go position with the side to move, simple-ko state, passes and captures."""
+
+    __slots__ = (
+        "width", "height", "area", "pass_move", "suicide_allowed", "stones",
+        "_gid", "_groups", "_nbrs", "_zob", "hash", "to_play", "ko_point",
+        "ko_color", "passes", "captures", "last_move", "move_number",
+    )
+
+    def __init__(self, width: int = 19, height: int | None = None,
+                 suicide_allowed: bool = False):
+        height = width if height is None else height
+        coords.check_size(width, height)
+        self.width = width
+        self.height = height
+        self.area = width * height
+        self.pass_move = self.area
+        self.suicide_allowed = suicide_allowed
+        self.stones = [EMPTY] * self.area
+        self._gid = [-1] * self.area
+        self._groups: dict[int, _Group] = {}
+        self._nbrs = neighbor_table(width, height)
+        self._zob = zobrist_table(width, height)[0]
+        self.hash = 0
+        self.to_play = BLACK
+        self.ko_point = -1
+        self.ko_color = EMPTY
+        self.passes = 0
+        self.captures = {BLACK: 0, WHITE: 0}  # stones captured BY each colour
+        self.last_move: int | None = None
+        self.move_number = 0
+
+    # ------------------------------------------------------------------ copy
+    def copy(self) -> "Board":
+        """Return an independent copy (groups are shared copy-on-write)."""
+        b = Board.__new__(Board)
+        b.width, b.height, b.area = self.width, self.height, self.area
+        b.pass_move, b.suicide_allowed = self.pass_move, self.suicide_allowed
+        b.stones = self.stones[:]
+        b._gid = self._gid[:]
+        b._groups = self._groups.copy()
+        b._nbrs, b._zob = self._nbrs, self._zob
+        b.hash, b.to_play = self.hash, self.to_play
+        b.ko_point, b.ko_color = self.ko_point, self.ko_color
+        b.passes, b.last_move, b.move_number = self.passes, self.last_move, self.move_number
+        b.captures = self.captures.copy()
+        return b
+
+    # --------------------------------------------------------------- queries
+    def neighbors(self, point: int) -> tuple[int, ...]:
+        """Orthogonal neighbours of a point."""
+        return self._nbrs[point]
+
+    def group_stones(self, point: int) -> list[int]:
+        """The stones of the chain at point (empty list for an empty point)."""
+        g = self._gid[point]
+        return list(self._groups[g].stones) if g >= 0 else []
+
+    def group_liberties(self, point: int) -> set[int]:
+        """The liberties of the chain at point (empty set for an empty point)."""
+        g = self._gid[point]
+        return set(self._groups[g].libs) if g >= 0 else set()
+
+    def liberty_count(self, point: int) -> int:
+        """Number of liberties of the chain at point (0 for an empty point)."""
+        g = self._gid[point]
+        return len(self._groups[g].libs) if g >= 0 else 0
+
+    def chains(self) -> list[tuple[int, list[int], set[int]]]:
+        """Every chain on the board as (colour, stones, liberties)."""
+        return [(g.color, list(g.stones), set(g.libs)) for g in self._groups.values()]
+
+    def stones_array(self) -> np.ndarray:
+        """The stones as an int8 array of shape (height, width)."""
+        return np.array(self.stones, dtype=np.int8).reshape(self.height, self.width)
+
+    def _check_point(self, move: int) -> None:
+        if not isinstance(move, (int, np.integer)) or not 0 <= move <= self.area:
+            raise IllegalMoveError(f"move {move!r} is off the {self.width}x{self.height} board")
+
+    def _is_suicide(self, move: int, color: int) -> bool:
+        """True when a stone at empty ``move`` would have no liberties and capture nothing."""
+        stones, gid, groups = self.stones, self._gid, self._groups
+        for n in self._nbrs[move]:
+            s = stones[n]
+            if s == EMPTY:
+                return False
+            libs = len(groups[gid[n]].libs)
+            if s == color:
+                if libs > 1:
+                    return False
+            elif libs == 1:
+                return False
+        return True
+
+    def illegal_reason(self, move: int, color: int | None = None) -> str | None:
+        """Why a move is illegal under simple ko and the suicide rule, or None."""
+        color = self.to_play if color is None else color
+        if move == self.area:
+            return None
+        if not isinstance(move, (int, np.integer)) or not 0 <= move < self.area:
+            return "off board"
+        if self.stones[move] != EMPTY:
+            return "occupied"
+        if move == self.ko_point and color == self.ko_color:
+            return "ko"
+        if not self.suicide_allowed and self._is_suicide(move, color):
+            return "suicide"
+        if self.suicide_allowed and self._is_suicide(move, color) and not any(
+            self.stones[n] == color for n in self._nbrs[move]
+        ):
+            return "suicide"  # a lone stone's suicide changes nothing: never useful
+        return None
+
+    def is_legal(self, move: int, color: int | None = None) -> bool:
+        """Legality under simple ko and the suicide rule (superko is the game's job)."""
+        return self.illegal_reason(move, color) is None
+
+    def legal_mask(self, color: int | None = None) -> np.ndarray:
+        """Boolean mask of shape (area + 1,): legal points, and pass (always legal)."""
+        color = self.to_play if color is None else color
+        mask = np.zeros(self.area + 1, dtype=bool)
+        mask[self.area] = True
+        stones, nbrs = self.stones, self._nbrs
+        for p in range(self.area):
+            if stones[p] != EMPTY:
+                continue
+            if EMPTY in [stones[n] for n in nbrs[p]] and not (
+                p == self.ko_point and color == self.ko_color
+            ):
+                mask[p] = True
+            else:
+                mask[p] = self.illegal_reason(p, color) is None
+        return mask
+
+    def is_eye(self, point: int, color: int) -> bool:
+        """True for an empty point that is a true (or edge) eye of ``color``."""
+        stones = self.stones
+        if stones[point] != EMPTY:
+            return False
+        for n in self._nbrs[point]:
+            if stones[n] != color:
+                return False
+        diags = diagonal_table(self.width, self.height)[point]
+        bad = sum(1 for d in diags if stones[d] == -color)
+        return bad == 0 if len(diags) < 4 else bad <= 1
+
+    def hash_after(self, move: int, color: int | None = None) -> int:
+        """Zobrist hash of the stones after ``color`` plays a legal ``move``."""
+        color = self.to_play if color is None else color
+        if move == self.area:
+            return self.hash
+        zob, stones, gid, groups = self._zob, self.stones, self._gid, self._groups
+        h = self.hash ^ zob[color][move]
+        seen = set()
+        captured = False
+        for n in self._nbrs[move]:
+            if stones[n] == -color:
+                g = gid[n]
+                if g not in seen:
+                    seen.add(g)
+                    grp = groups[g]
+                    if len(grp.libs) == 1:
+                        captured = True
+                        zo = zob[-color]
+                        for s in grp.stones:
+                            h ^= zo[s]
+        if not captured and self.suicide_allowed and self._is_suicide(move, color):
+            h ^= zob[color][move]
+            own = {gid[n] for n in self._nbrs[move] if stones[n] == color}
+            zc = zob[color]
+            for g in own:
+                for s in groups[g].stones:
+                    h ^= zc[s]
+        return h
+
+    # ----------------------------------------------------------------- moves
+    def play(self, move: int, color: int | None = None) -> int:
+        """Play ``move`` for ``color`` (default: side to move); return stones captured.
+
+        Raises IllegalMoveError (and changes nothing) for off-board, occupied,
+        simple-ko and suicide moves.
+        """
+        color = self.to_play if color is None else color
+        if color not in (BLACK, WHITE):
+            raise IllegalMoveError(f"invalid color {color!r}")
+        if move == self.area:
+            self.ko_point, self.ko_color = -1, EMPTY
+            self.passes += 1
+            self.to_play = -color
+            self.last_move = move
+            self.move_number += 1
+            return 0
+        reason = self.illegal_reason(move, color)
+        if reason is not None:
+            raise IllegalMoveError(f"illegal move: {reason}")
+        captured = self._place(move, color)
+        self.passes = 0
+        self.to_play = -color
+        self.last_move = move
+        self.move_number += 1
+        return captured
+
+    def _place(self, move: int, color: int) -> int:
+        """Put a stone down, merge chains, capture; returns the number captured."""
+        stones, gid, groups, nbrs = self.stones, self._gid, self._groups, self._nbrs
+        own_ids, opp_ids, empty = [], [], []
+        for n in nbrs[move]:
+            s = stones[n]
+            if s == EMPTY:
+                empty.append(n)
+            elif s == color:
+                g = gid[n]
+                if g not in own_ids:
+                    own_ids.append(g)
+            else:
+                g = gid[n]
+                if g not in opp_ids:
+                    opp_ids.append(g)
+        stones[move] = color
+        self.hash ^= self._zob[color][move]
+        new = self._merge(move, color, own_ids, empty)
+
+        captured: list[int] = []
+        for g in opp_ids:
+            grp = groups[g]
+            if len(grp.libs) == 1:
+                captured.extend(grp.stones)
+                self._remove_group(g)
+            else:
+                libs = set(grp.libs)
+                libs.discard(move)
+                groups[g] = _Group(grp.color, grp.stones, libs)
+        if captured:
+            self._give_liberties(captured, {gid[move]})
+            self.captures[color] += len(captured)
+        self.ko_point, self.ko_color = -1, EMPTY
+        if len(captured) == 1 and len(new.stones) == 1 and len(new.libs) == 1:
+            self.ko_point, self.ko_color = captured[0], -color
+        if not new.libs:  # suicide, allowed by the rules in force
+            lost = list(new.stones)
+            self._remove_group(gid[move])
+            self._give_liberties(lost, set())
+            self.captures[-color] += len(lost)
+        return len(captured)
+
+    def _merge(self, move: int, color: int, own_ids: list[int], empty: list[int]) -> _Group:
+        """Create the chain holding the new stone, absorbing adjacent friendly chains."""
+        groups, gid = self._groups, self._gid
+        if not own_ids:
+            new = _Group(color, [move], set(empty))
+            groups[move] = new
+            gid[move] = move
+            return new
+        own_ids.sort(key=lambda g: -len(groups[g].stones))
+        keep = own_ids[0]
+        base = groups[keep]
+        stones = list(base.stones)
+        libs = set(base.libs)
+        for g in own_ids[1:]:
+            other = groups.pop(g)
+            stones.extend(other.stones)
+            libs |= other.libs
+            for s in other.stones:
+                gid[s] = keep
+        stones.append(move)
+        libs.update(empty)
+        libs.discard(move)
+        gid[move] = keep
+        new = _Group(color, stones, libs)
+        groups[keep] = new
+        return new
+
+    def _remove_group(self, g: int) -> None:
+        """Take a chain off the board (hash updated); liberties are not given yet."""
+        grp = self._groups.pop(g)
+        zob = self._zob[grp.color]
+        stones, gid = self.stones, self._gid
+        h = self.hash
+        for s in grp.stones:
+            stones[s] = EMPTY
+            gid[s] = -1
+            h ^= zob[s]
+        self.hash = h
+
+    def _give_liberties(self, emptied: list[int], fresh: set[int]) -> None:
+        """Add the emptied points as liberties of the chains next to them."""
+        stones, gid, groups, nbrs = self.stones, self._gid, self._groups, self._nbrs
+        for p in emptied:
+            for n in nbrs[p]:
+                if stones[n] != EMPTY:
+                    g = gid[n]
+                    grp = groups[g]
+                    if g not in fresh:
+                        grp = _Group(grp.color, grp.stones, set(grp.libs))
+                        groups[g] = grp
+                        fresh.add(g)
+                    grp.libs.add(p)
+
+    def place_stone(self, point: int, color: int) -> None:
+        """Set up a stone (handicap, SGF AB/AW) without changing side to move or counts.
+
+        Raises IllegalMoveError if the point is occupied or off board, or if the
+        stone would leave any chain without liberties.
+        """
+        self._check_point(point)
+        if point == self.area or self.stones[point] != EMPTY:
+            raise IllegalMoveError(f"cannot place a stone at {point}: occupied or pass")
+        if self._is_suicide(point, color) or any(
+            self.stones[n] == -color and self.liberty_count(n) == 1 for n in self._nbrs[point]
+        ):
+            raise IllegalMoveError("a setup stone may not capture or be without liberties")
+        self._place(point, color)
+        self.ko_point, self.ko_color = -1, EMPTY
+
+    # ------------------------------------------------------------ recounting
+    def recount_hash(self) -> int:
+        """The Zobrist hash recomputed from scratch (for checks)."""
+        h = 0
+        for p, s in enumerate(self.stones):
+            if s != EMPTY:
+                h ^= self._zob[s][p]
+        return h
+
+    def recount_chains(self) -> dict[int, tuple[int, frozenset, frozenset]]:
+        """Chains found by flood fill: point -> (colour, stones, liberties), for checks."""
+        out: dict[int, tuple[int, frozenset, frozenset]] = {}
+        for p, s in enumerate(self.stones):
+            if s == EMPTY or p in out:
+                continue
+            chain, libs, todo = {p}, set(), [p]
+            while todo:
+                q = todo.pop()
+                for n in self._nbrs[q]:
+                    if self.stones[n] == EMPTY:
+                        libs.add(n)
+                    elif self.stones[n] == s and n not in chain:
+                        chain.add(n)
+                        todo.append(n)
+            entry = (s, frozenset(chain), frozenset(libs))
+            for q in chain:
+                out[q] = entry
+        return out
+
+    # --------------------------------------------------------------- display
+    def to_ascii(self) -> str:
+        """The board as text: ``X`` black, ``O`` white, ``.`` empty, GTP labels."""
+        cols = coords.GTP_COLUMNS[: self.width]
+        lines = ["   " + " ".join(cols)]
+        for r in range(self.height):
+            row = " ".join(_SYMBOLS[s] for s in self.stones[r * self.width:(r + 1) * self.width])
+            lines.append(f"{self.height - r:2d} {row} {self.height - r:2d}")
+        lines.append("   " + " ".join(cols))
+        return "\n".join(lines)
+
+    __str__ = to_ascii
+
+    @classmethod
+    def from_ascii(cls, text: str, to_play: int = BLACK, suicide_allowed: bool = False) -> "Board":
+        """Build a board from rows of ``X``/``O``/``.`` (top row first; labels ignored).
+
+        Rows may carry GTP row numbers and column letter lines as ``to_ascii``
+        writes them. Stones are set up, not played (no captures happen).
+        """
+        rows = []
+        for line in text.strip("\n").splitlines():
+            tokens = line.split()
+            if tokens == list(coords.GTP_COLUMNS[: len(tokens)]):
+                continue  # a column-letter line
+            cells = [ch for ch in line if ch in "XOx.o+"]
+            if not cells:
+                continue
+            rows.append(["." if ch == "+" else ch.upper() for ch in cells])
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise ValueError("ragged ASCII board")
+        board = cls(width, len(rows), suicide_allowed=suicide_allowed)
+        for r, row in enumerate(rows):
+            for c, ch in enumerate(row):
+                if ch != ".":
+                    color = BLACK if ch == "X" else WHITE
+                    board.stones[r * width + c] = color
+        board._rebuild()
+        board.to_play = to_play
+        return board
+
+    def _rebuild(self) -> None:
+        """Recompute chains and hash from ``stones`` (after a direct setup)."""
+        self._groups.clear()
+        self._gid = [-1] * self.area
+        for p, (color, chain, libs) in self.recount_chains().items():
+            if self._gid[p] >= 0:
+                continue
+            gid = min(chain)
+            self._groups[gid] = _Group(color, sorted(chain), set(libs))
+            for q in chain:
+                self._gid[q] = gid
+        self.hash = self.recount_hash()

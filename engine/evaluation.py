@@ -1,0 +1,83 @@
+"""What the searcher asks of a network: positions in, evaluations out (always batched).
+
+Contract shared by ``evaluator`` (ONNX Runtime, torch), ``mcts`` and ``nets``:
+
+* ``Position.boards[0]`` is the position to evaluate; ``boards[1:]`` are the
+  earlier positions, newest first (as many as the features use).
+* ``Evaluation.policy`` is a probability vector over ``area + 1`` moves (pass
+  last) already restricted to legal moves by the evaluator's caller if it wishes;
+  ``value`` is in [-1, 1] from the point of view of the side to move
+  (``boards[0].to_play``); ``score_lead`` is in points for the side to move;
+  ``ownership`` has shape (height, width), +1 = owned by the side to move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.board import Board
+from engine.rules import Rules
+
+
+@dataclass
+class Position:
+    """A position with its recent history and the rules it is played under."""
+
+    boards: list[Board]
+    rules: Rules
+
+    @property
+    def board(self) -> Board:
+        """The position to evaluate."""
+        return self.boards[0]
+
+    @classmethod
+    def from_game(cls, game, history: int = 8) -> "Position":
+        """The game's current position with up to ``history`` boards."""
+        return cls(game.history_boards(history), game.rules)
+
+    def child(self, board: Board, history: int = 8) -> "Position":
+        """The position after a move that produced ``board``."""
+        return Position([board] + self.boards[: history - 1], self.rules)
+
+    def key(self) -> int:
+        """A transposition key: hashes of the boards in history, side to move, komi, rules."""
+        h = hash((tuple((b.hash, b.ko_point) for b in self.boards), self.board.to_play,
+                  self.rules.komi, self.rules.scoring, self.rules.ko))
+        return h
+
+
+@dataclass
+class Evaluation:
+    """One network evaluation, from the side to move's point of view."""
+
+    policy: np.ndarray            # (area + 1,) probabilities, pass last
+    value: float                  # in [-1, 1]
+    score_lead: float = 0.0       # points
+    ownership: np.ndarray | None = None  # (height, width) in [-1, 1]
+
+
+class Evaluator:
+    """Base class: ``evaluate`` a batch of positions."""
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Evaluate a batch of positions."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release resources (sessions, threads)."""
+
+
+class UniformEvaluator(Evaluator):
+    """Uniform policy over legal moves, value 0, no ownership: for tests."""
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Uniform legal-move policy and a neutral value for every position."""
+        out = []
+        for pos in positions:
+            mask = pos.board.legal_mask().astype(np.float32)
+            out.append(Evaluation(mask / mask.sum(), 0.0, 0.0,
+                                  np.zeros((pos.board.height, pos.board.width), np.float32)))
+        return out

@@ -1,0 +1,123 @@
+"""The move-generator contract between the GTP layer and whatever chooses moves.
+
+The GTP front end owns a ``Player`` and calls it; the searcher's ``MctsPlayer``
+(engine/search.py) and the ``SimplePlayer`` below implement it. Values in
+``CandidateInfo`` are from the point of view of the side to move.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from engine.game import Game
+
+
+@dataclass
+class MoveLimits:
+    """How long to think: any limit that is set stops the search."""
+
+    visits: int | None = None
+    seconds_min: float = 0.0
+    seconds_target: float | None = None
+    seconds_max: float | None = None
+
+
+@dataclass
+class Decision:
+    """A genmove answer: a legal move index, or resignation."""
+
+    move: int
+    resign: bool = False
+    info: list["CandidateInfo"] = field(default_factory=list)
+
+
+@dataclass
+class CandidateInfo:
+    """One candidate move in an analysis report (side to move's view)."""
+
+    move: int
+    visits: int
+    winrate: float          # 0..1
+    score_lead: float       # points
+    prior: float            # 0..1
+    lcb: float              # 0..1
+    pv: list[int]           # principal variation, starting with ``move``
+
+
+@dataclass
+class AnalysisReport:
+    """What the searcher knows right now: candidates in order, ownership (side to move)."""
+
+    candidates: list[CandidateInfo]
+    ownership: np.ndarray | None = None  # (height, width), +1 = side to move owns
+    root_visits: int = 0
+
+
+@dataclass
+class AnalysisRequest:
+    """An analysis command's options (lz-analyze / kata-analyze / genmove_analyze)."""
+
+    interval: float = 1.0                 # seconds between reports
+    min_moves: int = 0
+    max_moves: int = 0                    # 0: no limit
+    avoid: dict = field(default_factory=dict)   # move -> until move number; colour-specific filtering done by caller
+    allow: set | None = None              # only these moves at the root, if set
+    want_ownership: bool = False
+
+
+class Player:
+    """Chooses moves for a game; every method must leave ``game`` unchanged."""
+
+    name = "zerogo"
+
+    def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
+                cleanup: bool = False) -> Decision:
+        """Choose a legal move (or resign) for ``color``; ``cleanup``: capture dead stones."""
+        raise NotImplementedError
+
+    def analyze(self, game: Game, color: int, request: AnalysisRequest,
+                report: Callable[[AnalysisReport], None], stop: threading.Event) -> None:
+        """Search until ``stop`` is set, calling ``report`` every ``request.interval`` s."""
+        stop.wait()
+
+    def final_status(self, game: Game) -> tuple[set[int], set[int]]:
+        """(dead stones, seki stones) of the current position; default: everything alive."""
+        return set(), set()
+
+    def ownership(self, game: Game) -> np.ndarray | None:
+        """Expected ownership (height, width), +1 black, or None if unknown."""
+        return None
+
+    def policy(self, game: Game) -> np.ndarray | None:
+        """The network's move probabilities (area + 1,), or None without a network."""
+        return None
+
+    def ponder(self, game: Game, stop: threading.Event) -> None:
+        """Think on the opponent's time until ``stop`` is set (default: nothing)."""
+
+    def clear(self) -> None:
+        """Forget any search state (new game)."""
+
+
+class SimplePlayer(Player):
+    """Uniformly random legal moves that never fill the player's own true eyes."""
+
+    name = "zerogo-simple"
+
+    def __init__(self, seed: int | None = None):
+        self._rng = random.Random(seed)
+
+    def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
+                cleanup: bool = False) -> Decision:
+        """A random legal non-eye-filling move, else pass."""
+        mask = game.legal_mask(color)
+        board = game.board
+        candidates = [int(p) for p in np.flatnonzero(mask[:-1]) if not board.is_eye(int(p), color)]
+        if not candidates:
+            return Decision(board.pass_move)
+        return Decision(self._rng.choice(candidates))

@@ -1,0 +1,1 @@
+"""zerogo's GTP front end, match runner and command line."""

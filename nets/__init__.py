@@ -1,0 +1,1 @@
+"""zerogo's offline training package (PyTorch): model, data, trainer, export, loop."""
