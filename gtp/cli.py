@@ -28,13 +28,15 @@ SUBCOMMANDS = {
 class LazyGroup(click.Group):
     """A click group that imports each subcommand's module only when it is used."""
 
+    table = SUBCOMMANDS
+
     def list_commands(self, ctx):
         """All subcommand names, sorted."""
-        return sorted(SUBCOMMANDS)
+        return sorted(self.table)
 
     def get_command(self, ctx, name):
         """Import and return the named subcommand (None when unknown)."""
-        target = SUBCOMMANDS.get(name)
+        target = self.table.get(name)
         if target is None:
             return None
         module_name, attr = target.split(":")
