@@ -10,18 +10,18 @@ import importlib
 
 import click
 
-# name -> "module:attribute" of a click command or group.
+# name -> ("module:attribute" of a click command or group, one-line help).
 SUBCOMMANDS = {
-    "gtp": "gtp.engine_cli:gtp_command",
-    "match": "gtp.match_cli:match_command",
-    "bench": "gtp.bench_cli:bench_group",
-    "export": "nets.export:export_command",
-    "data": "nets.data_cli:data_group",
-    "selfplay": "nets.selfplay_cli:selfplay_command",
-    "train": "nets.train_cli:train_command",
-    "loop": "nets.loop:loop_command",
-    "train-pg": "nets.pg:train_pg_command",
-    "tune": "nets.tune:tune_command",
+    "gtp": ("gtp.engine_cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
+    "match": ("gtp.match_cli:match_command", "Play engine-vs-engine matches between GTP engines."),
+    "bench": ("gtp.bench_cli:bench_group", "Speed benchmarks: board, nn, search."),
+    "export": ("nets.export:export_command", "Export a training checkpoint to ONNX."),
+    "data": ("nets.data_cli:data_group", "Make training data (from SGF game records)."),
+    "selfplay": ("nets.selfplay_cli:selfplay_command", "Generate self-play games and training shards."),
+    "train": ("nets.train_cli:train_command", "Train the network on shards (resumable)."),
+    "loop": ("nets.loop:loop_command", "Self-play, train, export, gate and promote, in a loop."),
+    "train-pg": ("nets.pg:train_pg_command", "Policy-gradient (PPO) fine-tuning by self-play."),
+    "tune": ("nets.tune:tune_command", "Tune search or training parameters with optuna."),
 }
 
 
@@ -36,18 +36,24 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx, name):
         """Import and return the named subcommand (None when unknown)."""
-        target = self.table.get(name)
-        if target is None:
+        entry = self.table.get(name)
+        if entry is None:
             return None
-        module_name, attr = target.split(":")
+        module_name, attr = entry[0].split(":")
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise click.ClickException(
-                f"'zerogo {name}' is not available: {exc} "
-                "(training commands need: pip install 'zerogo[train]')"
+                f"'{name}' is not available: {exc} "
+                "(training commands need: pip install -e '.[train]')"
             ) from exc
         return getattr(module, attr)
+
+    def format_commands(self, ctx, formatter):
+        """List subcommands with their one-line help, importing none of them."""
+        rows = [(name, self.table[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
