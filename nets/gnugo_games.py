@@ -1,0 +1,171 @@
+"""GNU Go self-play game records (SGF) for a first supervised network.
+
+One GNU Go process plays both colours over GTP at a low level. The first few
+moves of each game are random legal moves (not filling own eyes) so the games
+differ; GNU Go then plays on with ``genmove`` until two passes, with
+``--capture-all-dead`` so the final position scores correctly under
+Tromp-Taylor, and ``final_score`` gives the result.
+
+    python -m nets.gnugo_games --games 300 --out data/gnugo-sgf --size 9 --level 1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import click
+from sgfmill import sgf
+
+from engine import coords
+from engine.board import IllegalMoveError
+from engine.game import Game
+
+
+class GnuGoError(RuntimeError):
+    """GNU Go did not answer as GTP requires."""
+
+
+@dataclasses.dataclass
+class GnuGoGameSettings:
+    """How the GNU Go games are played."""
+
+    size: int = 9
+    komi: float = 7.0
+    level: int = 1
+    random_moves: int = 6       # random opening moves; the number is drawn in [0, this]
+    max_moves: int = 250
+    gnugo: str = "/usr/games/gnugo"
+
+
+class GtpProcess:
+    """A GTP engine in a subprocess, one command at a time."""
+
+    def __init__(self, argv: list[str]):
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+
+    def send(self, command: str) -> str:
+        """Send a command; return the reply text or raise GnuGoError on '?'."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        lines = []
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise GnuGoError(f"engine exited during {command!r}")
+            if line.strip() == "" and lines:
+                break
+            if line.strip():
+                lines.append(line.strip())
+        reply = "\n".join(lines)
+        if reply.startswith("?"):
+            raise GnuGoError(f"{command!r} failed: {reply}")
+        return reply[1:].strip()
+
+    def close(self) -> None:
+        """Quit the engine."""
+        try:
+            self.send("quit")
+        except (GnuGoError, BrokenPipeError, OSError):
+            pass
+        self.proc.wait(timeout=10)
+
+
+def _random_move(game: Game, rng: random.Random) -> int:
+    """A random legal move that does not fill one of the mover's own eyes."""
+    mask = game.legal_mask()
+    points = [p for p in range(game.board.area)
+              if mask[p] and not game.board.is_eye(p, game.to_play)]
+    return rng.choice(points) if points else game.board.pass_move
+
+
+def play_game(gtp: GtpProcess, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
+    """Play one game; return the engine-side Game and GNU Go's final score (e.g. 'B+4.0')."""
+    gtp.send(f"boardsize {cfg.size}")
+    gtp.send("clear_board")
+    gtp.send(f"komi {cfg.komi}")
+    game = Game(cfg.size, rules="chinese", komi=cfg.komi)
+    n_random = rng.randint(0, cfg.random_moves)
+    while not game.is_over() and len(game.moves) < cfg.max_moves:
+        color = coords.color_name(game.to_play)
+        if len(game.moves) < n_random:
+            move = _random_move(game, rng)
+            gtp.send(f"play {color} {coords.to_gtp(move, cfg.size, cfg.size)}")
+        else:
+            vertex = gtp.send(f"genmove {color}")
+            if vertex.lower() == "resign":
+                return game, ("W+R" if color[0] == "b" else "B+R")
+            move = coords.from_gtp(vertex, cfg.size, cfg.size)
+        game.play(move)
+    return game, gtp.send("final_score")
+
+
+def game_sgf(game: Game, result: str, cfg: GnuGoGameSettings, seed: int) -> bytes:
+    """The game as SGF bytes."""
+    rec = sgf.Sgf_game(size=cfg.size)
+    root = rec.get_root()
+    root.set("KM", cfg.komi)
+    root.set("RU", "Chinese")
+    root.set("RE", result)
+    player = f"GNU Go 3.8 level {cfg.level}"
+    root.set("PB", player)
+    root.set("PW", player)
+    root.set("GN", f"gnugo-selfplay seed {seed}")
+    for color, move in game.moves:
+        node = rec.extend_main_sequence()
+        node.set_move("b" if color == 1 else "w", coords.to_sgfmill(move, cfg.size, cfg.size))
+    return rec.serialise()
+
+
+def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -> int:
+    """Write ``games`` SGF files into out_dir (resumable: existing files are kept)."""
+    from tqdm import tqdm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gtp = GtpProcess([cfg.gnugo, "--mode", "gtp", "--level", str(cfg.level), "--chinese-rules",
+                      "--capture-all-dead", "--seed", str(seed + 1)])
+    written = 0
+    try:
+        for i in tqdm(range(games), desc="gnugo games", unit="game"):
+            path = out_dir / f"gnugo-{seed}-{i:05d}.sgf"
+            if path.exists():
+                continue
+            rng = random.Random(seed * 1_000_003 + i)
+            try:
+                game, result = play_game(gtp, cfg, rng)
+            except (GnuGoError, IllegalMoveError, coords.CoordinateError) as exc:
+                tqdm.write(f"game {i} abandoned: {exc}")
+                continue
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(game_sgf(game, result, cfg, seed * 1_000_003 + i))
+            os.replace(tmp, path)
+            written += 1
+    finally:
+        gtp.close()
+    return written
+
+
+@click.command()
+@click.option("--games", default=100, show_default=True, help="Number of games.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--size", default=9, show_default=True)
+@click.option("--komi", default=7.0, show_default=True)
+@click.option("--level", default=1, show_default=True, help="GNU Go level.")
+@click.option("--random-moves", default=6, show_default=True,
+              help="At most this many random opening moves per game.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--gnugo", default="/usr/games/gnugo", show_default=True)
+def main(games, out_dir, size, komi, level, random_moves, seed, gnugo):
+    """Generate GNU Go self-play games as SGF files."""
+    cfg = GnuGoGameSettings(size=size, komi=komi, level=level, random_moves=random_moves,
+                            gnugo=gnugo)
+    n = generate(Path(out_dir), games, cfg, seed)
+    click.echo(f"wrote {n} games to {out_dir}", err=True)
+
+
+if __name__ == "__main__":
+    main()
