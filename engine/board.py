@@ -461,6 +461,8 @@ class Board:
             if not cells:
                 continue
             rows.append(["." if ch == "+" else ch.upper() for ch in cells])
+        if not rows:
+            raise ValueError("no board rows in the ASCII text")
         width = len(rows[0])
         if any(len(r) != width for r in rows):
             raise ValueError("ragged ASCII board")
@@ -471,6 +473,8 @@ class Board:
                     color = BLACK if ch == "X" else WHITE
                     board.stones[r * width + c] = color
         board._rebuild()
+        if any(not g.libs for g in board._groups.values()):
+            raise ValueError("ASCII board has a chain without liberties")
         board.to_play = to_play
         return board
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import coords, handicap
-from engine.board import BLACK, EMPTY, WHITE, Board, IllegalMoveError
+from engine.board import BLACK, EMPTY, WHITE, Board, IllegalMoveError, zobrist_table
 from engine.rules import POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, Rules, rules_by_name
 
 
@@ -73,6 +73,7 @@ class Game:
         """Change the rule set mid-game (suicide setting follows the rules)."""
         self.rules = rules
         self.board.suicide_allowed = rules.suicide
+        self._undo = [b.copy() for b in self._undo]  # boards may be shared with copies
         for b in self._undo:
             b.suicide_allowed = rules.suicide
         self._seen.clear()
@@ -82,7 +83,6 @@ class Game:
     def _key(self, stones_hash: int, to_play: int) -> int:
         """The superko key of a position under the rules in force."""
         if self.rules.ko == SITUATIONAL_SUPERKO and to_play == WHITE:
-            from engine.board import zobrist_table
             return stones_hash ^ zobrist_table(self.width, self.height)[1]
         return stones_hash
 
@@ -154,7 +154,7 @@ class Game:
         if not self.moves:
             raise IndexError("no move to undo")
         self._forget(self.board)
-        self.board = self._undo.pop()
+        self.board = self._undo.pop().copy()  # the stored board may be shared with copies
         self.moves.pop()
 
     def copy(self) -> "Game":
@@ -165,7 +165,8 @@ class Game:
         g.moves = list(self.moves)
         g.setup_stones = list(self.setup_stones)
         g.handicap = self.handicap
-        g.record = self.record
+        g.record = GameRecord(self.record.black_player, self.record.white_player,
+                              self.record.result, dict(self.record.extra))
         g._undo = list(self._undo)
         g._seen = dict(self._seen)
         return g
@@ -188,9 +189,20 @@ class Game:
             raise IllegalMoveError("handicap stones go on an empty board before any move")
 
     def setup(self, stones: list[tuple[int, int]], to_play: int | None = None) -> None:
-        """Place setup stones (AB/AW); they are not moves and cannot be undone."""
+        """Place setup stones (AB/AW) before any move; they are not moves and cannot be undone.
+
+        Raises IllegalMoveError (and changes nothing) after a move has been
+        played, for a bad colour, or for a stone that is off board, on an
+        occupied point, capturing or without liberties.
+        """
+        if self.moves:
+            raise IllegalMoveError("setup stones go on the board before any move")
+        if to_play not in (None, BLACK, WHITE):
+            raise IllegalMoveError(f"invalid color {to_play!r}")
         trial = self.board.copy()
         for color, point in stones:
+            if color not in (BLACK, WHITE):
+                raise IllegalMoveError(f"invalid color {color!r}")
             trial.place_stone(point, color)
         self.board = trial
         if to_play is not None:

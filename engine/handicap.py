@@ -29,7 +29,7 @@ def max_fixed_handicap(width: int, height: int) -> int:
 
 def _line(size: int, which: str) -> int:
     """The 0-based line (from the low edge) of a star point position letter."""
-    edge = 2 if size < 13 else 3
+    edge = 2 if size < 12 else 3  # GNU Go (the GTP reference): 4th line from 12x12 up
     return {"L": edge, "M": size // 2, "H": size - 1 - edge}[which]
 
 
