@@ -1,0 +1,176 @@
+"""Network input features: ONE definition, used by play (engine) and training (nets).
+
+Contract (``FEATURE_VERSION`` = 1). For a ``Position`` whose current board is
+``h x w`` with side to move ``c``:
+
+``planes`` float32 ``[NUM_PLANES, H, W]`` (``H, W >= h, w``; the board sits in
+the top-left corner ``[:h, :w]``, everything else is zero):
+
+=========  ===============================================================
+plane      meaning (1.0 where true)
+=========  ===============================================================
+0          board mask: on the board (0 in padding, so one net serves many sizes)
+1 + 2i     stones of ``c`` (side to move now) in ``boards[i]``, i = 0..HISTORY-1
+2 + 2i     stones of ``-c`` in ``boards[i]`` (all-zero when history is shorter)
+17         stones (either colour) in chains with exactly 1 liberty (current board)
+18         ... exactly 2 liberties
+19         ... 3 or more liberties
+20         the simple-ko point the side to move may not take back
+=========  ===============================================================
+
+``globals`` float32 ``[NUM_GLOBALS]``:
+
+===  =================================================================
+0    komi from the side to move's view / 20 (``+komi`` for white, ``-komi`` for black)
+1    1 if black is to move
+2    1 for territory scoring (0: area)
+3    1 for the simple-ko rule
+4    1 for situational superko (positional superko: 3 and 4 are both 0)
+5    1 if suicide is allowed
+6    1 if the previous move was a pass
+===  =================================================================
+
+The per-board arrays (stones, liberty classes) are cached by the board's
+Zobrist hash, because in a search the same boards appear in many positions'
+histories. ``encode_batch`` writes straight into one preallocated array.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from engine.board import BLACK, WHITE, Board
+from engine.evaluation import Position
+from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
+from engine.symmetry import (  # noqa: F401  (re-exported: the symmetry half of the contract)
+    NUM_SYMMETRIES, apply_symmetry_planes, apply_symmetry_policy, inverse_symmetry,
+    inverse_symmetry_planes, inverse_symmetry_policy, shape_preserving, transformed_shape,
+)
+
+FEATURE_VERSION = 1
+HISTORY = 8
+NUM_PLANES = 1 + 2 * HISTORY + 3 + 1
+NUM_GLOBALS = 7
+MASK_PLANE = 0
+LIBERTY_PLANES = 1 + 2 * HISTORY  # first of the three liberty planes
+KO_PLANE = LIBERTY_PLANES + 3
+KOMI_SCALE = 20.0
+
+
+class FeatureError(ValueError):
+    """A position that cannot be encoded (empty history, board larger than the padding)."""
+
+
+class _BoardCache:
+    """A bounded LRU of per-board arrays keyed on (width, height, Zobrist hash)."""
+
+    def __init__(self, size: int = 8192):
+        self.size = size
+        self.data: OrderedDict = OrderedDict()
+
+    def get(self, board: Board) -> tuple[np.ndarray, np.ndarray]:
+        """(stones int8 [h, w], liberty class int8 [h, w] in 0..3) of ``board``."""
+        key = (board.width, board.height, board.hash)
+        hit = self.data.get(key)
+        if hit is not None:
+            self.data.move_to_end(key)
+            return hit
+        hit = _board_arrays(board)
+        self.data[key] = hit
+        if len(self.data) > self.size:
+            self.data.popitem(last=False)
+        return hit
+
+
+def _board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
+    """Stones and liberty classes (0 empty, 1, 2, 3 = three or more) of a board."""
+    stones = np.array(board.stones, dtype=np.int8).reshape(board.height, board.width)
+    libs = np.zeros(board.area, dtype=np.int8)
+    # Read the board's chains directly: this is the search's hot path and
+    # Board.chains() copies every chain's stones and liberties.
+    for group in board._groups.values():  # noqa: SLF001
+        libs[group.stones] = min(len(group.libs), 3)
+    return stones, libs.reshape(board.height, board.width)
+
+
+_CACHE = _BoardCache()
+
+
+def encode_globals(position: Position, out: np.ndarray | None = None) -> np.ndarray:
+    """The global inputs ``[NUM_GLOBALS]`` of a position (see the module table)."""
+    g = np.zeros(NUM_GLOBALS, np.float32) if out is None else out
+    board, rules = position.board, position.rules
+    komi = rules.komi if board.to_play == WHITE else -rules.komi
+    g[0] = komi / KOMI_SCALE
+    g[1] = 1.0 if board.to_play == BLACK else 0.0
+    g[2] = 1.0 if rules.scoring == TERRITORY else 0.0
+    g[3] = 1.0 if rules.ko == SIMPLE_KO else 0.0
+    g[4] = 1.0 if rules.ko == SITUATIONAL_SUPERKO else 0.0
+    g[5] = 1.0 if rules.suicide else 0.0
+    g[6] = 1.0 if board.passes >= 1 else 0.0
+    return g
+
+
+def _fill_planes(out: np.ndarray, position: Position) -> None:
+    """Write a position's planes into ``out`` ``[NUM_PLANES, H, W]`` (already zeroed)."""
+    boards = position.boards
+    if not boards:
+        raise FeatureError("a position needs at least one board")
+    board = boards[0]
+    h, w = board.height, board.width
+    if h > out.shape[1] or w > out.shape[2]:
+        raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[2]}x{out.shape[1]} tensor")
+    me = board.to_play
+    out[MASK_PLANE, :h, :w] = 1.0
+    for i, b in enumerate(boards[:HISTORY]):
+        if b.width != w or b.height != h:
+            raise FeatureError("history boards must have the current board's size")
+        stones = _CACHE.get(b)[0]
+        out[1 + 2 * i, :h, :w] = stones == me
+        out[2 + 2 * i, :h, :w] = stones == -me
+    libs = _CACHE.get(board)[1]
+    out[LIBERTY_PLANES, :h, :w] = libs == 1
+    out[LIBERTY_PLANES + 1, :h, :w] = libs == 2
+    out[LIBERTY_PLANES + 2, :h, :w] = libs == 3
+    if board.ko_point >= 0 and board.ko_color == me:
+        r, c = divmod(board.ko_point, w)
+        out[KO_PLANE, r, c] = 1.0
+
+
+def encode(position: Position) -> tuple[np.ndarray, np.ndarray]:
+    """Planes float32 ``[NUM_PLANES, h, w]`` and globals float32 ``[NUM_GLOBALS]``."""
+    if not position.boards:
+        raise FeatureError("a position needs at least one board")
+    b = position.board
+    planes = np.zeros((NUM_PLANES, b.height, b.width), np.float32)
+    _fill_planes(planes, position)
+    return planes, encode_globals(position)
+
+
+def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Planes ``[N, NUM_PLANES, H, W]`` and globals ``[N, NUM_GLOBALS]`` for a batch.
+
+    ``pad_to = (H, W)``; None pads to the largest height and width in the batch.
+    Smaller boards sit in the top-left corner with mask plane 0 outside.
+    """
+    if any(not p.boards for p in positions):
+        raise FeatureError("a position needs at least one board")
+    if pad_to is None:
+        pad_to = (max(p.board.height for p in positions), max(p.board.width for p in positions))
+    planes = np.zeros((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
+    glob = np.zeros((len(positions), NUM_GLOBALS), np.float32)
+    for n, pos in enumerate(positions):
+        _fill_planes(planes[n], pos)
+        encode_globals(pos, glob[n])
+    return planes, glob
+
+
+def board_policy(policy_padded: np.ndarray, width: int, height: int, pad_w: int) -> np.ndarray:
+    """Cut a ``[..., H*W + 1]`` output over a padded board down to ``[..., area + 1]``."""
+    lead = policy_padded.shape[:-1]
+    pad_h = (policy_padded.shape[-1] - 1) // pad_w
+    grid = policy_padded[..., :-1].reshape(*lead, pad_h, pad_w)[..., :height, :width]
+    return np.concatenate([grid.reshape(*lead, width * height), policy_padded[..., -1:]], -1)
