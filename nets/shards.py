@@ -1,0 +1,292 @@
+"""Training shards: compressed ``.npz`` files of positions and targets, and their loader.
+
+Shard contract (shared by ``nets.data``, ``nets.selfplay`` and ``nets.train``).
+A shard holds ``N`` positions of ONE board size ``h x w`` (``A = h * w``):
+
+================  =================  =============================================
+key               dtype, shape       meaning
+================  =================  =============================================
+planes            uint8 [N,C,h,w]    ``engine.features.encode`` planes (binary;
+                  (float16 if not)   stored as uint8 when every value is 0 or 1)
+globals           float32 [N,G]      ``engine.features.encode`` globals
+policy            float32 [N,A+1]    target distribution (visits, or one-hot), pass last
+value             float32 [N]        game result for the side to move: +1 win, -1 loss, 0 draw
+score             float32 [N]        final margin for the side to move (points)
+ownership         int8 [N,h,w]       final owner, +1 = side to move, -1 opponent, 0 neither
+policy_valid      bool [N]           False: no policy target (e.g. a fast playout-cap search)
+score_valid       bool [N]           False: margin unknown (resignation, time-out)
+ownership_valid   bool [N]           False: final ownership unknown (game not played out)
+meta              str (JSON)         width, height, feature_version, created, source
+================  =================  =============================================
+
+Shards are written atomically (``*.tmp`` then ``os.replace``), so a reader
+never sees half a file. "Newest" means highest modification time, name as
+the tie-break (``list_shards``).
+
+Symmetries are applied at load time: ``ShardSet.batch`` takes
+``(shard, row, symmetry)`` triples and transforms planes, policy and
+ownership together (``engine.symmetry``), so the stored data stays canonical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.features import FEATURE_VERSION
+from engine.symmetry import apply_symmetry_planes, apply_symmetry_policy
+
+SHARD_SUFFIX = ".npz"
+KEYS = ("planes", "globals", "policy", "value", "score", "ownership",
+        "policy_valid", "score_valid", "ownership_valid")
+
+
+class ShardError(ValueError):
+    """A shard that is missing keys, has inconsistent shapes or another feature version."""
+
+
+@dataclass
+class Shard:
+    """One loaded shard: arrays keyed as in ``KEYS`` plus its metadata."""
+
+    path: Path
+    arrays: dict
+    meta: dict
+
+    def __len__(self) -> int:
+        return int(self.arrays["value"].shape[0])
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the shard's board."""
+        return int(self.meta["height"]), int(self.meta["width"])
+
+
+def _atomic_savez(path: Path, arrays: dict) -> None:
+    """np.savez_compressed to ``path`` through a temporary file and os.replace."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _compact_planes(planes: np.ndarray) -> np.ndarray:
+    """uint8 when every plane value is 0 or 1 (the usual case), else float16."""
+    if np.all((planes == 0) | (planes == 1)):
+        return planes.astype(np.uint8)
+    return planes.astype(np.float16)
+
+
+def write_shard(path: Path | str, records: dict, source: str = "") -> Path:
+    """Write stacked arrays (keys as in KEYS, first axis N) as one shard; returns the path."""
+    path = Path(path)
+    planes = np.asarray(records["planes"])
+    n, _, h, w = planes.shape
+    arrays = {
+        "planes": _compact_planes(planes),
+        "globals": np.asarray(records["globals"], np.float32),
+        "policy": np.asarray(records["policy"], np.float32),
+        "value": np.asarray(records["value"], np.float32).reshape(n),
+        "score": np.asarray(records["score"], np.float32).reshape(n),
+        "ownership": np.rint(np.asarray(records["ownership"], np.float32)).astype(np.int8),
+        "policy_valid": np.asarray(records.get("policy_valid", np.ones(n, bool)), bool),
+        "score_valid": np.asarray(records["score_valid"], bool).reshape(n),
+        "ownership_valid": np.asarray(records["ownership_valid"], bool).reshape(n),
+    }
+    meta = {"width": w, "height": h, "feature_version": FEATURE_VERSION,
+            "created": time.time(), "source": source, "positions": n}
+    arrays["meta"] = np.array(json.dumps(meta))
+    _check_arrays(arrays, meta, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_savez(path, arrays)
+    return path
+
+
+def _check_arrays(arrays: dict, meta: dict, path) -> None:
+    """Raise ShardError unless every array has N rows and the board's shape."""
+    n, h, w = meta["positions"], meta["height"], meta["width"]
+    expect = {"planes": (n, None, h, w), "globals": (n, None), "policy": (n, h * w + 1),
+              "value": (n,), "score": (n,), "ownership": (n, h, w), "policy_valid": (n,),
+              "score_valid": (n,), "ownership_valid": (n,)}
+    for key, shape in expect.items():
+        if key not in arrays:
+            raise ShardError(f"{path}: missing array {key!r}")
+        got = arrays[key].shape
+        if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
+            raise ShardError(f"{path}: {key} has shape {got}, expected {shape} (None = any)")
+
+
+def load_shard(path: Path | str) -> Shard:
+    """Read a shard; raises ShardError when it is malformed or of another feature version."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ShardError(f"{path}: not a readable shard ({exc})") from exc
+    if "meta" not in arrays:
+        raise ShardError(f"{path}: no 'meta' entry")
+    meta = json.loads(str(arrays.pop("meta")))
+    if meta.get("feature_version") != FEATURE_VERSION:
+        raise ShardError(f"{path}: feature version {meta.get('feature_version')}, "
+                         f"this code uses {FEATURE_VERSION}")
+    _check_arrays(arrays, meta, path)
+    return Shard(path, arrays, meta)
+
+
+def shard_length(path: Path | str) -> int:
+    """Number of positions in a shard, read from its metadata only."""
+    with np.load(path, allow_pickle=False) as z:
+        return int(json.loads(str(z["meta"]))["positions"])
+
+
+def list_shards(*dirs: Path | str) -> list[Path]:
+    """Every shard in the given directories, oldest first (mtime, then name)."""
+    found = []
+    for d in dirs:
+        d = Path(d)
+        if not d.is_dir():
+            raise ShardError(f"{d}: not a directory")
+        found.extend(p for p in d.iterdir() if p.suffix == SHARD_SUFFIX and p.is_file())
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+class ShardWriter:
+    """Buffers positions and writes ``{prefix}-{index:06d}.npz`` shards of about N positions.
+
+    ``add`` one position at a time; a shard is flushed when it reaches
+    ``positions_per_shard`` or when the board size changes. ``close`` (or the
+    context manager) flushes the rest. ``start_index`` lets a resumed job carry on
+    numbering; ``written`` lists the shard paths produced.
+    """
+
+    def __init__(self, out_dir: Path | str, prefix: str = "shard",
+                 positions_per_shard: int = 4096, start_index: int = 0, source: str = ""):
+        self.out_dir = Path(out_dir)
+        self.prefix = prefix
+        self.positions_per_shard = positions_per_shard
+        self.index = start_index
+        self.source = source
+        self.written: list[Path] = []
+        self._buf: dict[str, list] = {k: [] for k in KEYS}
+
+    def __len__(self) -> int:
+        return len(self._buf["value"])
+
+    def add(self, planes, globals_, policy, value, score=0.0, ownership=None,
+            score_valid=False, ownership_valid=False, policy_valid=True) -> None:
+        """Buffer one position: planes [C,h,w], globals [G], policy [A+1], scalars, ownership [h,w]."""
+        planes = np.asarray(planes)
+        h, w = planes.shape[-2:]
+        if len(self) and self._buf["planes"][0].shape[-2:] != (h, w):
+            self.flush()
+        own = np.zeros((h, w), np.int8) if ownership is None else np.asarray(ownership)
+        row = (planes, globals_, policy, value, score, own, policy_valid, score_valid,
+               ownership_valid and ownership is not None)
+        for k, v in zip(KEYS, row):
+            self._buf[k].append(v)
+        if len(self) >= self.positions_per_shard:
+            self.flush()
+
+    def flush(self) -> Path | None:
+        """Write the buffered positions as a shard (None if the buffer is empty)."""
+        if not len(self):
+            return None
+        records = {k: np.stack([np.asarray(v) for v in vals]) for k, vals in self._buf.items()}
+        path = self.out_dir / f"{self.prefix}-{self.index:06d}{SHARD_SUFFIX}"
+        write_shard(path, records, self.source)
+        self.index += 1
+        self.written.append(path)
+        self._buf = {k: [] for k in KEYS}
+        return path
+
+    def close(self) -> None:
+        """Flush what is left."""
+        self.flush()
+
+    def __enter__(self) -> "ShardWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ShardSet:
+    """A window of shards, loaded lazily (LRU-cached), served as augmented batches."""
+
+    def __init__(self, paths: list[Path | str], cache_size: int = 64):
+        self.paths = [Path(p) for p in paths]
+        self.cache_size = cache_size
+        self._cache: OrderedDict[int, Shard] = OrderedDict()
+        self.lengths = [shard_length(p) for p in self.paths]
+        self.sizes = [self._size_of(i) for i in range(len(self.paths))]
+
+    def _size_of(self, i: int) -> tuple[int, int]:
+        with np.load(self.paths[i], allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+        return int(meta["height"]), int(meta["width"])
+
+    def shard(self, i: int) -> Shard:
+        """The i-th shard of the window (loaded on first use)."""
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        shard = load_shard(self.paths[i])
+        self._cache[i] = shard
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return shard
+
+    def sample(self, i: int, row: int, sym: int) -> dict:
+        """One position with symmetry ``sym`` applied (float32 arrays)."""
+        s = self.shard(i)
+        a = s.arrays
+        h, w = s.size
+        return {
+            "planes": apply_symmetry_planes(a["planes"][row].astype(np.float32), sym),
+            "globals": a["globals"][row],
+            "policy": apply_symmetry_policy(a["policy"][row], sym, w, h),
+            "value": a["value"][row], "score": a["score"][row],
+            "ownership": apply_symmetry_planes(a["ownership"][row].astype(np.float32), sym),
+            "policy_valid": a["policy_valid"][row], "score_valid": a["score_valid"][row],
+            "ownership_valid": a["ownership_valid"][row],
+        }
+
+    def batch(self, items) -> dict:
+        """Stack samples for ``(shard, row, sym)`` triples into numpy batch arrays."""
+        samples = [self.sample(int(i), int(r), int(s)) for i, r, s in items]
+        return {k: np.stack([np.asarray(x[k]) for x in samples]) for k in samples[0]}
+
+
+def epoch_plan(lengths: list[int], sizes: list[tuple[int, int]], seed: int, epoch: int,
+               batch_size: int) -> list[np.ndarray]:
+    """The batches of one pass over a window, as int64 arrays ``[batch_size, 3]``.
+
+    Each row is ``(shard index, row, symmetry)``. The plan depends only on its
+    arguments (so a resumed or distributed run can recompute it); positions of
+    different board sizes never share a batch; a rectangular board only gets
+    the 4 symmetries that keep its shape; the incomplete last batch of each
+    size is dropped.
+    """
+    rng = np.random.default_rng([seed, epoch])
+    batches = []
+    for size in sorted(set(sizes)):
+        ids = [i for i, s in enumerate(sizes) if s == size]
+        pairs = np.concatenate([np.stack([np.full(lengths[i], i), np.arange(lengths[i])], 1)
+                                for i in ids]) if ids else np.zeros((0, 2), np.int64)
+        pairs = pairs[rng.permutation(len(pairs))]
+        n_sym = 8 if size[0] == size[1] else 4
+        syms = rng.integers(0, n_sym, len(pairs))
+        rows = np.concatenate([pairs, syms[:, None]], 1).astype(np.int64)
+        for start in range(0, len(rows) - batch_size + 1, batch_size):
+            batches.append(rows[start:start + batch_size])
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
