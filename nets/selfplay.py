@@ -1,0 +1,279 @@
+"""Self-play: many games at once in one process, sharing one batched evaluator.
+
+Design. Each game runs its own search (``nets.selfplay_search.MoveSearch``) in
+its own thread; every thread's evaluator is one shared ``BatchingEvaluator``.
+When a search needs a leaf evaluated, its thread parks the request; as soon as
+every live game has a request waiting (or ``max_wait`` seconds pass), the last
+thread to arrive evaluates all of them in one batch and wakes the others. So
+the network always sees one batch of up to ``parallel_games`` positions, what
+ever the searcher does inside, without the searcher having to expose its
+pending leaves. Python threads share the GIL, so the tree work is serial; the
+gain is batching (ONNX Runtime and torch release the GIL while they run).
+Several processes per machine (``nets.selfplay_cli``) use the other cores.
+
+Per move: playout cap randomization (a full search with probability
+``full_prob``, with root noise, recorded as a training sample; otherwise a fast
+search, not recorded), temperature sampling for the first
+``temperature_moves`` moves, then the most visited move. Resignation when the
+root value stays below ``resign_threshold`` for two of the player's moves in a
+row, except in a ``resign_playout_fraction`` of games, which are played out to
+measure false resignations.
+
+Value targets: the game result from the side to move's view, or with
+``td_lambda`` < 1 the TD(lambda) return ``G_t = (1 - l) v_{t+1} + l G_{t+1}``,
+``G_T = z`` over the search values ``v`` (each turned to the side to move at
+``t``); ``td_lambda = 1`` is the plain result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.board import BLACK
+from engine.evaluation import Evaluation, Evaluator, Position
+from engine.game import Game
+from nets.selfplay_search import MoveSearch, SearchSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SelfPlayConfig:
+    """How self-play games are played and what they record."""
+
+    board_size: int = 9
+    rules: str = "chinese"
+    komi: float = 7.0
+    search: SearchSettings = field(default_factory=SearchSettings)
+    full_prob: float = 0.25
+    temperature: float = 1.0
+    temperature_moves: int = 8
+    resign_threshold: float | None = -0.9   # root value; None: never resign
+    resign_playout_fraction: float = 0.1
+    td_lambda: float = 1.0
+    max_moves: int | None = None            # None: 2 * area
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.full_prob <= 1.0:
+            raise ValueError("full_prob must be in [0, 1]")
+        if not 0.0 <= self.td_lambda <= 1.0:
+            raise ValueError("td_lambda must be in [0, 1]")
+        if not 0.0 <= self.resign_playout_fraction <= 1.0:
+            raise ValueError("resign_playout_fraction must be in [0, 1]")
+
+
+@dataclass
+class MoveRecord:
+    """One move of a self-play game and what its search said."""
+
+    color: int
+    move: int
+    visits: np.ndarray            # (area + 1,)
+    target: np.ndarray | None     # policy target, full searches only
+    value: float                  # root value, mover's view
+
+
+@dataclass
+class SelfPlayGame:
+    """A finished self-play game."""
+
+    game: Game
+    moves: list[MoveRecord]
+    winner: int                   # BLACK, WHITE or 0 (draw)
+    result: str                   # "B+R", "W+3.5", "0"
+    resigned: bool = False
+    would_resign: int = 0         # colour that would have resigned in a played-out game
+    value_targets: list[float] = field(default_factory=list)
+
+    @property
+    def false_resignation(self) -> bool:
+        """True when a played-out game was won by the side that wanted to resign."""
+        return self.would_resign != 0 and self.winner == self.would_resign
+
+
+class BatchingEvaluator(Evaluator):
+    """Gathers ``evaluate`` calls from many game threads into one batch for ``inner``."""
+
+    def __init__(self, inner: Evaluator, clients: int, max_wait: float = 0.05):
+        self.inner = inner
+        self.active = clients
+        self.max_wait = max_wait
+        self.cond = threading.Condition()
+        self.pending: list[list] = []       # [positions, result, error]
+        self.batches = 0
+        self.positions = 0
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Wait until the batch is full (or ``max_wait``), then return this call's part."""
+        slot = [positions, None, None]
+        with self.cond:
+            self.pending.append(slot)
+            while slot[1] is None and slot[2] is None:
+                if len(self.pending) >= self.active:
+                    self._flush()
+                elif not self.cond.wait(self.max_wait) and any(s is slot for s in self.pending):
+                    self._flush()
+        if slot[2] is not None:
+            raise slot[2]
+        return slot[1]
+
+    def _flush(self) -> None:
+        """Evaluate everything pending in one batch (lock held) and wake the waiters."""
+        batch, self.pending = self.pending, []
+        flat = [p for slot in batch for p in slot[0]]
+        try:
+            out = self.inner.evaluate(flat)
+        except Exception as exc:  # handed to every waiting thread
+            for slot in batch:
+                slot[2] = exc
+        else:
+            i = 0
+            for slot in batch:
+                slot[1] = out[i:i + len(slot[0])]
+                i += len(slot[0])
+            self.batches += 1
+            self.positions += len(flat)
+        self.cond.notify_all()
+
+    def leave(self) -> None:
+        """A game thread is done for good: stop waiting for it."""
+        with self.cond:
+            self.active -= 1
+            if self.pending and len(self.pending) >= self.active:
+                self._flush()
+
+    def mean_batch(self) -> float:
+        """Average positions per network call so far."""
+        return self.positions / self.batches if self.batches else 0.0
+
+
+def _choose(result, moves_played: int, cfg: SelfPlayConfig, rng: np.random.Generator) -> int:
+    """Sample by visits (temperature) in the opening, else the most visited move."""
+    counts = result.visits
+    if counts.sum() <= 0:
+        return len(counts) - 1
+    if moves_played < cfg.temperature_moves and cfg.temperature > 0:
+        p = counts ** (1.0 / cfg.temperature)
+        return int(rng.choice(len(p), p=p / p.sum()))
+    return int(np.argmax(counts))
+
+
+def _winner(margin: float) -> int:
+    """Colour that won by ``margin`` (black minus white), 0 for a draw."""
+    return 0 if margin == 0 else (BLACK if margin > 0 else -BLACK)
+
+
+def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generator) -> SelfPlayGame:
+    """Play one self-play game to the end (two passes, resignation or the move cap)."""
+    game = Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
+    search = MoveSearch(evaluator, cfg.search, rng)
+    may_resign = cfg.resign_threshold is not None and rng.random() >= cfg.resign_playout_fraction
+    max_moves = cfg.max_moves or 2 * game.board.area
+    records: list[MoveRecord] = []
+    low = {BLACK: 0, -BLACK: 0}
+    would_resign = 0
+    while not game.is_over() and len(records) < max_moves:
+        color = game.to_play
+        result = search.run(game, full=rng.random() < cfg.full_prob)
+        if cfg.resign_threshold is not None:
+            low[color] = low[color] + 1 if result.value < cfg.resign_threshold else 0
+            if low[color] >= 2:
+                if may_resign:
+                    return _finish(game, records, cfg, winner=-color, resigned=True)
+                would_resign = would_resign or color
+        move = _choose(result, len(records), cfg, rng)
+        records.append(MoveRecord(color, move, result.visits, result.target, result.value))
+        game.play(move)
+    out = _finish(game, records, cfg, winner=_winner(game.score()), resigned=False)
+    out.would_resign = would_resign
+    return out
+
+
+def _finish(game: Game, records: list[MoveRecord], cfg: SelfPlayConfig,
+            winner: int, resigned: bool) -> SelfPlayGame:
+    """Wrap up a game: result string and value targets."""
+    if resigned:
+        result = ("B" if winner == BLACK else "W") + "+R"
+    else:
+        result = game.result_string()
+    out = SelfPlayGame(game, records, winner, result, resigned)
+    out.value_targets = value_targets(records, winner, cfg.td_lambda)
+    return out
+
+
+def value_targets(records: list[MoveRecord], winner: int, td_lambda: float) -> list[float]:
+    """Per-move value targets from the mover's view: result, or TD(lambda) with search values."""
+    n = len(records)
+    out = [0.0] * n
+    g = float(winner)                     # black's view
+    for t in range(n - 1, -1, -1):
+        if t + 1 < n and td_lambda < 1.0:
+            nxt = records[t + 1]
+            v_next = nxt.value * nxt.color  # black's view
+            g = (1.0 - td_lambda) * v_next + td_lambda * g
+        out[t] = g * records[t].color
+    return out
+
+
+def summarize(games: list[SelfPlayGame]) -> dict:
+    """Counts for logs: games, positions, samples, wins by colour, resignations."""
+    played_out = [g for g in games if g.would_resign]
+    return {
+        "games": len(games),
+        "moves": sum(len(g.moves) for g in games),
+        "samples": sum(1 for g in games for m in g.moves if m.target is not None),
+        "black_wins": sum(1 for g in games if g.winner == BLACK),
+        "white_wins": sum(1 for g in games if g.winner == -BLACK),
+        "resigned": sum(1 for g in games if g.resigned),
+        "played_out_checks": len(played_out),
+        "false_resignations": sum(1 for g in played_out if g.false_resignation),
+    }
+
+
+def run_games(evaluator: Evaluator, cfg: SelfPlayConfig, games: int, parallel: int,
+              on_game=None) -> tuple[list[SelfPlayGame], BatchingEvaluator]:
+    """Play ``games`` games, ``parallel`` at a time in threads sharing one batched evaluator.
+
+    ``on_game(game)`` is called (under a lock) as each game finishes, e.g. to
+    write it out and tick a progress bar.
+    """
+    if games < 0 or parallel < 1:
+        raise ValueError("games must be >= 0 and parallel >= 1")
+    parallel = max(1, min(parallel, games))
+    batcher = BatchingEvaluator(evaluator, parallel)
+    seeds = np.random.SeedSequence(cfg.seed).spawn(parallel)
+    lock = threading.Lock()
+    state = {"started": 0, "error": None}
+    done: list[SelfPlayGame] = []
+
+    def worker(seed) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            while True:
+                with lock:
+                    if state["started"] >= games or state["error"]:
+                        return
+                    state["started"] += 1
+                g = play_game(batcher, cfg, rng)
+                with lock:
+                    done.append(g)
+                    if on_game is not None:
+                        on_game(g)
+        except Exception as exc:  # reported after every thread stops
+            state["error"] = exc
+        finally:
+            batcher.leave()
+
+    threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in seeds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if state["error"] is not None:
+        raise state["error"]
+    return done, batcher
