@@ -1,0 +1,370 @@
+"""The trainer: policy, value, score and ownership losses over a sliding window of shards.
+
+One process or many (``torchrun``: DDP, gloo on CPUs, NCCL on GPUs). Data
+order is a pure function of (seed, epoch, window): each epoch takes the newest
+``window`` shards (rank 0 lists them and broadcasts the list), and
+``nets.shards.epoch_plan`` orders their positions into global batches; rank
+``r`` of ``W`` trains on rows ``r::W`` of each global batch, so the global
+batch is the same whatever the number of processes.
+
+The checkpoint ``RUN/checkpoint.pt`` (shared format with ``nets.model`` and
+``nets.export``: ``config``, ``model``, ``step``, ``meta``) also holds the
+optimiser, AMP scaler, RNG states and the data cursor ``(epoch, cursor,
+window)``. It is written atomically (tmp + os.replace) every
+``checkpoint_minutes``, every ``checkpoint_every`` steps if set, and at the
+end; a run killed at any point resumes from it without losing or repeating a
+batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from engine.features import FEATURE_VERSION
+from nets.metrics import MetricsLogger
+from nets.model import SCORE_SCALE, build_model, get_config
+from nets.shards import ShardError, ShardSet, epoch_plan, list_shards
+
+log = logging.getLogger(__name__)
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainError(RuntimeError):
+    """A training run that cannot start or go on (no data, bad settings, wrong checkpoint)."""
+
+
+@dataclass
+class TrainSettings:
+    """Everything a training run needs; saved in the checkpoint."""
+
+    data_dirs: list[str] = field(default_factory=list)
+    run_dir: str = "runs/train"
+    config: str = "b6c64"
+    batch_size: int = 256          # global batch (split across processes)
+    steps: int = 1000              # train until this many steps in total
+    minutes: float = 0.0           # also stop after this long in this run (0: no limit)
+    optimizer: str = "sgd"         # sgd (with Nesterov momentum) or adamw
+    lr: float = 0.02
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    lr_schedule: str = "cosine"    # constant, cosine or step (x0.1 at 50% and 75%)
+    warmup_steps: int = 100
+    window: int = 100              # train on the newest this many shards
+    policy_weight: float = 1.0
+    value_weight: float = 1.0
+    score_weight: float = 0.1
+    ownership_weight: float = 0.5
+    amp: bool = True               # mixed precision when on a GPU
+    device: str = "auto"           # auto, cpu, cuda
+    seed: int = 0
+    checkpoint_minutes: float = 5.0
+    checkpoint_every: int = 0      # also every this many steps (0: off)
+    log_every: int = 10
+    batch_log: str = ""            # append "step epoch cursor sha1(batch)" lines here
+    init: str = ""                 # start a fresh run from these weights
+    ratings: str = ""              # step,elo CSV to plot beside the losses
+    tensorboard: bool = True
+
+    def check(self) -> None:
+        """Raise TrainError for settings that cannot work."""
+        get_config(self.config)
+        if self.optimizer not in ("sgd", "adamw"):
+            raise TrainError(f"optimizer must be sgd or adamw, not {self.optimizer!r}")
+        if self.lr_schedule not in ("constant", "cosine", "step"):
+            raise TrainError(f"lr schedule must be constant, cosine or step, not {self.lr_schedule!r}")
+        if self.batch_size < 1 or self.steps < 0 or self.window < 1 or self.lr <= 0:
+            raise TrainError("batch size, window and lr must be positive, steps >= 0")
+        if not self.data_dirs:
+            raise TrainError("no data directories given")
+
+
+def lr_at(step: int, s: TrainSettings) -> float:
+    """The learning rate for ``step`` (linear warm-up, then the schedule)."""
+    if step < s.warmup_steps:
+        return s.lr * (step + 1) / s.warmup_steps
+    frac = min(1.0, step / max(1, s.steps))
+    if s.lr_schedule == "cosine":
+        return s.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+    if s.lr_schedule == "step":
+        return s.lr * (0.1 ** ((frac >= 0.5) + (frac >= 0.75)))
+    return s.lr
+
+
+def compute_losses(out: dict, batch: dict, s: TrainSettings) -> dict:
+    """Weighted losses of the model outputs ``out`` against a torch ``batch``.
+
+    Each term is averaged over the batch (rows without a valid target count
+    zero), so every process of a DDP run weighs its rows alike.
+    """
+    n = batch["value"].shape[0]
+    logp = F.log_softmax(out["policy_logits"].float(), dim=1)
+    policy = -(batch["policy"] * logp).sum(1)
+    policy = (policy * batch["policy_valid"]).sum() / n
+    value = F.mse_loss(out["value"].float(), batch["value"])
+    score = F.smooth_l1_loss(out["score_lead"].float() / SCORE_SCALE,
+                             batch["score"] / SCORE_SCALE, reduction="none")
+    score = (score * batch["score_valid"]).sum() / n
+    mask = batch["planes"][:, 0]
+    own = ((out["ownership"].float() - batch["ownership"]) ** 2 * mask).sum((1, 2))
+    own = (own / mask.sum((1, 2)).clamp(min=1) * batch["ownership_valid"]).sum() / n
+    total = (s.policy_weight * policy + s.value_weight * value + s.score_weight * score
+             + s.ownership_weight * own)
+    return {"loss": total, "loss_policy": policy, "loss_value": value,
+            "loss_score": score, "loss_ownership": own}
+
+
+def to_torch(batch: dict, device) -> dict:
+    """Numpy batch arrays to float32 tensors on ``device``."""
+    return {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in batch.items()}
+
+
+def train_step(model, optimizer, batch: dict, s: TrainSettings, scaler=None) -> dict:
+    """One optimiser step on a torch batch; returns the loss terms as floats."""
+    model.train()
+    optimizer.zero_grad(set_to_none=True)
+    device_type = batch["planes"].device.type
+    use_amp = scaler is not None and scaler.is_enabled()
+    with torch.autocast(device_type, dtype=torch.float16, enabled=use_amp):
+        out = model(batch["planes"], batch["globals"])
+    losses = compute_losses(out, batch, s)
+    if use_amp:
+        scaler.scale(losses["loss"]).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        losses["loss"].backward()
+        optimizer.step()
+    return {k: float(v.detach()) for k, v in losses.items()}
+
+
+def make_optimizer(model, s: TrainSettings):
+    """SGD with Nesterov momentum or AdamW, weight decay on weights only (not biases/BN)."""
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    other = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": s.weight_decay},
+              {"params": other, "weight_decay": 0.0}]
+    if s.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=s.lr)
+    return torch.optim.SGD(groups, lr=s.lr, momentum=s.momentum, nesterov=True)
+
+
+def atomic_save(obj, path: Path) -> None:
+    """torch.save through a temporary file and os.replace (never a torn checkpoint)."""
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def batch_hash(rows: np.ndarray) -> str:
+    """A short hash of a global batch's (shard, row, symmetry) triples."""
+    return hashlib.sha1(np.ascontiguousarray(rows, np.int64).tobytes()).hexdigest()[:16]
+
+
+class Dist:
+    """This process's place in a torchrun job (world 1 when not launched by torchrun)."""
+
+    def __init__(self, device: str):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        cuda = torch.cuda.is_available() and device in ("auto", "cuda")
+        if device == "cuda" and not torch.cuda.is_available():
+            raise TrainError("--device cuda but no CUDA GPU is available")
+        self.device = torch.device(f"cuda:{local}" if cuda else "cpu")
+        if cuda:
+            torch.cuda.set_device(self.device)
+        if self.world > 1 and not dist.is_initialized():
+            dist.init_process_group("nccl" if cuda else "gloo")
+
+    @property
+    def main(self) -> bool:
+        """True on rank 0 (the one that writes files)."""
+        return self.rank == 0
+
+    def broadcast(self, obj):
+        """Rank 0's ``obj`` on every rank."""
+        if self.world == 1:
+            return obj
+        box = [obj]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def close(self) -> None:
+        """Leave the process group."""
+        if self.world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+class Trainer:
+    """A resumable training run (see the module docstring)."""
+
+    def __init__(self, settings: TrainSettings):
+        settings.check()
+        self.s = settings
+        self.dist = Dist(settings.device)
+        if settings.batch_size % self.dist.world:
+            raise TrainError(f"batch size {settings.batch_size} does not split over "
+                             f"{self.dist.world} processes")
+        self.run_dir = Path(settings.run_dir)
+        self.ckpt_path = self.run_dir / CHECKPOINT
+        torch.manual_seed(settings.seed)
+        self.model = build_model(settings.config).to(self.dist.device)
+        self.optimizer = make_optimizer(self.model, settings)
+        self.scaler = torch.amp.GradScaler(
+            "cuda", enabled=settings.amp and self.dist.device.type == "cuda")
+        self.step, self.epoch, self.cursor = 0, 0, 0
+        self.window: list[str] = []
+        self.plan: list[np.ndarray] = []
+        self.train_seconds = 0.0
+        self.sizes_seen: set = set()
+        self._load_state()
+        self.net = self.model
+        if self.dist.world > 1:
+            ids = [self.dist.device.index] if self.dist.device.type == "cuda" else None
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+
+    # ------------------------------------------------------------ state
+    def _load_state(self) -> None:
+        """Resume from RUN/checkpoint.pt, or start fresh (optionally from ``init`` weights)."""
+        if self.ckpt_path.exists():
+            ck = torch.load(self.ckpt_path, map_location=self.dist.device, weights_only=False)
+            if ck["config"] != self.s.config:
+                raise TrainError(f"{self.ckpt_path} holds a {ck['config']} net, not {self.s.config}")
+            self.model.load_state_dict(ck["model"])
+            self.optimizer.load_state_dict(ck["optimizer"])
+            self.scaler.load_state_dict(ck["scaler"])
+            self.step = ck["step"]
+            d = ck["data"]
+            self.epoch, self.cursor, self.window = d["epoch"], d["cursor"], d["window"]
+            self.train_seconds = ck["meta"].get("train_seconds", 0.0)
+            self.sizes_seen = {tuple(x) for x in ck["meta"].get("board_sizes", [])}
+            torch.set_rng_state(ck["rng"]["torch"].cpu())
+            self._resume_window()
+            log.info("resumed %s at step %d (epoch %d, batch %d)", self.ckpt_path, self.step,
+                     self.epoch, self.cursor)
+        elif self.s.init:
+            ck = torch.load(self.s.init, map_location=self.dist.device, weights_only=False)
+            self.model.load_state_dict(ck["model"])
+
+    def _resume_window(self) -> None:
+        """Rebuild the interrupted epoch's plan; a new epoch if its shards are gone."""
+        try:
+            self._open_window(self.window)
+        except (ShardError, OSError) as exc:
+            log.warning("cannot reopen the interrupted epoch's shards (%s): new epoch", exc)
+            self.epoch, self.cursor, self.plan = self.epoch + 1, 0, []
+
+    def _open_window(self, paths: list[str]) -> None:
+        self.shards = ShardSet(paths)
+        self.window = [str(p) for p in paths]
+        self.plan = epoch_plan(self.shards.lengths, self.shards.sizes, self.s.seed, self.epoch,
+                               self.s.batch_size)
+        if not self.plan:
+            raise TrainError(f"the window holds {sum(self.shards.lengths)} positions: "
+                             f"not one batch of {self.s.batch_size}")
+        self.sizes_seen.update(self.shards.sizes)
+
+    def _next_epoch(self) -> None:
+        """Take the newest shards (rank 0 decides) and plan a pass over them."""
+        paths = None
+        if self.dist.main:
+            paths = [str(p) for p in list_shards(*self.s.data_dirs)[-self.s.window:]]
+        paths = self.dist.broadcast(paths)
+        if not paths:
+            raise TrainError(f"no shards in {', '.join(self.s.data_dirs)}")
+        if self.plan:
+            self.epoch += 1
+        self.cursor = 0
+        self._open_window(paths)
+
+    def checkpoint_dict(self) -> dict:
+        """The checkpoint in the shared format, plus the training state."""
+        meta = {"feature_version": FEATURE_VERSION, "train_seconds": self.train_seconds,
+                "board_sizes": sorted(self.sizes_seen), "data_dirs": list(self.s.data_dirs),
+                "positions_seen": self.step * self.s.batch_size, "optimizer": self.s.optimizer,
+                "world_size": self.dist.world}
+        return {"config": self.s.config, "model": self.model.state_dict(), "step": self.step,
+                "meta": meta, "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict(),
+                "data": {"epoch": self.epoch, "cursor": self.cursor, "window": self.window},
+                "rng": {"torch": torch.get_rng_state()},
+                "settings": dataclasses.asdict(self.s)}
+
+    def save(self) -> None:
+        """Write the checkpoint (rank 0 only)."""
+        if self.dist.main:
+            atomic_save(self.checkpoint_dict(), self.ckpt_path)
+
+    # ------------------------------------------------------------ loop
+    def run(self) -> dict:
+        """Train until ``steps`` (or ``minutes``); returns the last logged losses."""
+        from tqdm import tqdm
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        metrics = MetricsLogger(self.run_dir, self.step, self.s.tensorboard) if self.dist.main else None
+        start = last_ckpt = time.monotonic()
+        bar = tqdm(total=self.s.steps, initial=self.step, desc="train", unit="step",
+                   disable=not self.dist.main)
+        last: dict = {}
+        acc: list[dict] = []
+        while self.step < self.s.steps:
+            if self.s.minutes and time.monotonic() - start > self.s.minutes * 60:
+                break
+            t0 = time.monotonic()
+            acc.append(self._one_step())
+            self.train_seconds += time.monotonic() - t0
+            bar.update(1)
+            if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
+                last = {k: float(np.mean([a[k] for a in acc])) for k in acc[0]}
+                last["lr"] = lr_at(self.step - 1, self.s)
+                metrics.log(self.step, last)
+                bar.set_postfix(loss=f"{last['loss']:.3f}")
+                acc = []
+            due = (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0) or (
+                time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60)
+            if due:
+                self.save()
+                last_ckpt = time.monotonic()
+                if metrics:
+                    metrics.plot(self.s.ratings or None)
+        bar.close()
+        self.save()
+        if metrics:
+            metrics.plot(self.s.ratings or None)
+            metrics.close()
+        return last
+
+    def _one_step(self) -> dict:
+        """Train on the next global batch of the plan."""
+        if self.cursor >= len(self.plan):
+            self._next_epoch()
+        rows = self.plan[self.cursor]
+        if self.s.batch_log and self.dist.main:
+            with open(self.s.batch_log, "a") as f:
+                f.write(f"{self.step + 1} {self.epoch} {self.cursor} {batch_hash(rows)}\n")
+        local = rows[self.dist.rank::self.dist.world]
+        batch = to_torch(self.shards.batch(local), self.dist.device)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr_at(self.step, self.s)
+        losses = train_step(self.net, self.optimizer, batch, self.s, self.scaler)
+        self.step += 1
+        self.cursor += 1
+        return losses
+
+    def close(self) -> None:
+        """Leave the process group (if any)."""
+        self.dist.close()
