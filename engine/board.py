@@ -209,18 +209,21 @@ class Board:
     def legal_mask(self, color: int | None = None) -> np.ndarray:
         """Boolean mask of shape (area + 1,): legal points, and pass (always legal)."""
         color = self.to_play if color is None else color
-        mask = np.zeros(self.area + 1, dtype=bool)
-        mask[self.area] = True
         stones, nbrs = self.stones, self._nbrs
+        legal = []
         for p in range(self.area):
             if stones[p] != EMPTY:
                 continue
-            if EMPTY in [stones[n] for n in nbrs[p]] and not (
-                p == self.ko_point and color == self.ko_color
-            ):
-                mask[p] = True
+            for n in nbrs[p]:
+                if stones[n] == EMPTY:
+                    legal.append(p)  # an empty neighbour: never suicide, never ko
+                    break
             else:
-                mask[p] = self.illegal_reason(p, color) is None
+                if self.illegal_reason(p, color) is None:
+                    legal.append(p)
+        mask = np.zeros(self.area + 1, dtype=bool)
+        mask[legal] = True
+        mask[self.area] = True
         return mask
 
     def is_eye(self, point: int, color: int) -> bool:
@@ -271,67 +274,87 @@ class Board:
         Raises IllegalMoveError (and changes nothing) for off-board, occupied,
         simple-ko and suicide moves.
         """
-        color = self.to_play if color is None else color
-        if color not in (BLACK, WHITE):
+        if color is None:
+            color = self.to_play
+        elif color != BLACK and color != WHITE:
             raise IllegalMoveError(f"invalid color {color!r}")
         if move == self.area:
             self.ko_point, self.ko_color = -1, EMPTY
             self.passes += 1
-            self.to_play = -color
-            self.last_move = move
-            self.move_number += 1
-            return 0
-        reason = self.illegal_reason(move, color)
-        if reason is not None:
-            raise IllegalMoveError(f"illegal move: {reason}")
-        captured = self._place(move, color)
-        self.passes = 0
+        else:
+            if type(move) is not int:
+                self._check_point(move)
+                move = int(move)
+            if not 0 <= move < self.area:
+                raise IllegalMoveError("illegal move: off board")
+            if self.stones[move] != EMPTY:
+                raise IllegalMoveError("illegal move: occupied")
+            if move == self.ko_point and color == self.ko_color:
+                raise IllegalMoveError("illegal move: ko")
+            captured = self._place(move, color)
+            self.passes = 0
         self.to_play = -color
         self.last_move = move
         self.move_number += 1
-        return captured
+        return 0 if move == self.area else captured
 
-    def _place(self, move: int, color: int) -> int:
-        """Put a stone down, merge chains, capture; returns the number captured."""
-        stones, gid, groups, nbrs = self.stones, self._gid, self._groups, self._nbrs
-        own_ids, opp_ids, empty = [], [], []
-        for n in nbrs[move]:
+    def _neighbor_groups(self, move: int, color: int) -> tuple[list[int], list[int], list[int]]:
+        """Friendly chain ids, opponent chain ids and empty points next to move."""
+        stones, gid = self.stones, self._gid
+        own: list[int] = []
+        opp: list[int] = []
+        empty: list[int] = []
+        for n in self._nbrs[move]:
             s = stones[n]
             if s == EMPTY:
                 empty.append(n)
             elif s == color:
                 g = gid[n]
-                if g not in own_ids:
-                    own_ids.append(g)
+                if g not in own:
+                    own.append(g)
             else:
                 g = gid[n]
-                if g not in opp_ids:
-                    opp_ids.append(g)
-        stones[move] = color
-        self.hash ^= self._zob[color][move]
-        new = self._merge(move, color, own_ids, empty)
+                if g not in opp:
+                    opp.append(g)
+        return own, opp, empty
 
-        captured: list[int] = []
-        for g in opp_ids:
-            grp = groups[g]
-            if len(grp.libs) == 1:
-                captured.extend(grp.stones)
-                self._remove_group(g)
-            else:
-                libs = set(grp.libs)
+    def _place(self, move: int, color: int) -> int:
+        """Put a stone on an empty point, merge, capture; returns the number captured.
+
+        Raises IllegalMoveError before changing anything if the move is a
+        suicide the rules forbid.
+        """
+        groups, gid = self._groups, self._gid
+        own, opp, empty = self._neighbor_groups(move, color)
+        dead = [g for g in opp if len(groups[g].libs) == 1]
+        suicide = not empty and not dead and all(len(groups[g].libs) == 1 for g in own)
+        if suicide and not (self.suicide_allowed and own):
+            raise IllegalMoveError("illegal move: suicide")
+        self.stones[move] = color
+        self.hash ^= self._zob[color][move]
+        new = self._merge(move, color, own, empty)
+        for g in opp:
+            if g not in dead:
+                grp = groups[g]
+                libs = grp.libs.copy()
                 libs.discard(move)
                 groups[g] = _Group(grp.color, grp.stones, libs)
-        if captured:
-            self._give_liberties(captured, {gid[move]})
-            self.captures[color] += len(captured)
         self.ko_point, self.ko_color = -1, EMPTY
+        if not dead:
+            if suicide:  # allowed by the rules in force: the chain dies
+                lost = new.stones
+                self._remove_group(gid[move])
+                self._give_liberties(lost, set())
+                self.captures[-color] += len(lost)
+            return 0
+        captured: list[int] = []
+        for g in dead:
+            captured.extend(groups[g].stones)
+            self._remove_group(g)
+        self._give_liberties(captured, {gid[move]})
+        self.captures[color] += len(captured)
         if len(captured) == 1 and len(new.stones) == 1 and len(new.libs) == 1:
             self.ko_point, self.ko_color = captured[0], -color
-        if not new.libs:  # suicide, allowed by the rules in force
-            lost = list(new.stones)
-            self._remove_group(gid[move])
-            self._give_liberties(lost, set())
-            self.captures[-color] += len(lost)
         return len(captured)
 
     def _merge(self, move: int, color: int, own_ids: list[int], empty: list[int]) -> _Group:
@@ -342,18 +365,18 @@ class Board:
             groups[move] = new
             gid[move] = move
             return new
-        own_ids.sort(key=lambda g: -len(groups[g].stones))
+        if len(own_ids) > 1:
+            own_ids.sort(key=lambda g: -len(groups[g].stones))
         keep = own_ids[0]
         base = groups[keep]
-        stones = list(base.stones)
-        libs = set(base.libs)
+        stones = base.stones + [move]
+        libs = base.libs.copy()
         for g in own_ids[1:]:
             other = groups.pop(g)
             stones.extend(other.stones)
             libs |= other.libs
             for s in other.stones:
                 gid[s] = keep
-        stones.append(move)
         libs.update(empty)
         libs.discard(move)
         gid[move] = keep
