@@ -1,0 +1,341 @@
+"""The Monte Carlo tree: per-child arrays, PUCT selection, virtual loss, iterative descent.
+
+Value sign convention (read this first)
+---------------------------------------
+``Evaluation.value`` is for the side to move at the evaluated position. A
+node's per-child arrays (``child_N``, ``child_W``, ``child_W2``, ``child_S``)
+describe its children from the point of view of the player to move AT THAT
+NODE, the one choosing among them: ``child_W[i] / child_N[i]`` is how good
+move ``i`` is for the player who plays it (as in minigo and Leela Zero).
+Backing up a leaf value ``v`` adds ``-v`` in the leaf's parent's arrays,
+``+v`` one level higher, and so on. A node's own statistics live in its
+parent's arrays; the root has a one-slot ``_Stub`` parent, so the root's
+own value for its side to move is ``-stub.child_W[0] / stub.child_N[0]``.
+
+Descent is a loop, never recursion, so a 1000-move game has no depth limit.
+Children are created lazily: expansion keeps every empty point and pass
+(minus the simple-ko point); a move found illegal (suicide, superko) when its
+child is first built is deleted from the arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.board import WHITE, Board, IllegalMoveError, zobrist_table
+from engine.evaluation import Evaluation, Evaluator, Position
+from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO
+from engine.scoring import tromp_taylor_score
+
+
+@dataclass
+class PuctConfig:
+    """PUCT selection: AlphaZero's exploration schedule and Leela Zero's first-play urgency."""
+
+    c_init: float = 1.25
+    c_base: float = 19652.0
+    fpu_reduction: float = 0.25
+    fpu_reduction_root: float = 0.25
+    forced_k: float = 0.0          # > 0: KataGo forced playouts at the root (n = sqrt(k P N))
+
+
+class _Stub:
+    """The root's parent: one slot holding the root's own statistics."""
+
+    __slots__ = ("child_N", "child_W", "child_W2", "child_S", "child_VL", "parent")
+
+    def __init__(self, n: float = 0.0, w: float = 0.0, w2: float = 0.0, s: float = 0.0):
+        self.child_N = np.array([n])
+        self.child_W = np.array([w])
+        self.child_W2 = np.array([w2])
+        self.child_S = np.array([s])
+        self.child_VL = np.zeros(1)
+        self.parent = None
+
+
+class Node:
+    """A position in the tree, with its children's statistics as numpy arrays."""
+
+    __slots__ = ("parent", "index", "board", "position", "key", "moves", "prior", "raw_prior",
+                 "child_N", "child_W", "child_W2", "child_S", "child_VL", "children",
+                 "terminal", "net_value", "net_score", "pending")
+
+    def __init__(self, parent, index: int, board: Board, position: Position, key: int):
+        self.parent, self.index = parent, index
+        self.board, self.position, self.key = board, position, key
+        self.moves = None           # np.int64 array of candidate moves once expanded
+        self.children: list = []
+        self.terminal: tuple[float, float] | None = None   # (value, score) for side to move
+        self.net_value = 0.0
+        self.net_score = 0.0
+        self.pending = False
+
+    @property
+    def expanded(self) -> bool:
+        """True once the network has been asked about this node."""
+        return self.moves is not None
+
+    @property
+    def visits(self) -> int:
+        """Visits through this node (from the parent's arrays)."""
+        return int(self.parent.child_N[self.index])
+
+    def q(self) -> float:
+        """Mean value for this node's side to move (0 when unvisited)."""
+        n = self.parent.child_N[self.index]
+        return float(-self.parent.child_W[self.index] / n) if n > 0 else 0.0
+
+    def expand(self, ev: Evaluation) -> None:
+        """Set up the children arrays from an evaluation's policy."""
+        board = self.board
+        empty = np.flatnonzero(np.asarray(board.stones, dtype=np.int8) == 0)
+        if board.ko_point >= 0 and board.ko_color == board.to_play:
+            empty = empty[empty != board.ko_point]
+        moves = np.append(empty, board.pass_move)
+        p = np.asarray(ev.policy, dtype=np.float64)[moves]
+        total = p.sum()
+        p = p / total if total > 0 else np.full(len(moves), 1.0 / len(moves))
+        k = len(moves)
+        self.moves, self.prior, self.raw_prior = moves, p, p.copy()
+        self.child_N, self.child_W, self.child_W2 = np.zeros(k), np.zeros(k), np.zeros(k)
+        self.child_S, self.child_VL = np.zeros(k), np.zeros(k)
+        self.children = [None] * k
+        self.net_value, self.net_score = float(ev.value), float(ev.score_lead)
+
+    def remove_child(self, i: int) -> None:
+        """Delete candidate ``i`` (found illegal); later children shift down."""
+        for name in ("moves", "prior", "raw_prior", "child_N", "child_W", "child_W2", "child_S", "child_VL"):
+            setattr(self, name, np.delete(getattr(self, name), i))
+        self.children.pop(i)
+        for j in range(i, len(self.children)):
+            if self.children[j] is not None:
+                self.children[j].index = j
+
+    def child_index(self, move: int) -> int | None:
+        """The index of ``move`` among the candidates, or None."""
+        if self.moves is None:
+            return None
+        hits = np.flatnonzero(self.moves == move)
+        return int(hits[0]) if len(hits) else None
+
+
+def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
+    """PUCT with virtual loss and first-play urgency reduction; returns a child index."""
+    vl = node.child_VL
+    n = node.child_N + vl
+    total = n.sum()
+    prior = node.prior
+    visited = n > 0
+    reduction = cfg.fpu_reduction_root if is_root else cfg.fpu_reduction
+    fpu = node.net_value - reduction * math.sqrt(float(prior[visited].sum()))
+    if is_root and cfg.forced_k > 0 and total > 0:
+        forced = np.sqrt(cfg.forced_k * prior * total)
+        need = (node.child_N > 0) & (n < forced)
+        if need.any():
+            return int(np.argmax(np.where(need, prior, -1.0)))
+    c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
+    q = np.where(visited, (node.child_W - vl) / np.maximum(n, 1.0), fpu)
+    return int(np.argmax(q + (c * math.sqrt(max(total, 1.0))) * prior / (1.0 + n)))
+
+
+class Tree:
+    """A search tree for one game position, with superko checks and leaf batching."""
+
+    def __init__(self, game, history: int = 8):
+        self.rules = game.rules
+        self.handicap = game.handicap
+        self.history = history
+        self.seen = set(game.seen_positions)
+        board = game.board.copy()
+        self.stub = _Stub()
+        self.root = Node(self.stub, 0, board, Position.from_game(game, history), self._key(board))
+        self.own_sum = np.zeros((board.height, board.width))   # black's view
+        self.own_count = 0
+
+    # ----------------------------------------------------------- positions
+    def _key(self, board: Board) -> int:
+        """The superko key of a board, as ``Game`` computes it."""
+        if self.rules.ko == SITUATIONAL_SUPERKO and board.to_play == WHITE:
+            return board.hash ^ zobrist_table(board.width, board.height)[1]
+        return board.hash
+
+    def _repeats(self, node: Node, key: int) -> bool:
+        """True when ``key`` repeats the game's or the path's positions (superko)."""
+        if key in self.seen:
+            return True
+        while isinstance(node, Node):
+            if node.key == key:
+                return True
+            node = node.parent
+        return False
+
+    def terminal_result(self, board: Board) -> tuple[float, float]:
+        """(value, score) for the side to move of a finished game, by Tromp-Taylor area."""
+        komi = self.rules.komi + self.rules.handicap_compensation(self.handicap)
+        score = tromp_taylor_score(board, komi) * board.to_play
+        return (1.0 if score > 0 else -1.0 if score < 0 else 0.0), float(score)
+
+    def make_child(self, node: Node, i: int) -> Node | None:
+        """Build child ``i`` of ``node``; None (and the move deleted) when it is illegal."""
+        move = int(node.moves[i])
+        board = node.board.copy()
+        try:
+            board.play(move)
+        except IllegalMoveError:
+            node.remove_child(i)
+            return None
+        key = self._key(board)
+        if move != board.pass_move and self.rules.ko != SIMPLE_KO and self._repeats(node, key):
+            node.remove_child(i)
+            return None
+        child = Node(node, i, board, node.position.child(board, self.history), key)
+        if board.passes >= 2:
+            child.terminal = self.terminal_result(board)
+        node.children[i] = child
+        return child
+
+    # ------------------------------------------------------------- descent
+    def descend(self, cfg: PuctConfig, root_choice: int | None = None) -> tuple[Node | None, list]:
+        """Walk from the root to a leaf, adding virtual loss; (leaf, path) or (None, []) on collision.
+
+        ``root_choice`` forces the first move (Gumbel sequential halving).
+        """
+        node, path = self.root, []
+        while node.expanded and node.terminal is None:
+            if not len(node.moves):
+                break
+            i = root_choice if (root_choice is not None and node is self.root) else select_child(
+                node, cfg, node is self.root)
+            child = node.children[i]
+            if child is None:
+                child = self.make_child(node, i)
+                if child is None:
+                    if node is self.root and root_choice is not None:
+                        self._undo_path(path)
+                        return None, []
+                    continue
+            node.child_VL[i] += 1
+            path.append((node, i))
+            node = child
+        if node.pending:
+            self._undo_path(path)
+            return None, []
+        return node, path
+
+    @staticmethod
+    def _undo_path(path: list) -> None:
+        for parent, i in path:
+            parent.child_VL[i] -= 1
+
+    def backup(self, leaf: Node, value: float, score: float) -> None:
+        """Add a leaf's value (its side to move's view) along the path; remove virtual loss."""
+        x, s = -value, -score
+        node = leaf
+        while not isinstance(node, _Stub):
+            parent, i = node.parent, node.index
+            parent.child_N[i] += 1
+            parent.child_W[i] += x
+            parent.child_W2[i] += x * x
+            parent.child_S[i] += s
+            if not isinstance(parent, _Stub):
+                parent.child_VL[i] -= 1
+            x, s = -x, -s
+            node = parent
+
+    def _record_ownership(self, leaf: Node, ev: Evaluation) -> None:
+        if ev.ownership is not None and ev.ownership.shape == self.own_sum.shape:
+            self.own_sum += ev.ownership * leaf.board.to_play
+            self.own_count += 1
+
+    def run_batch(self, evaluator: Evaluator, cfg: PuctConfig, batch_size: int,
+                  root_choices: list[int] | None = None) -> int:
+        """Collect up to ``batch_size`` leaves, evaluate them in one call, back up; returns visits done."""
+        leaves, done, misses = [], 0, 0
+        count = len(root_choices) if root_choices is not None else batch_size
+        for k in range(count):
+            leaf, path = self.descend(cfg, root_choices[k] if root_choices is not None else None)
+            if leaf is None:
+                misses += 1
+                if misses > batch_size:
+                    break
+                continue
+            if leaf.terminal is not None:
+                self.backup(leaf, leaf.terminal[0], leaf.terminal[1])
+                done += 1
+            elif leaf.expanded:   # a node without candidate moves cannot happen (pass); guard anyway
+                self.backup(leaf, leaf.net_value, leaf.net_score)
+                done += 1
+            else:
+                leaf.pending = True
+                leaves.append(leaf)
+        if leaves:
+            evals = evaluator.evaluate([leaf.position for leaf in leaves])
+            for leaf, ev in zip(leaves, evals):
+                leaf.pending = False
+                leaf.expand(ev)
+                self._record_ownership(leaf, ev)
+                self.backup(leaf, float(ev.value), float(ev.score_lead))
+            done += len(leaves)
+        return done
+
+    # ---------------------------------------------------------------- reuse
+    def advance(self, game) -> bool:
+        """Re-root at the game's current position if it lies in this tree; False otherwise."""
+        board = game.board
+        moves = game.moves
+        root_board = self.root.board
+        played = board.move_number - root_board.move_number
+        if (self.rules != game.rules or self.handicap != game.handicap or played < 0
+                or played > len(moves) or played > 4):
+            return False
+        node = self.root
+        for _, move in moves[len(moves) - played:]:
+            i = node.child_index(move)
+            if i is None or node.children[i] is None:
+                return False
+            node = node.children[i]
+        if node.board.hash != board.hash or node.board.to_play != board.to_play or node.board.passes != board.passes:
+            return False
+        if node is not self.root:
+            self._reroot(node, game)
+        self.seen = set(game.seen_positions)
+        return True
+
+    def _reroot(self, node: Node, game) -> None:
+        p, i = node.parent, node.index
+        self.stub = _Stub(p.child_N[i], p.child_W[i], p.child_W2[i], p.child_S[i])
+        node.parent, node.index = self.stub, 0
+        node.position = Position.from_game(game, self.history)
+        self.root = node
+        self.own_sum[:] = 0.0
+        self.own_count = 0
+
+    # ------------------------------------------------------------- queries
+    def root_value(self) -> float:
+        """The root's mean value for its side to move."""
+        return self.root.q()
+
+    def ownership(self) -> np.ndarray | None:
+        """Mean ownership seen in this search, black's view, or None."""
+        return self.own_sum / self.own_count if self.own_count else None
+
+    def principal_variation(self, node: Node, first: int, length: int) -> list[int]:
+        """The moves from child ``first`` of ``node`` following the most visited children."""
+        pv = [int(node.moves[first])]
+        child = node.children[first]
+        while child is not None and child.expanded and len(pv) < length and child.child_N.sum() > 0:
+            j = int(np.argmax(child.child_N))
+            pv.append(int(child.moves[j]))
+            child = child.children[j]
+        return pv
+
+    def add_dirichlet_noise(self, rng: np.random.Generator, alpha_scale: float, eps: float) -> None:
+        """Mix Dirichlet noise into the root priors (alpha = alpha_scale / candidates)."""
+        root = self.root
+        if not root.expanded or len(root.moves) < 2:
+            return
+        noise = rng.dirichlet(np.full(len(root.moves), alpha_scale / len(root.moves)))
+        root.prior = (1.0 - eps) * root.raw_prior + eps * noise

@@ -1,0 +1,185 @@
+"""``MctsPlayer``: the searcher behind the GTP ``Player`` contract (engine.player).
+
+genmove with resignation, safe passing and kgs-genmove_cleanup; analysis
+streaming; pondering (the next genmove reuses the tree); dead stones and
+ownership for final_status_list / final_score. Every method leaves the
+caller's ``game`` unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+from engine import deadstones
+from engine.board import BLACK, WHITE
+from engine.evaluation import Evaluator, Position
+from engine.game import Game
+from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player
+from engine.search import SearchConfig, SearchResult, Searcher, analysis_report
+
+
+class MctsPlayer(Player):
+    """A ``Player`` that thinks with batched MCTS on a network evaluator."""
+
+    name = "zerogo"
+
+    def __init__(self, evaluator: Evaluator, config: SearchConfig | None = None,
+                 clock: Callable[[], float] = time.monotonic, final_status_visits: int = 64):
+        self.evaluator = evaluator
+        self.searcher = Searcher(evaluator, config)
+        self.config = self.searcher.config
+        self.clock = clock
+        self.final_status_visits = final_status_visits
+        self.last_result: SearchResult | None = None
+        self._low = {BLACK: 0, WHITE: 0}
+        self._lock = threading.Lock()
+
+    # --------------------------------------------------------------- helpers
+    @staticmethod
+    def _as_color(game: Game, color: int) -> Game:
+        """The game itself when ``color`` is to move, else a copy with ``color`` to move."""
+        if game.to_play == color:
+            return game
+        g = game.copy()
+        g.board.to_play = color
+        return g
+
+    def _search(self, game: Game, limits: MoveLimits | None, **kw) -> SearchResult:
+        with self._lock:
+            return self.searcher.search(game, limits, self.clock, **kw)
+
+    # ---------------------------------------------------------------- genmove
+    def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
+                cleanup: bool = False) -> Decision:
+        """Search and return a legal move, or resign (never under clean-up)."""
+        g = self._as_color(game, color)
+        result = self._search(g, limits)
+        self.last_result = result
+        if not cleanup and self._should_resign(g, color, result):
+            return Decision(g.board.pass_move, resign=True, info=result.candidates)
+        return Decision(self._safe_move(g, color, result, cleanup), info=result.candidates)
+
+    def _should_resign(self, game: Game, color: int, result: SearchResult) -> bool:
+        """Winrate below the threshold for several consecutive moves, past the early game."""
+        cfg = self.config
+        if cfg.resign_threshold <= 0 or result.root_visits < 2:
+            return False
+        self._low[color] = self._low[color] + 1 if result.winrate < cfg.resign_threshold else 0
+        early = game.board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)
+        return len(game.moves) >= early and self._low[color] >= cfg.resign_consecutive
+
+    def _safe_move(self, game: Game, color: int, result: SearchResult, cleanup: bool) -> int:
+        """The searched move unless it is illegal or a losing/lazy pass; then the best alternative."""
+        pass_move = game.board.pass_move
+        order = [result.move] + [c.move for c in result.candidates if c.move != result.move]
+        pass_ok = self._pass_ok(game, color, result, cleanup)
+        for move in order:
+            if (move != pass_move or pass_ok) and game.is_legal(move, color) and not (
+                    move != pass_move and game.board.is_eye(move, color) and move != result.move):
+                return move
+        return self._fallback(game, color, result, pass_ok)
+
+    def _pass_ok(self, game: Game, color: int, result: SearchResult, cleanup: bool) -> bool:
+        """Whether passing is acceptable: not in clean-up with dead stones left, not a losing end."""
+        own = result.ownership
+        black_own = None if own is None else own * color
+        dead = deadstones.dead_stones(game.board, black_own) if black_own is not None else set()
+        if cleanup:
+            return not any(game.board.stones[p] == -color for p in dead)
+        if game.board.passes >= 1:   # our pass ends the game: it must not lose
+            dead, seki = deadstones.classify(game.board, black_own)
+            return game.score(dead, seki) * color >= 0
+        return True
+
+    def _fallback(self, game: Game, color: int, result: SearchResult, pass_ok: bool) -> int:
+        """The highest-prior legal move that fills none of our eyes, else pass."""
+        mask = game.legal_mask(color)
+        prior = self.policy(game)
+        best, best_p = game.board.pass_move, -1.0
+        for p in np.flatnonzero(mask[:-1]):
+            p = int(p)
+            if not game.board.is_eye(p, color) and prior[p] > best_p:
+                best, best_p = p, float(prior[p])
+        return best
+
+    # --------------------------------------------------------------- analysis
+    def analyze(self, game: Game, color: int, request: AnalysisRequest,
+                report: Callable[[AnalysisReport], None], stop: threading.Event) -> None:
+        """Search until ``stop``, reporting every ``request.interval`` seconds."""
+        g = self._as_color(game, color)
+        filtered = bool(request.allow) or bool(request.avoid)
+
+        def send(rep: AnalysisReport) -> None:
+            report(self._shape_report(g, rep, request))
+
+        with self._lock:
+            tree = self.searcher.prepare(g)
+            if not tree.root.expanded:
+                tree.run_batch(self.evaluator, self.config.puct(False), 1)
+            if filtered:
+                self._filter_root(tree, g, request)
+            self.searcher.search(g, MoveLimits(), self.clock, stop=stop, report=send, interval=request.interval)
+        while not stop.wait(request.interval):
+            send(analysis_report(self.searcher.tree, self.config))
+        if filtered:
+            self.searcher.clear()
+
+    @staticmethod
+    def _filter_root(tree, game: Game, request: AnalysisRequest) -> None:
+        """Drop root moves outside ``allow`` or inside ``avoid`` (the tree is discarded afterwards)."""
+        root = tree.root
+        move_number = len(game.moves)
+        for i in reversed(range(len(root.moves))):
+            mv = int(root.moves[i])
+            banned = (request.allow is not None and mv not in request.allow) or (
+                mv in request.avoid and move_number < request.avoid[mv])
+            if banned and len(root.moves) > 1:
+                root.remove_child(i)
+
+    def _shape_report(self, game: Game, rep: AnalysisReport, request: AnalysisRequest) -> AnalysisReport:
+        """Apply max_moves / min_moves (padding with unvisited moves by prior)."""
+        cands = list(rep.candidates)
+        if request.max_moves:
+            cands = cands[: request.max_moves]
+        if request.min_moves and len(cands) < request.min_moves:
+            root = self.searcher.tree.root
+            have = {c.move for c in cands}
+            for i in np.argsort(-root.raw_prior):
+                if len(cands) >= request.min_moves:
+                    break
+                mv = int(root.moves[i])
+                if mv not in have:
+                    cands.append(CandidateInfo(mv, 0, 0.0, 0.0, float(root.raw_prior[i]), 0.0, [mv]))
+        return AnalysisReport(cands, rep.ownership if request.want_ownership or rep.ownership is not None else None,
+                              rep.root_visits)
+
+    # ----------------------------------------------------------- the others
+    def ponder(self, game: Game, stop: threading.Event) -> None:
+        """Search the current position (the opponent to move) until ``stop``; genmove reuses it."""
+        self._search(game, MoveLimits(), stop=stop)
+        stop.wait()
+
+    def ownership(self, game: Game) -> np.ndarray | None:
+        """Ownership (black's view) averaged over a short search, or the network's, or None."""
+        result = self._search(game, MoveLimits(visits=self.final_status_visits))
+        if result.ownership is not None:
+            return result.ownership * game.to_play
+        ev = self.evaluator.evaluate([Position.from_game(game)])[0]
+        return None if ev.ownership is None else np.asarray(ev.ownership) * game.to_play
+
+    def final_status(self, game: Game) -> tuple[set[int], set[int]]:
+        """(dead, seki) stones from ownership."""
+        return deadstones.classify(game.board, self.ownership(game))
+
+    def policy(self, game: Game) -> np.ndarray | None:
+        """The network's move probabilities for the position."""
+        return np.asarray(self.evaluator.evaluate([Position.from_game(game)])[0].policy)
+
+    def clear(self) -> None:
+        """Forget the tree and the resignation counters."""
+        self.searcher.clear()
+        self._low = {BLACK: 0, WHITE: 0}
