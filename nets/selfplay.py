@@ -12,9 +12,10 @@ gain is batching (ONNX Runtime and torch release the GIL while they run).
 Several processes per machine (``nets.selfplay_cli``) use the other cores.
 
 Per move: playout cap randomization (a full search with probability
-``full_prob``, with root noise, recorded as a training sample; otherwise a fast
-search, not recorded), temperature sampling for the first
-``temperature_moves`` moves, then the most visited move. Resignation when the
+``full_prob``, with root noise and forced playouts, recorded as a training
+sample; otherwise a fast search, not recorded); the searcher picks the move
+(temperature sampling for the first ``temperature_moves`` plies, Gumbel's
+choice with a Gumbel root, else the LCB/visits leader). Resignation when the
 root value stays below ``resign_threshold`` for two of the player's moves in a
 row, except in a ``resign_playout_fraction`` of games, which are played out to
 measure false resignations.
@@ -50,8 +51,6 @@ class SelfPlayConfig:
     komi: float = 7.0
     search: SearchSettings = field(default_factory=SearchSettings)
     full_prob: float = 0.25
-    temperature: float = 1.0
-    temperature_moves: int = 8
     resign_threshold: float | None = -0.9   # root value; None: never resign
     resign_playout_fraction: float = 0.1
     td_lambda: float = 1.0
@@ -152,17 +151,6 @@ class BatchingEvaluator(Evaluator):
         return self.positions / self.batches if self.batches else 0.0
 
 
-def _choose(result, moves_played: int, cfg: SelfPlayConfig, rng: np.random.Generator) -> int:
-    """Sample by visits (temperature) in the opening, else the most visited move."""
-    counts = result.visits
-    if counts.sum() <= 0:
-        return len(counts) - 1
-    if moves_played < cfg.temperature_moves and cfg.temperature > 0:
-        p = counts ** (1.0 / cfg.temperature)
-        return int(rng.choice(len(p), p=p / p.sum()))
-    return int(np.argmax(counts))
-
-
 def _winner(margin: float) -> int:
     """Colour that won by ``margin`` (black minus white), 0 for a draw."""
     return 0 if margin == 0 else (BLACK if margin > 0 else -BLACK)
@@ -186,9 +174,8 @@ def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generato
                 if may_resign:
                     return _finish(game, records, cfg, winner=-color, resigned=True)
                 would_resign = would_resign or color
-        move = _choose(result, len(records), cfg, rng)
-        records.append(MoveRecord(color, move, result.visits, result.target, result.value))
-        game.play(move)
+        records.append(MoveRecord(color, result.move, result.visits, result.target, result.value))
+        game.play(result.move)
     out = _finish(game, records, cfg, winner=_winner(game.score()), resigned=False)
     out.would_resign = would_resign
     return out

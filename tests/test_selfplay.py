@@ -1,0 +1,141 @@
+"""Self-play: legal game records, policy targets that sum to one, batching, resignation, TD."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from engine.board import BLACK, WHITE
+from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
+from engine.sgf import load_sgf_file
+from nets.selfplay import (BatchingEvaluator, MoveRecord, SelfPlayConfig, play_game, run_games,
+                           value_targets)
+from nets.selfplay_cli import selfplay_command, split_games
+from nets.selfplay_io import GameSink, final_ownership
+from nets.selfplay_search import SearchSettings
+from nets.shards import list_shards, load_shard
+
+
+def _cfg(**kw) -> SelfPlayConfig:
+    base = dict(board_size=5, komi=0.5, search=SearchSettings(visits=12, fast_visits=3),
+                full_prob=0.5, seed=7, max_moves=60)
+    base.update(kw)
+    return SelfPlayConfig(**base)
+
+
+class BlackLoses(Evaluator):
+    """Uniform policy; every position is lost for black (value from the mover's view)."""
+
+    def __init__(self):
+        self.inner = UniformEvaluator()
+
+    def evaluate(self, positions):
+        return [Evaluation(e.policy, -0.99 if p.board.to_play == BLACK else 0.99)
+                for p, e in zip(positions, self.inner.evaluate(positions))]
+
+
+def test_games_are_legal_and_targets_sum_to_one(tmp_path):
+    sink = GameSink(tmp_path)
+    games, batcher = run_games(UniformEvaluator(), _cfg(), games=4, parallel=2, on_game=sink)
+    shards = sink.close()
+    assert len(games) == 4
+    for sp in games:
+        assert sp.winner in (BLACK, WHITE, 0)
+        for rec in sp.moves:
+            if rec.target is not None:
+                assert rec.target.sum() == pytest.approx(1.0)
+                assert rec.target[rec.visits == 0].sum() == 0
+        assert all(abs(v) == 1 for v in sp.value_targets) or sp.winner == 0
+    # every SGF replays under the rules (load_sgf raises on an illegal move)
+    files = sorted((tmp_path / "sgf").glob("*.sgf"))
+    assert len(files) == 4
+    for f in files:
+        load_sgf_file(f)
+    assert "visits:" in files[0].read_text()
+    shard = load_shard(shards[0])
+    assert len(shard) == sum(1 for g in games for m in g.moves if m.target is not None)
+    np.testing.assert_allclose(shard.arrays["policy"].sum(axis=1), 1.0, atol=1e-5)
+    assert set(np.unique(shard.arrays["value"])) <= {-1.0, 0.0, 1.0}
+    assert batcher.mean_batch() > 1.0
+
+
+def test_sgf_moves_match_the_game(tmp_path):
+    sink = GameSink(tmp_path)
+    games, _ = run_games(UniformEvaluator(), _cfg(), games=1, parallel=1, on_game=sink)
+    sink.close()
+    game = load_sgf_file(next((tmp_path / "sgf").glob("*.sgf")))
+    assert [(c, m) for c, m in game.moves] == [(r.color, r.move) for r in games[0].moves]
+
+
+def test_value_target_sign_follows_the_mover():
+    recs = [MoveRecord(BLACK, 0, np.zeros(26), None, 0.5),
+            MoveRecord(WHITE, 1, np.zeros(26), None, -0.5)]
+    assert value_targets(recs, BLACK, 1.0) == [1.0, -1.0]
+    # TD(0): target at t is the next search value seen from the mover at t
+    td = value_targets(recs, WHITE, 0.0)
+    assert td[0] == pytest.approx(0.5)      # white's -0.5 is +0.5 for black
+    assert td[1] == pytest.approx(1.0)      # last move: the result
+    mix = value_targets(recs, WHITE, 0.5)
+    assert mix[0] == pytest.approx(0.5 * 0.5 + 0.5 * -1.0)
+
+
+def test_resignation_and_played_out_checks():
+    rng = np.random.default_rng(0)
+    resign = _cfg(resign_threshold=-0.9, resign_playout_fraction=0.0)
+    sp = play_game(BlackLoses(), resign, rng)
+    assert sp.resigned and sp.result == "W+R" and len(sp.moves) == 2
+    keep = _cfg(resign_threshold=-0.9, resign_playout_fraction=1.0)
+    sp = play_game(BlackLoses(), keep, rng)
+    assert not sp.resigned and sp.would_resign == BLACK and len(sp.moves) > 2
+
+
+def test_batching_evaluator_gathers_and_propagates_errors():
+    class Boom(Evaluator):
+        def evaluate(self, positions):
+            raise RuntimeError("net exploded")
+
+    with pytest.raises(RuntimeError, match="exploded"):
+        run_games(Boom(), _cfg(), games=2, parallel=2)
+    b = BatchingEvaluator(UniformEvaluator(), clients=1)
+    from engine.evaluation import Position
+    from engine.game import Game
+    out = b.evaluate([Position.from_game(Game(5))] * 3)
+    assert len(out) == 3 and b.batches == 1
+
+
+def test_final_ownership_counts_surrounded_points():
+    from engine.game import Game
+    g = Game(5, komi=0.5)
+    for m in (2, 7, 12, 17, 22):           # a black wall on column C
+        g.play(m, BLACK)
+    g.play(4, WHITE)                       # a white stone at E5
+    own = final_ownership(g)
+    assert own[0, 0] == 1 and own[4, 1] == 1   # left side: black's
+    assert own[0, 4] == -1 and own[2, 4] == 0  # white stone; the right side touches both
+
+
+def test_bad_settings_are_named_errors():
+    with pytest.raises(ValueError, match="full_prob"):
+        SelfPlayConfig(full_prob=1.5)
+    with pytest.raises(ValueError, match="root"):
+        SearchSettings(root="alphabeta")
+    assert split_games(7, 3) == [3, 2, 2]
+
+
+def test_cli_writes_sgf_shards_and_summary(tmp_path):
+    out = tmp_path / "run"
+    res = CliRunner().invoke(selfplay_command, [
+        "--games", "2", "--parallel-games", "2", "--board-size", "5", "--visits", "8",
+        "--fast-visits", "2", "--full-prob", "1", "--max-moves", "40", "--seed", "1",
+        "--td-lambda", "0.8", "--out-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output[res.output.index("{"):])
+    assert summary["games"] == 2 and summary["samples"] == summary["moves"]
+    assert len(list((out / "sgf").glob("*.sgf"))) == 2
+    assert list_shards(out / "shards")
+    bad = CliRunner().invoke(selfplay_command, ["--network", str(tmp_path / "none.onnx"),
+                                                "--games", "1", "--out-dir", str(out)])
+    assert bad.exit_code != 0 and "no network file" in str(bad.exception)
