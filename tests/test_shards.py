@@ -1,0 +1,112 @@
+"""Shard format: write/read round trip, writer flushing, errors, load-time symmetry, epoch plans."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.features import NUM_GLOBALS, NUM_PLANES
+from engine.symmetry import apply_symmetry_planes, apply_symmetry_policy
+from nets.shards import (ShardError, ShardSet, ShardWriter, epoch_plan, list_shards,
+                         load_shard, write_shard)
+
+
+def _position(rng, h=5, w=5):
+    planes = rng.integers(0, 2, (NUM_PLANES, h, w)).astype(np.float32)
+    policy = rng.random(h * w + 1).astype(np.float32)
+    return dict(planes=planes, globals_=rng.random(NUM_GLOBALS).astype(np.float32),
+                policy=policy / policy.sum(), value=float(rng.choice([-1, 1])),
+                score=float(rng.integers(-20, 20)), ownership=rng.integers(-1, 2, (h, w)),
+                score_valid=bool(rng.integers(2)), ownership_valid=True,
+                policy_valid=bool(rng.integers(2)))
+
+
+def test_writer_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [_position(rng) for _ in range(7)]
+    with ShardWriter(tmp_path, "t", positions_per_shard=3) as w:
+        for r in rows:
+            w.add(**r)
+    paths = list_shards(tmp_path)
+    assert [p.name for p in paths] == ["t-000000.npz", "t-000001.npz", "t-000002.npz"]
+    assert not list(tmp_path.glob("*.tmp"))
+    shards = [load_shard(p) for p in paths]
+    assert [len(s) for s in shards] == [3, 3, 1]
+    a = {k: np.concatenate([s.arrays[k] for s in shards]) for k in shards[0].arrays}
+    assert a["planes"].dtype == np.uint8 and a["ownership"].dtype == np.int8
+    for i, r in enumerate(rows):
+        np.testing.assert_array_equal(a["planes"][i], r["planes"])
+        np.testing.assert_allclose(a["policy"][i], r["policy"])
+        np.testing.assert_array_equal(a["ownership"][i], r["ownership"])
+        assert a["value"][i] == r["value"] and a["score"][i] == r["score"]
+        assert a["policy_valid"][i] == r["policy_valid"]
+        assert a["score_valid"][i] == r["score_valid"]
+    assert shards[0].size == (5, 5) and shards[0].meta["positions"] == 3
+
+
+def test_writer_flushes_on_size_change_and_keeps_numbering(tmp_path):
+    rng = np.random.default_rng(1)
+    w = ShardWriter(tmp_path, "s", positions_per_shard=100, start_index=7)
+    w.add(**_position(rng, 5, 5))
+    w.add(**_position(rng, 4, 6))
+    w.close()
+    assert [p.name for p in w.written] == ["s-000007.npz", "s-000008.npz"]
+    assert load_shard(w.written[1]).size == (4, 6)
+
+
+def test_non_binary_planes_kept_as_float16(tmp_path):
+    rng = np.random.default_rng(2)
+    r = _position(rng)
+    r["planes"] = r["planes"] * 0.5
+    rec = {k.rstrip("_"): np.asarray(v)[None] for k, v in r.items()}
+    shard = load_shard(write_shard(tmp_path / "x.npz", rec))
+    assert shard.arrays["planes"].dtype == np.float16
+    np.testing.assert_array_equal(shard.arrays["planes"][0], r["planes"])
+
+
+def test_bad_shards_raise_shard_error(tmp_path):
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ShardError):
+        load_shard(tmp_path / "junk.npz")
+    np.savez(tmp_path / "nometa.npz", value=np.zeros(3))
+    with pytest.raises(ShardError, match="meta"):
+        load_shard(tmp_path / "nometa.npz")
+    meta = json.dumps({"width": 5, "height": 5, "feature_version": -1, "positions": 1})
+    np.savez(tmp_path / "old.npz", value=np.zeros(1), meta=np.array(meta))
+    with pytest.raises(ShardError, match="feature version"):
+        load_shard(tmp_path / "old.npz")
+    with pytest.raises(ShardError):
+        list_shards(tmp_path / "missing")
+
+
+def test_sample_applies_one_symmetry_to_all_spatial_arrays(tmp_path):
+    rng = np.random.default_rng(3)
+    r = _position(rng)
+    with ShardWriter(tmp_path, "t") as w:
+        w.add(**r)
+    s = ShardSet(list_shards(tmp_path))
+    for k in range(8):
+        x = s.sample(0, 0, k)
+        np.testing.assert_array_equal(x["planes"], apply_symmetry_planes(r["planes"], k))
+        np.testing.assert_allclose(x["policy"], apply_symmetry_policy(r["policy"], k, 5, 5))
+        np.testing.assert_array_equal(x["ownership"], apply_symmetry_planes(r["ownership"], k))
+        assert x["policy"][-1] == r["policy"][-1]  # pass is fixed
+
+
+def test_epoch_plan_is_deterministic_and_covers_each_position_once():
+    lengths, sizes = [10, 7, 5], [(9, 9), (9, 9), (7, 9)]
+    a = epoch_plan(lengths, sizes, seed=1, epoch=0, batch_size=4)
+    b = epoch_plan(lengths, sizes, seed=1, epoch=0, batch_size=4)
+    c = epoch_plan(lengths, sizes, seed=1, epoch=1, batch_size=4)
+    assert all((x == y).all() for x, y in zip(a, b)) and len(a) == len(b)
+    assert any((x != y).any() for x, y in zip(a, c))
+    rows = np.concatenate(a)
+    pairs = {(int(i), int(r)) for i, r, _ in rows}
+    assert len(pairs) == len(rows) == 4 * (17 // 4) + 4 * (5 // 4)
+    for batch in a:
+        assert len({sizes[i] for i in batch[:, 0]}) == 1  # one board size per batch
+        if sizes[batch[0, 0]] == (7, 9):
+            assert batch[:, 2].max() < 4  # a rectangle keeps its shape
+    assert rows[:, 2].max() >= 4  # squares get the transposing symmetries too
