@@ -1,0 +1,205 @@
+"""Analysis streams for Sabaki, Lizzie and KaTrain: lz-analyze, kata-analyze, *genmove_analyze.
+
+A stream begins with ``=`` alone on a line; then, each time the player
+reports, ONE line holds every candidate (``info move D4 visits 836 winrate
+4656 prior 839 lcb 4640 order 0 pv D4 Q16 info move ...``). The stream ends
+when any input line arrives; the reply's empty line follows. Units: ``lz-``
+integers 0-10000, ``kata-`` floats with a decimal point plus ``scoreLead``
+and, on request, ``ownership`` (W*H floats, row-major from the top left).
+All values are from the side to move. A player that reports nothing gives
+an empty (but legal) stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo
+from gtp.commands import parse_int, parse_vertex, vertex
+from gtp.protocol import GtpFailure
+
+log = logging.getLogger("zerogo.gtp")
+
+_COLOR_WORDS = ("b", "w", "black", "white")
+_ONE_VALUE = ("interval", "minmoves", "maxmoves", "ownership", "ownershipstdev",
+              "pvvisits", "rootinfo", "movesownership", "pvedgevisits")
+
+
+def _parse_moves(engine, spec: str) -> list[int]:
+    """Comma-separated vertices (``D4,Q16``)."""
+    return [parse_vertex(engine, v) for v in spec.split(",") if v]
+
+
+def _parse_restriction(engine, words: list[str], color: int) -> tuple[list[int], int] | None:
+    """``COLOR VERTICES UNTIL_DEPTH`` of avoid/allow: moves and depth, or None for the other colour."""
+    from gtp.commands import parse_color
+    who = parse_color(words[0])
+    moves = _parse_moves(engine, words[1])
+    depth = parse_int(words[2], "untilDepth")
+    if depth < 1:
+        raise GtpFailure("syntax error: untilDepth must be at least 1")
+    return (moves, depth) if who == color else None
+
+
+def parse_analyze_args(engine, args: list[str]) -> tuple[int, AnalysisRequest]:
+    """``[COLOR] [INTERVAL] [KEY VALUE...]`` into (colour, request); interval in centiseconds."""
+    from gtp.commands import parse_color
+    color, req, i = engine.game.to_play, AnalysisRequest(), 0
+    if i < len(args) and args[i].lower() in _COLOR_WORDS:
+        color, i = parse_color(args[i]), i + 1
+    if i < len(args) and args[i].isdigit():
+        req.interval, i = parse_int(args[i], "interval") / 100.0, i + 1
+    allow: set[int] = set()
+    restricted = False
+    while i < len(args):
+        key = args[i].lower()
+        if key in ("avoid", "allow"):
+            if i + 3 >= len(args):
+                raise GtpFailure(f"syntax error: {key} needs COLOR VERTICES UNTIL_DEPTH")
+            parsed = _parse_restriction(engine, args[i + 1:i + 4], color)
+            if parsed is not None and key == "avoid":
+                req.avoid.update({m: parsed[1] for m in parsed[0]})
+            elif parsed is not None:
+                restricted = True
+                allow.update(parsed[0])
+            i += 4
+        elif key in _ONE_VALUE:
+            if i + 1 >= len(args):
+                raise GtpFailure(f"syntax error: {key} needs a value")
+            _set_key(req, key, args[i + 1])
+            i += 2
+        else:
+            raise GtpFailure(f"syntax error: unknown analysis key {args[i]!r}")
+    if restricted:
+        req.allow = allow
+    return color, req
+
+
+def _set_key(req: AnalysisRequest, key: str, value: str) -> None:
+    """One ``KEY VALUE`` pair of an analysis command."""
+    if key == "interval":
+        req.interval = parse_int(value, "interval") / 100.0
+    elif key == "minmoves":
+        req.min_moves = parse_int(value, "minmoves")
+    elif key == "maxmoves":
+        req.max_moves = parse_int(value, "maxmoves")
+    elif key == "ownership":
+        if value.lower() not in ("true", "false"):
+            raise GtpFailure("syntax error: ownership must be true or false")
+        req.want_ownership = value.lower() == "true"
+    # other KataGo keys (pvVisits, rootInfo...) are accepted and ignored
+
+
+def _visible(cands: list[CandidateInfo], req: AnalysisRequest) -> list[CandidateInfo]:
+    """Candidates the request allows, in order, at most max_moves of them."""
+    out = [c for c in cands if c.move not in req.avoid and (req.allow is None or c.move in req.allow)]
+    return out[:req.max_moves] if req.max_moves > 0 else out
+
+
+def _pv(engine, pv: list[int], move: int) -> str:
+    return " ".join(vertex(engine, m) for m in (pv or [move]))
+
+
+def format_lz(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
+    """Leela Zero's dialect: winrate, prior and lcb as integers 0-10000."""
+    parts = []
+    for order, c in enumerate(_visible(report.candidates, req)):
+        parts.append(f"info move {vertex(engine, c.move)} visits {int(c.visits)} "
+                     f"winrate {round(c.winrate * 10000)} prior {round(c.prior * 10000)} "
+                     f"lcb {round(max(c.lcb, 0.0) * 10000)} order {order} pv {_pv(engine, c.pv, c.move)}")
+    return " ".join(parts)
+
+
+def format_kata(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
+    """KataGo's dialect: floats with a decimal point, scoreLead, optional ownership."""
+    parts = []
+    for order, c in enumerate(_visible(report.candidates, req)):
+        parts.append(f"info move {vertex(engine, c.move)} visits {int(c.visits)} "
+                     f"winrate {c.winrate:.6f} scoreMean {c.score_lead:.3f} scoreLead {c.score_lead:.3f} "
+                     f"prior {c.prior:.6f} lcb {c.lcb:.6f} order {order} pv {_pv(engine, c.pv, c.move)}")
+    line = " ".join(parts)
+    own = report.ownership
+    if line and req.want_ownership and own is not None and own.size == engine.game.width * engine.game.height:
+        line += " ownership " + " ".join(f"{float(x):.4f}" for x in own.reshape(-1))
+    return line
+
+
+def stream_analysis(engine, io, color: int, req: AnalysisRequest, formatter) -> str:
+    """Run the player's analysis, one line per report, until any input line arrives."""
+    io.begin()
+    stop = threading.Event()
+    game = engine.game.copy()
+
+    def report(rep: AnalysisReport) -> None:
+        if stop.is_set():
+            return
+        try:
+            line = formatter(engine, rep, req)
+        except Exception:
+            log.exception("cannot format an analysis report")
+            return
+        if line:
+            io.line(line)
+
+    def run() -> None:
+        try:
+            engine.player.analyze(game, color, req, report, stop)
+        except Exception:
+            log.exception("analysis failed")
+
+    worker = threading.Thread(target=run, name="analysis", daemon=True)
+    worker.start()
+    io.stop.wait()
+    stop.set()
+    io.close()
+    worker.join(timeout=10.0)
+    if worker.is_alive():
+        log.error("the player's analysis did not stop within 10 s")
+    return ""
+
+
+def cmd_lz_analyze(engine, args, io):
+    """``lz-analyze [COLOR] [INTERVAL] [KEY VALUE...]``: integer stream."""
+    color, req = parse_analyze_args(engine, args)
+    return stream_analysis(engine, io, color, req, format_lz)
+
+
+def cmd_kata_analyze(engine, args, io):
+    """``kata-analyze [COLOR] [INTERVAL] [KEY VALUE...]``: float stream."""
+    color, req = parse_analyze_args(engine, args)
+    return stream_analysis(engine, io, color, req, format_kata)
+
+
+def _genmove_analyze(engine, args, io, formatter) -> str:
+    """Search, write the decision's candidates as an info line, play, end with ``play X``."""
+    color, req = parse_analyze_args(engine, args)
+    io.begin()
+    decision = engine.choose_move(color)
+    if decision.info:
+        line = formatter(engine, AnalysisReport(decision.info), req)
+        if line:
+            io.line(line)
+    if decision.resign:
+        return "play resign"
+    engine.game.play(decision.move, color)
+    engine.start_pondering()
+    return f"play {vertex(engine, decision.move)}"
+
+
+def cmd_lz_genmove_analyze(engine, args, io):
+    """Genmove with an lz-analyze style info line, then ``play MOVE``."""
+    return _genmove_analyze(engine, args, io, format_lz)
+
+
+def cmd_kata_genmove_analyze(engine, args, io):
+    """Genmove with a kata-analyze style info line, then ``play MOVE``."""
+    return _genmove_analyze(engine, args, io, format_kata)
+
+
+COMMANDS = {
+    "lz-analyze": cmd_lz_analyze,
+    "kata-analyze": cmd_kata_analyze,
+    "lz-genmove_analyze": cmd_lz_genmove_analyze,
+    "kata-genmove_analyze": cmd_kata_genmove_analyze,
+}
