@@ -1,0 +1,121 @@
+"""The trainer: losses fall on a fixed batch, schedule, checkpoints in the shared format, metrics."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from nets.data import convert
+from nets.metrics import MetricsLogger
+from nets.model import build_model, load_checkpoint
+from nets.shards import ShardSet, epoch_plan, list_shards
+from nets.train import (TrainError, Trainer, TrainSettings, compute_losses, lr_at,
+                        make_optimizer, to_torch, train_step)
+from tests.test_data import write_games
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def shard_dir(tmp_path_factory):
+    """Shards from 6 random 7x7 games."""
+    root = tmp_path_factory.mktemp("train")
+    write_games(root / "sgf", 6)
+    convert([root / "sgf"], root / "shards", progress_bar=False)
+    return root / "shards"
+
+
+def _settings(shard_dir, run_dir, **kw) -> TrainSettings:
+    base = dict(data_dirs=[str(shard_dir)], run_dir=str(run_dir), config="b2c16",
+                batch_size=16, steps=6, warmup_steps=2, lr=0.05, log_every=2,
+                checkpoint_minutes=60, tensorboard=False)
+    base.update(kw)
+    return TrainSettings(**base)
+
+
+def test_train_step_lowers_the_loss_on_a_fixed_batch(shard_dir, tmp_path):
+    s = _settings(shard_dir, tmp_path, optimizer="adamw", lr=3e-3)
+    shards = ShardSet(list_shards(shard_dir))
+    rows = epoch_plan(shards.lengths, shards.sizes, 0, 0, 32)[0]
+    batch = to_torch(shards.batch(rows), "cpu")
+    torch.manual_seed(0)
+    model = build_model("b2c16")
+    opt = make_optimizer(model, s)
+    first = train_step(model, opt, batch, s)
+    for _ in range(30):
+        last = train_step(model, opt, batch, s)
+    assert last["loss"] < 0.8 * first["loss"]
+    assert last["loss_policy"] < first["loss_policy"]
+    assert last["loss_value"] < first["loss_value"]
+
+
+def test_losses_ignore_rows_without_targets(shard_dir):
+    s = TrainSettings(data_dirs=["x"])
+    shards = ShardSet(list_shards(shard_dir))
+    batch = to_torch(shards.batch(epoch_plan(shards.lengths, shards.sizes, 0, 0, 8)[0]), "cpu")
+    model = build_model("b2c16").eval()
+    with torch.no_grad():
+        out = model(batch["planes"], batch["globals"])
+    for key, loss in (("policy_valid", "loss_policy"), ("score_valid", "loss_score"),
+                      ("ownership_valid", "loss_ownership")):
+        masked = dict(batch, **{key: torch.zeros_like(batch[key])})
+        assert compute_losses(out, batch, s)[loss] > 0
+        assert compute_losses(out, masked, s)[loss] == 0
+
+
+def test_lr_schedule():
+    s = TrainSettings(data_dirs=["x"], lr=0.1, steps=100, warmup_steps=10, lr_schedule="cosine")
+    assert lr_at(0, s) == pytest.approx(0.01) and lr_at(9, s) == pytest.approx(0.1)
+    assert lr_at(50, s) < lr_at(20, s) < 0.1 and lr_at(100, s) == pytest.approx(0.002)
+    s.lr_schedule = "step"
+    assert [lr_at(i, s) for i in (20, 60, 90)] == pytest.approx([0.1, 0.01, 0.001])
+
+
+def test_run_writes_checkpoint_metrics_and_plot(shard_dir, tmp_path):
+    trainer = Trainer(_settings(shard_dir, tmp_path / "run"))
+    trainer.run()
+    model, ck = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert ck["step"] == 6 and ck["config"] == "b2c16"
+    assert ck["meta"]["board_sizes"] == [(7, 7)] and ck["meta"]["feature_version"] == 1
+    for a, b in zip(model.state_dict().values(), trainer.model.state_dict().values()):
+        assert torch.equal(a, b)
+    with open(tmp_path / "run" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [2, 4, 6]
+    assert all(float(r["loss"]) > 0 for r in rows)
+    assert (tmp_path / "run" / "losses.png").stat().st_size > 1000
+    again = Trainer(_settings(shard_dir, tmp_path / "run", steps=8))  # resumes at step 6
+    assert again.step == 6
+    again.run()
+    assert again.step == 8
+
+
+def test_bad_settings_and_missing_data(tmp_path, shard_dir):
+    with pytest.raises(TrainError, match="no shards"):
+        (tmp_path / "empty").mkdir()
+        Trainer(_settings(tmp_path / "empty", tmp_path / "r1")).run()
+    with pytest.raises(TrainError, match="not one batch"):
+        Trainer(_settings(shard_dir, tmp_path / "r2", batch_size=100000)).run()
+    with pytest.raises(TrainError, match="optimizer"):
+        Trainer(_settings(shard_dir, tmp_path / "r3", optimizer="rmsprop"))
+    Trainer(_settings(shard_dir, tmp_path / "r4", steps=1)).run()
+    with pytest.raises(TrainError, match="b2c16"):
+        Trainer(_settings(shard_dir, tmp_path / "r4", config="b4c32"))
+
+
+def test_metrics_resume_drops_later_rows_and_plots_elo(tmp_path):
+    m = MetricsLogger(tmp_path, tensorboard=False)
+    for step in (1, 2, 3):
+        m.log(step, {"loss": 1.0 / step})
+    m2 = MetricsLogger(tmp_path, resume_step=2, tensorboard=False)
+    m2.log(3, {"loss": 0.3, "loss_value": 0.2})
+    with open(tmp_path / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["step"] for r in rows] == ["1", "2", "3"] and rows[-1]["loss_value"] == "0.2"
+    (tmp_path / "ratings.csv").write_text("step,elo\n0,0\n100,55\n200,80\n")
+    written = m2.plot(tmp_path / "ratings.csv")
+    assert {p.name for p in written} == {"losses.png", "elo.png"}
+    assert np.all([p.stat().st_size > 1000 for p in written])
