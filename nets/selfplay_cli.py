@@ -158,11 +158,14 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="Network threads per process.")
 @click.option("--seed", type=int, default=None)
+@click.option("--ray-address", default=None,
+              help="Run as Ray actors: 'auto' (cluster from ray start), HOST:PORT, or 'local'.")
+@click.option("--ray-workers", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--out-dir", type=click.Path(file_okay=False), required=True)
 def selfplay_command(network, games, parallel_games, processes, board_size, komi, rules, visits,
                      fast_visits, full_prob, root, c_puct, temperature, temperature_moves,
                      resign_threshold, resign_playout_fraction, td_lambda, max_moves, device,
-                     threads, seed, out_dir):
+                     threads, seed, ray_address, ray_workers, out_dir):
     """Play self-play games; write SGF (visit counts as comments) and training shards."""
     search = SearchSettings(visits=visits, fast_visits=fast_visits, root=root, c_puct=c_puct,
                             temperature=temperature, temperature_moves=temperature_moves)
@@ -171,7 +174,13 @@ def selfplay_command(network, games, parallel_games, processes, board_size, komi
                          resign_threshold=None if resign_threshold < -1 else resign_threshold,
                          resign_playout_fraction=resign_playout_fraction, td_lambda=td_lambda,
                          max_moves=max_moves, seed=seed)
-    summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads)
+    if ray_address:
+        from nets.ray_workers import ray_selfplay
+        summary = ray_selfplay(network, cfg, games, ray_workers, parallel_games, out_dir,
+                               None if ray_address == "local" else ray_address,
+                               device=device, threads=threads)
+    else:
+        summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads)
     click.echo(json.dumps({k: v for k, v in summary.items() if k != "shards"}, indent=1))
 
 
