@@ -239,9 +239,10 @@ def expected_moves_left(move_number: int, board_area: int) -> float:
     """Our own moves still to play, a deliberate over-estimate (Leela Zero's shape).
 
     A game lasts about 0.7 * area plies; late in the game we still assume a
-    tenth of the area is left, so the clock is never spent in one move.
+    fifth of the area is left (Leela Zero's area / 5), so each move spends at
+    most a fixed share of what is left and the clock decays geometrically.
     """
-    plies_left = max(0.7 * board_area - move_number, 0.2 * board_area)
+    plies_left = max(0.7 * board_area - move_number, 0.4 * board_area)
     return max(plies_left / 2.0, 4.0)
 
 
@@ -272,8 +273,10 @@ def budget(settings: TimeSettings, clock: Clock, move_number: int, board_area: i
         return 0.0, math.inf, math.inf
     moves = expected_moves_left(move_number, board_area)
     if settings.system == "absolute":
-        usable = clock.main_left - _reserve(lag, moves)
-        return _finish(0.0, usable / moves, min(usable / 4.0, 4.0 * usable / moves))
+        # Sudden death: keep enough for a long game's worth of instant moves.
+        long_game = max(0.5 * board_area - 0.25 * move_number, 0.25 * board_area)
+        usable = clock.main_left - lag * (1.0 + 0.05 * long_game)
+        return _finish(0.0, usable / moves, min(usable / 4.0, 3.0 * usable / moves))
     if settings.system in ("fischer", "fischer-capped"):
         return _fischer_budget(settings, clock, moves, lag)
     if settings.system == "byoyomi":
