@@ -334,10 +334,10 @@ class Trainer:
                 metrics.log(self.step, last)
                 bar.set_postfix(loss=f"{last['loss']:.3f}")
                 acc = []
-            due = (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0) or (
-                time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60)
-            if due:
+            timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
+            if timed or (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0):
                 self.save()
+            if timed:
                 last_ckpt = time.monotonic()
                 if metrics:
                     metrics.plot(self.s.ratings or None)
