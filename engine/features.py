@@ -86,13 +86,16 @@ class _BoardCache:
 
 def _board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
     """Stones and liberty classes (0 empty, 1, 2, 3 = three or more) of a board."""
-    stones = np.array(board.stones, dtype=np.int8).reshape(board.height, board.width)
-    libs = np.zeros(board.area, dtype=np.int8)
+    stones = np.fromiter(board.stones, dtype=np.int8, count=board.area)
+    libs = [0] * board.area
     # Read the board's chains directly: this is the search's hot path and
     # Board.chains() copies every chain's stones and liberties.
     for group in board._groups.values():  # noqa: SLF001
-        libs[group.stones] = min(len(group.libs), 3)
-    return stones, libs.reshape(board.height, board.width)
+        n = min(len(group.libs), 3)
+        for s in group.stones:
+            libs[s] = n
+    shape = (board.height, board.width)
+    return stones.reshape(shape), np.array(libs, dtype=np.int8).reshape(shape)
 
 
 _CACHE = _BoardCache()

@@ -1,0 +1,313 @@
+"""Network evaluators: ONNX Runtime for play, a transposition cache, and the default network.
+
+``NetEvaluator`` holds what every network-backed evaluator shares: it groups a
+batch by board shape, encodes with ``engine.features``, optionally applies a
+random board symmetry per position (and undoes it on policy and ownership),
+runs the net in chunks of at most ``batch_size``, and turns the policy logits
+into probabilities over the board's ``area + 1`` moves with the moves that
+``Board.legal_mask`` forbids (occupied, simple ko, suicide) set to 0.
+Superko is the caller's job (it needs the game's history).
+
+``OnnxEvaluator`` runs an ONNX file written by ``zerogo export`` (tensor names
+and metadata: see ``nets/export.py``); it refuses a missing, corrupt or
+mismatched file with a ``ModelLoadError`` that says what is wrong.
+``nets.torch_evaluator.TorchEvaluator`` is the same on top of a torch model.
+
+Default networks live in the repository's ``weights/`` folder and are named
+``zerogo-{width}x{height}.onnx``. ``default_network_path`` looks for, in order:
+the exact size (``zerogo-13x13.onnx``); ``zerogo-9x9.onnx`` for boards no
+larger than 9x9; ``zerogo-19x19.onnx`` (the general net, trained on several
+sizes, serves every size); then ``zerogo.onnx``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine import features as F
+from engine.evaluation import Evaluation, Evaluator, Position, UniformEvaluator  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+INPUT_NAMES = ("planes", "globals")
+OUTPUT_NAMES = ("policy_logits", "value", "score_lead", "ownership")
+META_KEYS = ("feature_version", "config", "board_sizes", "training_step", "provenance")
+PROVIDERS = {
+    "tensorrt": "TensorrtExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "cpu": "CPUExecutionProvider",
+}
+AUTO_ORDER = ("tensorrt", "cuda", "cpu")
+
+
+class ModelLoadError(RuntimeError):
+    """A network file that is missing, unreadable or does not match this engine."""
+
+
+@dataclass
+class EvaluatorConfig:
+    """How to run the network.
+
+    provider: ``auto`` (TensorRT, then CUDA, then CPU, by availability) or one
+    of ``tensorrt``, ``cuda``, ``cpu``; threads: intra-op threads (0 = the
+    machine's physical cores); batch_size: most positions per network run;
+    cache_size: transposition-cache entries (0 = no cache); random_symmetry:
+    evaluate each position under a random board symmetry.
+    """
+
+    provider: str = "auto"
+    threads: int = 0
+    batch_size: int = 32
+    cache_size: int = 200_000
+    random_symmetry: bool = False
+    seed: int | None = None
+
+
+def physical_cores() -> int:
+    """Physical cores this process may use (hyper-threads not counted)."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 1
+    cores = set()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            phys = core = None
+            for line in f:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":")[1].strip()
+                    cores.add((phys, core))
+    except OSError:
+        pass
+    return max(1, min(usable, len(cores) or usable))
+
+
+def default_network_path(width: int, height: int, weights_dir: Path | None = None) -> Path | None:
+    """The network to load for a ``width x height`` board (see the module docstring), or None."""
+    folder = WEIGHTS_DIR if weights_dir is None else Path(weights_dir)
+    names = [f"zerogo-{width}x{height}.onnx"]
+    if max(width, height) <= 9:
+        names.append("zerogo-9x9.onnx")
+    names += ["zerogo-19x19.onnx", "zerogo.onnx"]
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def softmax_legal(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``logits [B, M]`` over ``legal [B, M]`` (bool); illegal -> 0."""
+    x = np.where(legal, logits.astype(np.float64), -np.inf)
+    x -= x.max(axis=1, keepdims=True)
+    e = np.exp(x)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+class NetEvaluator(Evaluator):
+    """Batching, symmetry and legal-move policy shared by the network evaluators."""
+
+    def __init__(self, batch_size: int = 32, random_symmetry: bool = False,
+                 seed: int | None = None):
+        self.batch_size = max(1, int(batch_size))
+        self.random_symmetry = random_symmetry
+        self.rng = np.random.default_rng(seed)
+        self.evaluations = 0
+
+    def run(self, planes: np.ndarray, glob: np.ndarray):
+        """Raw net: ``planes [B, C, H, W]``, ``glob [B, G]`` -> (logits, value, score, ownership)."""
+        raise NotImplementedError
+
+    def _symmetry(self, pos: Position) -> int:
+        if not self.random_symmetry:
+            return 0
+        choices = F.shape_preserving(pos.board.height, pos.board.width)
+        return int(choices[self.rng.integers(len(choices))])
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Evaluate ``positions`` in batches of one board shape; results in input order."""
+        results: list[Evaluation | None] = [None] * len(positions)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, pos in enumerate(positions):
+            groups.setdefault((pos.board.height, pos.board.width), []).append(i)
+        for idx in groups.values():
+            for start in range(0, len(idx), self.batch_size):
+                chunk = idx[start:start + self.batch_size]
+                for i, ev in zip(chunk, self._evaluate_chunk([positions[i] for i in chunk])):
+                    results[i] = ev
+        self.evaluations += len(positions)
+        return results  # type: ignore[return-value]
+
+    def _evaluate_chunk(self, positions: list[Position]) -> list[Evaluation]:
+        """One network run over positions of one board shape."""
+        syms = [self._symmetry(p) for p in positions]
+        planes, glob = F.encode_batch(positions)
+        for j, k in enumerate(syms):
+            if k:
+                planes[j] = F.apply_symmetry_planes(planes[j], k)
+        logits, value, score, own = self.run(planes, glob)
+        h, w = positions[0].board.height, positions[0].board.width
+        logits = np.asarray(logits, np.float32)
+        own = np.asarray(own, np.float32)
+        for j, k in enumerate(syms):
+            if k:
+                logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
+                own[j] = F.inverse_symmetry_planes(own[j], k)
+        legal = np.stack([p.board.legal_mask() for p in positions])
+        policy = softmax_legal(logits, legal)
+        return [Evaluation(policy[j], float(value[j]), float(score[j]), own[j])
+                for j in range(len(positions))]
+
+
+class OnnxEvaluator(NetEvaluator):
+    """Runs an exported network with ONNX Runtime (providers, threads, metadata checks)."""
+
+    def __init__(self, path, config: EvaluatorConfig | None = None):
+        config = config or EvaluatorConfig()
+        super().__init__(config.batch_size, config.random_symmetry, config.seed)
+        self.path = Path(path)
+        self.session = _open_session(self.path, config)
+        self.meta = check_model(self.session, self.path)
+        self.provider = self.session.get_providers()[0]
+        self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
+            else np.float32
+        log.info("loaded %s (%s, step %s) on %s", self.path, self.meta["config"],
+                 self.meta["training_step"], self.provider)
+
+    def describe(self) -> str:
+        """One line: file, config, training step, execution provider."""
+        return (f"{self.path.name}: {self.meta['config']} step {self.meta['training_step']} "
+                f"on {self.provider}")
+
+    def run(self, planes: np.ndarray, glob: np.ndarray):
+        """Raw net outputs as float32 arrays (see ``NetEvaluator.run``)."""
+        feeds = {"planes": planes.astype(self.input_dtype, copy=False),
+                 "globals": glob.astype(self.input_dtype, copy=False)}
+        outs = self.session.run(list(OUTPUT_NAMES), feeds)
+        return [o.astype(np.float32, copy=False) for o in outs]
+
+    def close(self) -> None:
+        """Drop the session."""
+        self.session = None
+
+
+def choose_providers(requested: str, available: list[str]) -> list[str]:
+    """ONNX Runtime providers to try, best first; raises ModelLoadError for an unavailable one."""
+    key = requested.strip().lower()
+    if key == "auto":
+        return [PROVIDERS[k] for k in AUTO_ORDER if PROVIDERS[k] in available]
+    name = PROVIDERS.get(key, requested)
+    if name not in available:
+        raise ModelLoadError(f"execution provider {requested!r} is not available here "
+                             f"(available: {', '.join(available)})")
+    return [name] + ([PROVIDERS["cpu"]] if name != PROVIDERS["cpu"] else [])
+
+
+def _open_session(path: Path, config: EvaluatorConfig):
+    """An ONNX Runtime session for ``path``, or ModelLoadError saying why not."""
+    import onnxruntime as ort
+    if not path.is_file():
+        raise ModelLoadError(f"network file {path} does not exist")
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.intra_op_num_threads = config.threads or physical_cores()
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3
+    providers = choose_providers(config.provider, ort.get_available_providers())
+    try:
+        return ort.InferenceSession(str(path), opts, providers=providers)
+    except Exception as exc:  # ORT raises several unrelated types for a bad file
+        raise ModelLoadError(f"{path} is not a readable ONNX network (truncated or corrupt?): "
+                             f"{str(exc).strip().splitlines()[0][:300]}") from exc
+
+
+def check_model(session, path: Path) -> dict:
+    """The model's metadata after checking it against this engine; ModelLoadError if it differs."""
+    meta = dict(session.get_modelmeta().custom_metadata_map)
+    missing = [k for k in META_KEYS if k not in meta]
+    if missing:
+        raise ModelLoadError(f"{path} lacks zerogo metadata ({', '.join(missing)}): "
+                             "export networks with `zerogo export`")
+    if meta["feature_version"] != str(F.FEATURE_VERSION):
+        raise ModelLoadError(f"{path} was trained on input features version "
+                             f"{meta['feature_version']}, this engine computes version "
+                             f"{F.FEATURE_VERSION}: use a matching network or re-export it")
+    inputs = {i.name: i.shape for i in session.get_inputs()}
+    if sorted(inputs) != sorted(INPUT_NAMES):
+        raise ModelLoadError(f"{path} has inputs {sorted(inputs)}, expected {list(INPUT_NAMES)}")
+    want = {"planes": (4, F.NUM_PLANES), "globals": (2, F.NUM_GLOBALS)}
+    for name, (rank, channels) in want.items():
+        shape = inputs[name]
+        if len(shape) != rank or shape[1] != channels:
+            raise ModelLoadError(f"{path}: input {name!r} has shape {shape}, expected rank "
+                                 f"{rank} with {channels} channels in axis 1")
+    outputs = {o.name for o in session.get_outputs()}
+    if not set(OUTPUT_NAMES) <= outputs:
+        raise ModelLoadError(f"{path} lacks outputs {sorted(set(OUTPUT_NAMES) - outputs)}")
+    return meta
+
+
+class CachedEvaluator(Evaluator):
+    """A transposition cache (LRU on ``Position.key()``) in front of another evaluator.
+
+    Cached ``Evaluation`` objects are shared: callers must not modify them.
+    """
+
+    def __init__(self, inner: Evaluator, size: int = 200_000):
+        self.inner = inner
+        self.size = max(1, int(size))
+        self.cache: OrderedDict[int, Evaluation] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Cached results where present; one batched call to the inner evaluator for the rest."""
+        keys = [p.key() for p in positions]
+        todo: dict[int, Position] = {}
+        for key, pos in zip(keys, positions):
+            if key in self.cache:
+                self.cache.move_to_end(key)
+            elif key not in todo:
+                todo[key] = pos
+        self.misses += len(todo)
+        self.hits += len(positions) - len(todo)
+        fresh = dict(zip(todo, self.inner.evaluate(list(todo.values())))) if todo else {}
+        out = [fresh[k] if k in fresh else self.cache[k] for k in keys]
+        for key, ev in fresh.items():
+            self.cache[key] = ev
+        while len(self.cache) > self.size:
+            self.cache.popitem(last=False)
+        return out
+
+    def clear(self) -> None:
+        """Forget every cached evaluation (e.g. after a rules or komi change)."""
+        self.cache.clear()
+
+    def close(self) -> None:
+        """Close the inner evaluator."""
+        self.inner.close()
+
+
+def load_evaluator(path=None, config: EvaluatorConfig | None = None,
+                   width: int = 19, height: int = 19) -> Evaluator:
+    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked."""
+    config = config or EvaluatorConfig()
+    if path is None:
+        path = default_network_path(width, height)
+        if path is None:
+            raise ModelLoadError(f"no network for {width}x{height} in {WEIGHTS_DIR} (looked for "
+                                 f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
+                                 "give one with --model")
+    evaluator: Evaluator = OnnxEvaluator(path, config)
+    if config.cache_size > 0:
+        evaluator = CachedEvaluator(evaluator, config.cache_size)
+    return evaluator
