@@ -203,6 +203,20 @@ class Dist:
         dist.broadcast_object_list(box, src=0)
         return box[0]
 
+    def agree(self, flag: bool) -> bool:
+        """Rank 0's ``flag`` on every rank (so all stop at the same step)."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([int(flag)], device=self.device)
+        dist.broadcast(t, src=0)
+        return bool(t.item())
+
+    def sync_buffers(self, model) -> None:
+        """Copy rank 0's buffers (BatchNorm statistics) to every rank, as DDP does per step."""
+        if self.world > 1:
+            for b in model.buffers():
+                dist.broadcast(b, src=0)
+
     def close(self) -> None:
         """Leave the process group."""
         if self.world > 1 and dist.is_initialized():
@@ -322,7 +336,7 @@ class Trainer:
         last: dict = {}
         acc: list[dict] = []
         while self.step < self.s.steps:
-            if self.s.minutes and time.monotonic() - start > self.s.minutes * 60:
+            if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
                 break
             t0 = time.monotonic()
             acc.append(self._one_step())
@@ -342,6 +356,7 @@ class Trainer:
                 if metrics:
                     metrics.plot(self.s.ratings or None)
         bar.close()
+        self.dist.sync_buffers(self.model)
         self.save()
         if metrics:
             metrics.plot(self.s.ratings or None)
