@@ -1,0 +1,113 @@
+"""``zerogo match``: engine-vs-engine matches between any two GTP engines (like gogui-twogtp)."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import re
+import sys
+
+import click
+
+from engine.timecontrol import TimeSettings, TimeSettingsError
+
+_TIME = re.compile(r"^(?P<main>[\d.]+)(?P<mu>[sm]?)(?:\+(?P<per>[\d.]+)(?P<pu>[sm]?)(?P<kind>[/x])(?P<n>\d+))?$")
+
+
+def parse_time(text: str | None) -> TimeSettings:
+    """``MAIN`` absolute, ``MAIN+PERIOD/STONES`` Canadian, ``MAIN+PERIODxN`` byo-yomi (s or m units)."""
+    if not text:
+        return TimeSettings("none")
+    m = _TIME.match(text.strip().lower())
+    if not m:
+        raise click.BadParameter(f"{text!r}: use MAIN, MAIN+PERIOD/STONES or MAIN+PERIODxPERIODS "
+                                 "(seconds, or with m for minutes: 5m+30sx3)")
+    scale = {"": 1.0, "s": 1.0, "m": 60.0}
+    main = float(m["main"]) * scale[m["mu"]]
+    try:
+        if m["per"] is None:
+            return TimeSettings("absolute", main)
+        period, n = float(m["per"]) * scale[m["pu"]], int(m["n"])
+        if m["kind"] == "/":
+            return TimeSettings("canadian", main, period, 0, n)
+        return TimeSettings("byoyomi", main, period, n)
+    except TimeSettingsError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_sprt(text: str | None) -> tuple[float, float] | None:
+    """``elo0,elo1`` with elo0 < elo1."""
+    if not text:
+        return None
+    try:
+        elo0, elo1 = (float(x) for x in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use ELO0,ELO1, e.g. 0,10") from None
+    if not elo0 < elo1:
+        raise click.BadParameter("elo0 must be below elo1")
+    return elo0, elo1
+
+
+def find_openings(directory: str | None) -> list[str]:
+    """The SGF files of an openings directory, sorted."""
+    if not directory:
+        return []
+    files = sorted(glob.glob(os.path.join(directory, "*.sgf")))
+    if not files:
+        raise click.BadParameter(f"no .sgf files in {directory}")
+    return files
+
+
+@click.command("match", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--black", required=True, help="Command of engine A (black in the first game).")
+@click.option("--white", required=True, help="Command of engine B (white in the first game).")
+@click.option("--games", default=2, show_default=True, type=click.IntRange(1), help="Games to play.")
+@click.option("--size", default=9, show_default=True, type=click.IntRange(2, 25), help="Board size.")
+@click.option("--komi", default=7.5, show_default=True, type=float, help="Komi.")
+@click.option("--rules", default="chinese", show_default=True, help="Rules of the referee and engines.")
+@click.option("--alternate", is_flag=True, help="Swap colours every game.")
+@click.option("--time", "time_text", default=None,
+              help="Clock: MAIN (absolute), MAIN+PERIOD/STONES (Canadian) or MAIN+PERIODxN "
+                   "(byo-yomi); seconds, or m for minutes. Default: no clock.")
+@click.option("--lag", default=1.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds per move not charged to the clock (lag allowance).")
+@click.option("--move-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a move may take when there is no clock.")
+@click.option("--parallel", default=1, show_default=True, type=click.IntRange(1), help="Games at once.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=None, help="Write one SGF per game here.")
+@click.option("--openings", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Directory of SGF openings, used in turn (each twice with --alternate).")
+@click.option("--max-moves", default=0, type=click.IntRange(0),
+              help="Stop and score a game after this many moves (0: 4 x board area).")
+@click.option("--sprt", "sprt_text", default=None, help="ELO0,ELO1: stop early when the SPRT decides.")
+@click.option("--results", type=click.Path(dir_okay=False), default=None,
+              help="JSON results file (default: SGF_DIR/results.json when --sgf-dir is given).")
+@click.option("--engine-logs", type=click.Path(file_okay=False), default=None,
+              help="Keep each engine's stderr here, one file per game and colour.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
+                  parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
+    """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
+    from engine.rules import RulesError, rules_by_name
+    from gtp.match import MatchConfig
+    from gtp.match_runner import results_json, run_match, table
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    try:
+        rules_by_name(rules)
+    except RulesError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rules") from None
+    for folder in (sgf_dir, engine_logs):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    config = MatchConfig(black, white, games, size, komi, rules, alternate, parse_time(time_text), lag,
+                         move_timeout, parallel, sgf_dir, find_openings(openings), max_moves,
+                         parse_sprt(sprt_text), engine_logs)
+    game_results, summary = run_match(config, progress=not quiet)
+    click.echo(table(config, summary))
+    path = results or (os.path.join(sgf_dir, "results.json") if sgf_dir else None)
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(results_json(config, game_results, summary))
+        click.echo(f"results written to {path}")
