@@ -308,6 +308,7 @@ class Tree:
         p, i = node.parent, node.index
         self.stub = _Stub(p.child_N[i], p.child_W[i], p.child_W2[i], p.child_S[i])
         node.parent, node.index = self.stub, 0
+        node.terminal = None   # the game goes on from the root even after two passes
         node.position = Position.from_game(game, self.history)
         self.root = node
         self.own_sum[:] = 0.0
