@@ -297,14 +297,15 @@ class CachedEvaluator(Evaluator):
         self.inner.close()
 
 
-def load_evaluator(path=None, config: EvaluatorConfig | None = None,
-                   width: int = 19, height: int = 19) -> Evaluator:
+def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int = 19,
+                   height: int = 19, weights_dir: Path | None = None) -> Evaluator:
     """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked."""
     config = config or EvaluatorConfig()
     if path is None:
-        path = default_network_path(width, height)
+        path = default_network_path(width, height, weights_dir)
         if path is None:
-            raise ModelLoadError(f"no network for {width}x{height} in {WEIGHTS_DIR} (looked for "
+            folder = WEIGHTS_DIR if weights_dir is None else weights_dir
+            raise ModelLoadError(f"no network for {width}x{height} in {folder} (looked for "
                                  f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
                                  "give one with --model")
     evaluator: Evaluator = OnnxEvaluator(path, config)
