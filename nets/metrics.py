@@ -5,8 +5,8 @@ Written beside the checkpoint in the run directory:
 * ``metrics.csv``: one row per logged step (``step`` first, then sorted keys);
 * ``tb/``: TensorBoard event files (``tensorboard --logdir RUN/tb``);
 * ``losses.png``: every ``loss*`` column against the step;
-* ``elo.png``: rating against generation/step when a ratings CSV
-  (``step,elo`` columns, as the generation loop writes) is given.
+* ``elo.png``: rating against step or generation when a ratings file is
+  given: a ``step,elo`` CSV, or the generation loop's JSON (``nets.ratings``).
 
 On resume, rows logged after the checkpoint's step are dropped first, so the
 CSV never holds a step twice.
@@ -15,6 +15,7 @@ CSV never holds a step twice.
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 from pathlib import Path
@@ -106,15 +107,28 @@ class MetricsLogger:
             self.writer.close()
 
 
-def plot_elo(plt, ratings: Path, out: Path) -> Path | None:
-    """Plot a ``step,elo`` CSV (extra columns ignored) to ``out``."""
-    rows = _read_csv(ratings)
+def read_ratings(path: Path) -> tuple[str, list[tuple[float, float]]]:
+    """(x label, [(x, elo)]) from a ``step,elo`` CSV or the loop's JSON ratings file."""
+    if path.suffix.lower() == ".json":
+        entries = json.loads(path.read_text())
+        pts = [(float(e["generation"]), float(e["elo"])) for e in entries
+               if e.get("elo") is not None and "generation" in e]
+        return "generation", sorted(pts)
+    rows = _read_csv(path)
     if not rows or "elo" not in rows[0] or "step" not in rows[0]:
-        log.warning("%s has no step,elo columns: no Elo plot", ratings)
+        return "step", []
+    return "step", [(float(r["step"]), float(r["elo"])) for r in rows if r["elo"] != ""]
+
+
+def plot_elo(plt, ratings: Path, out: Path) -> Path | None:
+    """Plot ratings (``step,elo`` CSV or the generation loop's JSON file) to ``out``."""
+    xlabel, pts = read_ratings(ratings)
+    if not pts:
+        log.warning("%s holds no ratings: no Elo plot", ratings)
         return None
     fig, ax = plt.subplots(figsize=(8, 5))
-    ax.plot([float(r["step"]) for r in rows], [float(r["elo"]) for r in rows], marker="o")
-    ax.set_xlabel("step")
+    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Elo")
     ax.grid(alpha=0.3)
     fig.savefig(out, dpi=80)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nets.data import convert
-from nets.metrics import MetricsLogger
+from nets.metrics import MetricsLogger, read_ratings
 from nets.model import build_model, load_checkpoint
 from nets.shards import ShardSet, epoch_plan, list_shards
 from nets.train import (TrainError, Trainer, TrainSettings, compute_losses, lr_at,
@@ -119,3 +119,9 @@ def test_metrics_resume_drops_later_rows_and_plots_elo(tmp_path):
     written = m2.plot(tmp_path / "ratings.csv")
     assert {p.name for p in written} == {"losses.png", "elo.png"}
     assert np.all([p.stat().st_size > 1000 for p in written])
+    (tmp_path / "elo.png").unlink()
+    (tmp_path / "ratings.json").write_text(
+        '[{"generation": 0, "elo": 0.0}, {"generation": 1, "elo": null}, '
+        '{"generation": 2, "elo": 35.5}]')
+    assert read_ratings(tmp_path / "ratings.json") == ("generation", [(0.0, 0.0), (2.0, 35.5)])
+    assert (tmp_path / "elo.png") in m2.plot(tmp_path / "ratings.json")
