@@ -96,45 +96,59 @@ class SelfPlayGame:
 
 
 class BatchingEvaluator(Evaluator):
-    """Gathers ``evaluate`` calls from many game threads into one batch for ``inner``."""
+    """Gathers ``evaluate`` calls from many game threads into one batch per network.
 
-    def __init__(self, inner: Evaluator, clients: int, max_wait: float = 0.05):
-        self.inner = inner
+    ``inner`` is one evaluator, or a dict of them (e.g. two nets in a match);
+    ``client(key)`` is the evaluator a game thread hands its searcher for net ``key``.
+    """
+
+    def __init__(self, inner: Evaluator | dict, clients: int, max_wait: float = 0.05):
+        self.inners = inner if isinstance(inner, dict) else {None: inner}
         self.active = clients
         self.max_wait = max_wait
         self.cond = threading.Condition()
-        self.pending: list[list] = []       # [positions, result, error]
+        self.pending: list[list] = []       # [key, positions, result, error]
         self.batches = 0
         self.positions = 0
 
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
-        """Wait until the batch is full (or ``max_wait``), then return this call's part."""
-        slot = [positions, None, None]
+        """Evaluate with the single (key None) network."""
+        return self.submit(None, positions)
+
+    def client(self, key) -> Evaluator:
+        """An evaluator that sends its positions to network ``key`` through this batcher."""
+        return _Client(self, key)
+
+    def submit(self, key, positions: list[Position]) -> list[Evaluation]:
+        """Wait until every live thread has asked (or ``max_wait``), then return this call's part."""
+        slot = [key, positions, None, None]
         with self.cond:
             self.pending.append(slot)
-            while slot[1] is None and slot[2] is None:
+            while slot[2] is None and slot[3] is None:
                 if len(self.pending) >= self.active:
                     self._flush()
                 elif not self.cond.wait(self.max_wait) and any(s is slot for s in self.pending):
                     self._flush()
-        if slot[2] is not None:
-            raise slot[2]
-        return slot[1]
+        if slot[3] is not None:
+            raise slot[3]
+        return slot[2]
 
     def _flush(self) -> None:
-        """Evaluate everything pending in one batch (lock held) and wake the waiters."""
+        """Evaluate everything pending, one batch per network (lock held); wake the waiters."""
         batch, self.pending = self.pending, []
-        flat = [p for slot in batch for p in slot[0]]
-        try:
-            out = self.inner.evaluate(flat)
-        except Exception as exc:  # handed to every waiting thread
-            for slot in batch:
-                slot[2] = exc
-        else:
+        for key in {slot[0] for slot in batch}:
+            group = [slot for slot in batch if slot[0] == key]
+            flat = [p for slot in group for p in slot[1]]
+            try:
+                out = self.inners[key].evaluate(flat)
+            except Exception as exc:  # handed to every waiting thread
+                for slot in group:
+                    slot[3] = exc
+                continue
             i = 0
-            for slot in batch:
-                slot[1] = out[i:i + len(slot[0])]
-                i += len(slot[0])
+            for slot in group:
+                slot[2] = out[i:i + len(slot[1])]
+                i += len(slot[1])
             self.batches += 1
             self.positions += len(flat)
         self.cond.notify_all()
@@ -149,6 +163,18 @@ class BatchingEvaluator(Evaluator):
     def mean_batch(self) -> float:
         """Average positions per network call so far."""
         return self.positions / self.batches if self.batches else 0.0
+
+
+class _Client(Evaluator):
+    """A game thread's view of one network behind a BatchingEvaluator."""
+
+    def __init__(self, batcher: BatchingEvaluator, key):
+        self.batcher = batcher
+        self.key = key
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Submit to the shared batch."""
+        return self.batcher.submit(self.key, positions)
 
 
 def _winner(margin: float) -> int:

@@ -1,0 +1,147 @@
+"""In-process matches between two (network, search settings) players, many games at once.
+
+Used by gating in ``nets.loop``, by ``zerogo tune --mode search`` and by the
+policy-gradient report. Games alternate colours; both players' searches share
+one ``BatchingEvaluator`` that batches each network separately. Match searches
+run without root noise or forced playouts; the first ``opening_moves`` plies are
+sampled by visits (temperature 1) so the games differ. A player resigns when
+its root value stays below ``resign_threshold`` for two of its moves in a row.
+An optional SPRT stops the match once it is decided (games already under way
+are finished and counted). For matches against other GTP programs (GNU Go
+anchors) see ``gtp/match.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from engine.board import BLACK
+from engine.evaluation import Evaluator
+from engine.game import Game
+from nets.ratings import Sprt, match_elo
+from nets.selfplay import BatchingEvaluator
+from nets.selfplay_search import MoveSearch, SearchSettings
+
+
+@dataclass
+class ArenaConfig:
+    """How match games are played."""
+
+    board_size: int = 9
+    rules: str = "chinese"
+    komi: float = 7.0
+    games: int = 40
+    parallel: int = 16
+    opening_moves: int = 4
+    resign_threshold: float | None = -0.95
+    max_moves: int | None = None          # None: 2 * area
+    sprt: Sprt | None = None
+    seed: int | None = None
+
+
+@dataclass
+class MatchResult:
+    """A match from player A's point of view."""
+
+    wins: int = 0
+    losses: int = 0
+    draws: int = 0
+    a_black_wins: int = 0
+    decision: str = ""                    # SPRT: "H1", "H0" or ""
+    results: list[str] = field(default_factory=list)
+
+    @property
+    def games(self) -> int:
+        """Games played."""
+        return self.wins + self.losses + self.draws
+
+    @property
+    def score(self) -> float:
+        """A's score fraction."""
+        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.5
+
+    def elo(self) -> tuple[float, float]:
+        """(Elo of A over B, ~95% half-width)."""
+        return match_elo(self.wins, self.losses, self.draws)
+
+
+def match_settings(s: SearchSettings, opening_moves: int) -> SearchSettings:
+    """Settings for match play: no noise, no forced playouts, a short sampled opening."""
+    return replace(s, dirichlet_eps=0.0, forced_playouts_k=0.0, temperature=1.0,
+                   temperature_moves=opening_moves)
+
+
+def play_one(searchers: dict, a_color: int, cfg: ArenaConfig) -> tuple[int, str]:
+    """Play one game; returns (winner colour or 0, result string)."""
+    game = Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
+    max_moves = cfg.max_moves or 2 * game.board.area
+    low = {BLACK: 0, -BLACK: 0}
+    while not game.is_over() and len(game.moves) < max_moves:
+        color = game.to_play
+        who = "a" if color == a_color else "b"
+        res = searchers[who].run(game, full=True)
+        if cfg.resign_threshold is not None:
+            low[color] = low[color] + 1 if res.value < cfg.resign_threshold else 0
+            if low[color] >= 2:
+                return -color, ("W" if color == BLACK else "B") + "+R"
+        game.play(res.move)
+    margin = game.score()
+    return (0 if margin == 0 else BLACK if margin > 0 else -BLACK), game.result_string()
+
+
+def play_match(a: tuple[Evaluator, SearchSettings], b: tuple[Evaluator, SearchSettings],
+               cfg: ArenaConfig) -> MatchResult:
+    """Play A against B (A black in even games); stops early on an SPRT decision."""
+    parallel = max(1, min(cfg.parallel, cfg.games))
+    batcher = BatchingEvaluator({"a": a[0], "b": b[0]}, parallel)
+    settings = {"a": match_settings(a[1], cfg.opening_moves),
+                "b": match_settings(b[1], cfg.opening_moves)}
+    out = MatchResult()
+    lock = threading.Lock()
+    state = {"next": 0, "error": None}
+    seeds = np.random.SeedSequence(cfg.seed).spawn(parallel)
+
+    def worker(seed) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            while True:
+                with lock:
+                    if state["next"] >= cfg.games or out.decision or state["error"]:
+                        return
+                    index = state["next"]
+                    state["next"] += 1
+                searchers = {k: MoveSearch(batcher.client(k), settings[k], rng) for k in "ab"}
+                a_color = BLACK if index % 2 == 0 else -BLACK
+                winner, text = play_one(searchers, a_color, cfg)
+                with lock:
+                    _record(out, winner, a_color, text, cfg.sprt)
+        except Exception as exc:  # re-raised once every thread has stopped
+            state["error"] = exc
+        finally:
+            batcher.leave()
+
+    threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in seeds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if state["error"] is not None:
+        raise state["error"]
+    return out
+
+
+def _record(out: MatchResult, winner: int, a_color: int, text: str, sprt: Sprt | None) -> None:
+    """Count one finished game and update the SPRT decision."""
+    out.results.append(text)
+    if winner == 0:
+        out.draws += 1
+    elif winner == a_color:
+        out.wins += 1
+        out.a_black_wins += a_color == BLACK
+    else:
+        out.losses += 1
+    if sprt is not None and not out.decision:
+        out.decision = sprt.decide(out.wins, out.losses, out.draws)

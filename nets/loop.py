@@ -1,0 +1,218 @@
+"""``zerogo loop``: generations of self-play, training, export, gating and promotion; resumable.
+
+Layout of ``RUN`` (``--run-dir``)::
+
+    loop_state.json       generation, stage, best network, history (rewritten atomically)
+    best.pt, best.onnx    the current best network
+    gen000.pt/.onnx       the first network (an Elo anchor)
+    genNNN/selfplay/      sgf/ and shards/ of generation NNN
+    genNNN/train/         the trainer's run dir (checkpoint.pt: resumable)
+    genNNN/candidate.*    the trained candidate
+    genNNN/gate_sgf/      gating games
+    ratings.json          every generation's Elo against the anchors
+
+Each generation walks ``selfplay -> train -> export -> gate -> rate`` and the
+state file records the stage reached, so a killed loop resumes where it
+stopped (self-play tops up to the number of games, training resumes from its
+checkpoint). The candidate trains from the current best on the newest
+``window`` shards of every generation's self-play (and ``--data-dir``, e.g.
+the supervised GNU Go shards). Rating plays each promoted network against
+the anchors: the first network (Elo 0), and GNU Go at levels given by
+``--anchor-gnugo`` (their Elo is fixed on the same scale by a first rating of
+gen 0 against them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import click
+
+log = logging.getLogger(__name__)
+STAGES = ("selfplay", "train", "export", "gate", "rate", "done")
+
+
+@dataclass
+class LoopSettings:
+    """Everything one loop run needs (stored in the state file on first start)."""
+
+    run_dir: str = "runs/loop"
+    start: str = ""                  # starting checkpoint (.pt); "" = random init of ``config``
+    config: str = "b4c32"
+    board_size: int = 9
+    komi: float = 7.0
+    rules: str = "chinese"
+    generations: int = 1
+    games: int = 100
+    parallel: int = 16
+    processes: int = 1
+    visits: int = 32
+    fast_visits: int = 8
+    full_prob: float = 0.25
+    td_lambda: float = 1.0
+    train_steps: int = 200
+    batch_size: int = 128
+    lr: float = 0.01
+    window: int = 50
+    data_dirs: list = field(default_factory=list)
+    gate_backend: str = "gtp"
+    gate_games: int = 40
+    gate_visits: int = 32
+    gate_parallel: int = 2
+    elo1: float = 35.0
+    min_score: float = 0.55
+    anchor_games: int = 0            # 0: no rating step
+    anchor_gnugo: list = field(default_factory=lambda: [1, 10])
+    seed: int = 0
+
+
+class LoopState:
+    """The resumable state file."""
+
+    def __init__(self, path: Path, settings: LoopSettings):
+        self.path = path
+        if path.exists():
+            self.data = json.loads(path.read_text())
+        else:
+            self.data = {"generation": 1, "stage": "selfplay", "best": "", "history": [],
+                         "settings": asdict(settings)}
+
+    @property
+    def generation(self) -> int:
+        """The generation being worked on."""
+        return self.data["generation"]
+
+    @property
+    def stage(self) -> str:
+        """The next stage to run."""
+        return self.data["stage"]
+
+    def advance(self, stage: str, **record) -> None:
+        """Move to ``stage`` (saving what the last one found in this generation's record)."""
+        hist = self.data["history"]
+        if not hist or hist[-1]["generation"] != self.generation:
+            hist.append({"generation": self.generation})
+        hist[-1].update(record)
+        self.data["stage"] = stage
+        self.save()
+
+    def next_generation(self) -> None:
+        """Start the next generation at self-play."""
+        self.data["generation"] += 1
+        self.data["stage"] = "selfplay"
+        self.save()
+
+    def save(self) -> None:
+        """Write atomically."""
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1))
+        os.replace(tmp, self.path)
+
+
+class Loop:
+    """Runs generations (see the module docstring)."""
+
+    def __init__(self, s: LoopSettings):
+        self.s = s
+        self.run = Path(s.run_dir)
+        self.run.mkdir(parents=True, exist_ok=True)
+        self.state = LoopState(self.run / "loop_state.json", s)
+        if (self.run / "gen000.pt").exists():      # resuming: the net shape is fixed
+            import torch
+            s.config = torch.load(self.run / "gen000.pt", map_location="cpu",
+                                  weights_only=False)["config"]
+
+    def gen_dir(self, g: int) -> Path:
+        """Directory of generation ``g``."""
+        return self.run / f"gen{g:03d}"
+
+    def bootstrap(self) -> None:
+        """Make gen000 (the start network) and best.* if they are not there yet."""
+        if (self.run / "best.onnx").exists():
+            return
+        from nets.loop_steps import export_checkpoint, initial_checkpoint
+        ckpt = initial_checkpoint(self.s, self.run / "gen000.pt")
+        export_checkpoint(ckpt, self.run / "gen000.onnx", self.s, "loop start")
+        for ext in ("pt", "onnx"):
+            shutil.copy(self.run / f"gen000.{ext}", self.run / f"best.{ext}")
+        self.state.data["best"] = str(self.run / "best.onnx")
+        self.state.save()
+
+    def run_generations(self) -> list[dict]:
+        """Run until ``generations`` generations are done; returns the history."""
+        self.bootstrap()
+        while self.state.generation <= self.s.generations:
+            self.step()
+        return self.state.data["history"]
+
+    def step(self) -> None:
+        """Run the next stage of the current generation."""
+        from nets import loop_steps as steps
+        g, stage, gd = self.state.generation, self.state.stage, self.gen_dir(self.state.generation)
+        log.info("generation %d: %s", g, stage)
+        if stage == "selfplay":
+            self.state.advance("train", selfplay=steps.selfplay_stage(self.s, self.run, gd))
+        elif stage == "train":
+            self.state.advance("export", train=steps.train_stage(self.s, self.run, gd, g))
+        elif stage == "export":
+            self.state.advance("gate", export=steps.export_stage(self.s, gd, g))
+        elif stage == "gate":
+            outcome = steps.gate_stage(self.s, self.run, gd)
+            promoted = outcome.promote(self.s.min_score)
+            if promoted:
+                for ext in ("pt", "onnx"):
+                    shutil.copy(gd / f"candidate.{ext}", self.run / f"best.{ext}")
+            self.state.advance("rate", gate=outcome.as_dict(), promoted=promoted)
+        elif stage == "rate":
+            rating = steps.rate_stage(self.s, self.run, g) if self._promoted(g) else None
+            self.state.advance("done", rating=rating)
+        if self.state.stage == "done":
+            self.state.next_generation()
+
+    def _promoted(self, g: int) -> bool:
+        """Whether generation ``g``'s candidate was promoted."""
+        return any(h.get("promoted") for h in self.state.data["history"] if h["generation"] == g)
+
+
+@click.command("loop")
+@click.option("--run-dir", required=True, type=click.Path(file_okay=False))
+@click.option("--start", default="", help="Starting checkpoint (.pt), e.g. the supervised net.")
+@click.option("--config", default="b4c32", show_default=True, help="Net config when --start is not given.")
+@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
+@click.option("--komi", type=float, default=7.0, show_default=True)
+@click.option("--generations", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--games", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--parallel-games", "parallel", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--processes", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--visits", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--fast-visits", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--full-prob", type=click.FloatRange(0, 1), default=0.25, show_default=True)
+@click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True)
+@click.option("--train-steps", type=click.IntRange(1), default=200, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True)
+@click.option("--lr", type=float, default=0.01, show_default=True)
+@click.option("--window", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--data-dir", "data_dirs", multiple=True, help="Extra shard dirs (e.g. supervised data).")
+@click.option("--gate-backend", type=click.Choice(["gtp", "arena"]), default="gtp", show_default=True)
+@click.option("--gate-games", type=click.IntRange(2), default=40, show_default=True)
+@click.option("--gate-visits", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--gate-parallel", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--elo1", type=float, default=35.0, show_default=True, help="SPRT H1 Elo (H0 is 0).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.55, show_default=True,
+              help="Promote an undecided candidate that scores at least this.")
+@click.option("--anchor-games", type=click.IntRange(0), default=0, show_default=True,
+              help="Games per anchor in the rating step (0: no rating).")
+@click.option("--anchor-gnugo", multiple=True, type=int, default=(1, 10), show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def loop_command(**kw):
+    """Self-play, train, export, gate (SPRT) and promote, for N generations; resumable."""
+    kw["data_dirs"] = list(kw["data_dirs"])
+    kw["anchor_gnugo"] = list(kw["anchor_gnugo"])
+    loop = Loop(LoopSettings(**kw))
+    history = loop.run_generations()
+    click.echo(json.dumps(history, indent=1))
