@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def area_ownership(board) -> np.ndarray:
 
 
 def analysis_snapshot(engine, io, seconds: float) -> AnalysisReport | None:
-    """The player's last analysis report after ``seconds`` (or earlier input), else None."""
+    """The player's last report after ``seconds`` (earlier on input, once there is one), else None."""
     got: list[AnalysisReport] = []
     stop = threading.Event()
     game, color = engine.game.copy(), engine.game.to_play
@@ -87,7 +88,11 @@ def analysis_snapshot(engine, io, seconds: float) -> AnalysisReport | None:
 
     worker = threading.Thread(target=run, name="gogui-analysis", daemon=True)
     worker.start()
-    io.stop.wait(seconds)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and worker.is_alive():
+        if got and io.stop.is_set():
+            break  # interrupted (GoGui's "# interrupt"): answer with what there is
+        io.stop.wait(0.02) if not io.stop.is_set() else time.sleep(0.02)
     stop.set()
     worker.join(timeout=10.0)
     return got[-1] if got else None
