@@ -1,0 +1,73 @@
+"""The generation loop: a whole generation on 5x5, resuming from the state file, GTP gating."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from nets.gate import GateOutcome, GateSettings, make_openings
+from nets.loop import Loop, LoopSettings, loop_command
+
+
+def _settings(run_dir, **kw) -> LoopSettings:
+    base = dict(run_dir=str(run_dir), config="b2c16", board_size=5, komi=0.5, games=4,
+                parallel=4, visits=4, fast_visits=2, full_prob=1.0, train_steps=3, batch_size=16,
+                window=5, gate_backend="arena", gate_games=2, gate_visits=4, gate_parallel=2,
+                min_score=0.0, anchor_games=0, anchor_gnugo=[1])
+    base.update(kw)
+    return LoopSettings(**base)
+
+
+def test_one_generation_promotes_and_records_everything(tmp_path):
+    torch.set_num_threads(1)
+    loop = Loop(_settings(tmp_path))
+    history = loop.run_generations()
+    state = json.loads((tmp_path / "loop_state.json").read_text())
+    assert state["generation"] == 2 and state["stage"] == "selfplay"
+    (gen,) = history
+    assert gen["selfplay"]["games"] == 4 and gen["train"]["loss"] > 0
+    assert gen["export"]["step"] == 3 and gen["promoted"] is True
+    assert gen["gate"]["wins"] + gen["gate"]["losses"] + gen["gate"]["draws"] == 2
+    assert (tmp_path / "best.onnx").read_bytes() == (tmp_path / "gen001" / "candidate.onnx").read_bytes()
+    assert len(list((tmp_path / "gen001" / "selfplay" / "sgf").glob("*.sgf"))) == 4
+
+
+def test_loop_resumes_at_the_recorded_stage(tmp_path):
+    torch.set_num_threads(1)
+    first = Loop(_settings(tmp_path, min_score=1.1))      # a candidate can never pass
+    first.bootstrap()
+    first.step()                                          # self-play only
+    assert first.state.stage == "train"
+    again = Loop(_settings(tmp_path, min_score=1.1))
+    assert again.state.generation == 1 and again.state.stage == "train"
+    history = again.run_generations()
+    assert history[0]["selfplay"]["games"] == 4 and history[0]["promoted"] is False
+    assert (tmp_path / "best.onnx").read_bytes() == (tmp_path / "gen000.onnx").read_bytes()
+
+
+def test_gtp_gate_and_gnugo_rating(tmp_path):
+    torch.set_num_threads(1)
+    result = CliRunner().invoke(loop_command, [
+        "--run-dir", str(tmp_path), "--config", "b2c16", "--board-size", "5", "--komi", "0.5",
+        "--games", "2", "--parallel-games", "2", "--visits", "4", "--fast-visits", "2",
+        "--full-prob", "1", "--train-steps", "2", "--batch-size", "16", "--window", "5",
+        "--gate-backend", "gtp", "--gate-games", "2", "--gate-visits", "2",
+        "--min-score", "0", "--anchor-games", "2", "--anchor-gnugo", "1"])
+    assert result.exit_code == 0, result.output
+    ratings = json.loads((tmp_path / "ratings.json").read_text())
+    assert [e["generation"] for e in ratings] == [0, 1]
+    assert set(ratings[1]["anchors"]) == {"gen000", "gnugo-1"}
+    assert sum(ratings[1]["anchors"]["gnugo-1"][k] for k in ("wins", "losses", "draws")) == 2
+    assert len(list((tmp_path / "gen001" / "openings").glob("*.sgf"))) == 1
+
+
+def test_gate_verdicts_and_bad_settings(tmp_path):
+    assert GateOutcome(0, 0, 0, "H1").promote(0.99)
+    assert not GateOutcome(10, 0, 0, "H0").promote(0.0)
+    assert GateOutcome(6, 4, 0, "").promote(0.55) and not GateOutcome(5, 5, 0, "").promote(0.55)
+    with pytest.raises(ValueError, match="backend"):
+        GateSettings(backend="telepathy")
+    assert make_openings(tmp_path / "none", tmp_path / "o", 4, 3) == []
