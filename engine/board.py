@@ -42,39 +42,26 @@ class _Group:
         self.libs = libs
 
 
-@lru_cache(maxsize=None)
-def neighbor_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
-    """For each flat point, the flat indices of its orthogonal neighbours."""
+def _offset_table(width: int, height: int, offsets) -> tuple[tuple[int, ...], ...]:
+    """For each flat point, the on-board points at the given (row, col) offsets."""
     table = []
     for p in range(width * height):
         r, c = divmod(p, width)
-        n = []
-        if r > 0:
-            n.append(p - width)
-        if r < height - 1:
-            n.append(p + width)
-        if c > 0:
-            n.append(p - 1)
-        if c < width - 1:
-            n.append(p + 1)
-        table.append(tuple(n))
+        table.append(tuple((r + dr) * width + c + dc for dr, dc in offsets
+                           if 0 <= r + dr < height and 0 <= c + dc < width))
     return tuple(table)
+
+
+@lru_cache(maxsize=None)
+def neighbor_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
+    """For each flat point, the flat indices of its orthogonal neighbours."""
+    return _offset_table(width, height, ((-1, 0), (1, 0), (0, -1), (0, 1)))
 
 
 @lru_cache(maxsize=None)
 def diagonal_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
     """For each flat point, the flat indices of its diagonal neighbours."""
-    table = []
-    for p in range(width * height):
-        r, c = divmod(p, width)
-        d = []
-        for dr in (-1, 1):
-            for dc in (-1, 1):
-                rr, cc = r + dr, c + dc
-                if 0 <= rr < height and 0 <= cc < width:
-                    d.append(rr * width + cc)
-        table.append(tuple(d))
-    return tuple(table)
+    return _offset_table(width, height, ((-1, -1), (-1, 1), (1, -1), (1, 1)))
 
 
 @lru_cache(maxsize=None)
@@ -194,12 +181,10 @@ class Board:
             return "occupied"
         if move == self.ko_point and color == self.ko_color:
             return "ko"
-        if not self.suicide_allowed and self._is_suicide(move, color):
-            return "suicide"
-        if self.suicide_allowed and self._is_suicide(move, color) and not any(
-            self.stones[n] == color for n in self._nbrs[move]
+        if self._is_suicide(move, color) and not (
+            self.suicide_allowed and any(self.stones[n] == color for n in self._nbrs[move])
         ):
-            return "suicide"  # a lone stone's suicide changes nothing: never useful
+            return "suicide"  # allowed rules still ban a lone stone's: it changes nothing
         return None
 
     def is_legal(self, move: int, color: int | None = None) -> bool:
@@ -229,11 +214,8 @@ class Board:
     def is_eye(self, point: int, color: int) -> bool:
         """True for an empty point that is a true (or edge) eye of ``color``."""
         stones = self.stones
-        if stones[point] != EMPTY:
+        if stones[point] != EMPTY or any(stones[n] != color for n in self._nbrs[point]):
             return False
-        for n in self._nbrs[point]:
-            if stones[n] != color:
-                return False
         diags = diagonal_table(self.width, self.height)[point]
         bad = sum(1 for d in diags if stones[d] == -color)
         return bad == 0 if len(diags) < 4 else bad <= 1
@@ -243,28 +225,18 @@ class Board:
         color = self.to_play if color is None else color
         if move == self.area:
             return self.hash
-        zob, stones, gid, groups = self._zob, self.stones, self._gid, self._groups
+        zob, groups = self._zob, self._groups
+        own, opp, _ = self._neighbor_groups(move, color)
         h = self.hash ^ zob[color][move]
-        seen = set()
-        captured = False
-        for n in self._nbrs[move]:
-            if stones[n] == -color:
-                g = gid[n]
-                if g not in seen:
-                    seen.add(g)
-                    grp = groups[g]
-                    if len(grp.libs) == 1:
-                        captured = True
-                        zo = zob[-color]
-                        for s in grp.stones:
-                            h ^= zo[s]
-        if not captured and self.suicide_allowed and self._is_suicide(move, color):
-            h ^= zob[color][move]
-            own = {gid[n] for n in self._nbrs[move] if stones[n] == color}
-            zc = zob[color]
+        dead = [g for g in opp if len(groups[g].libs) == 1]
+        for g in dead:
+            for s in groups[g].stones:
+                h ^= zob[-color][s]
+        if not dead and self.suicide_allowed and self._is_suicide(move, color):
+            h ^= zob[color][move]  # the chain dies: take all of it off again
             for g in own:
                 for s in groups[g].stones:
-                    h ^= zc[s]
+                    h ^= zob[color][s]
         return h
 
     # ----------------------------------------------------------------- moves
@@ -278,6 +250,7 @@ class Board:
             color = self.to_play
         elif color != BLACK and color != WHITE:
             raise IllegalMoveError(f"invalid color {color!r}")
+        captured = 0
         if move == self.area:
             self.ko_point, self.ko_color = -1, EMPTY
             self.passes += 1
@@ -296,7 +269,7 @@ class Board:
         self.to_play = -color
         self.last_move = move
         self.move_number += 1
-        return 0 if move == self.area else captured
+        return captured
 
     def _neighbor_groups(self, move: int, color: int) -> tuple[list[int], list[int], list[int]]:
         """Friendly chain ids, opponent chain ids and empty points next to move."""
