@@ -61,7 +61,7 @@ class Node:
 
     __slots__ = ("parent", "index", "board", "position", "key", "moves", "prior", "raw_prior",
                  "child_N", "child_W", "child_W2", "child_S", "child_VL", "children",
-                 "terminal", "net_value", "net_score", "pending")
+                 "terminal", "net_value", "net_score", "pending", "total", "visited_prior")
 
     def __init__(self, parent, index: int, board: Board, position: Position, key: int):
         self.parent, self.index = parent, index
@@ -72,6 +72,8 @@ class Node:
         self.net_value = 0.0
         self.net_score = 0.0
         self.pending = False
+        self.total = 0.0            # sum(child_N) + sum(child_VL), kept up to date
+        self.visited_prior = 0.0    # sum of the priors of children with visits (first-play urgency)
 
     @property
     def expanded(self) -> bool:
@@ -126,19 +128,20 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     """PUCT with virtual loss and first-play urgency reduction; returns a child index."""
     vl = node.child_VL
     n = node.child_N + vl
-    total = n.sum()
+    total = node.total
     prior = node.prior
-    visited = n > 0
-    reduction = cfg.fpu_reduction_root if is_root else cfg.fpu_reduction
-    fpu = node.net_value - reduction * math.sqrt(float(prior[visited].sum()))
     if is_root and cfg.forced_k > 0 and total > 0:
         forced = np.sqrt(cfg.forced_k * prior * total)
         need = (node.child_N > 0) & (n < forced)
         if need.any():
             return int(np.argmax(np.where(need, prior, -1.0)))
+    reduction = cfg.fpu_reduction_root if is_root else cfg.fpu_reduction
+    fpu = node.net_value - reduction * math.sqrt(node.visited_prior)
     c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
-    q = np.where(visited, (node.child_W - vl) / np.maximum(n, 1.0), fpu)
-    return int(np.argmax(q + (c * math.sqrt(max(total, 1.0))) * prior / (1.0 + n)))
+    q = (node.child_W - vl) / np.maximum(n, 1.0)
+    q[n == 0] = fpu
+    q += (c * math.sqrt(max(total, 1.0))) * prior / (1.0 + n)
+    return int(q.argmax())
 
 
 class Tree:
@@ -218,6 +221,7 @@ class Tree:
                         return None, []
                     continue
             node.child_VL[i] += 1
+            node.total += 1.0
             path.append((node, i))
             node = child
         if node.pending:
@@ -229,6 +233,7 @@ class Tree:
     def _undo_path(path: list) -> None:
         for parent, i in path:
             parent.child_VL[i] -= 1
+            parent.total -= 1.0
 
     def backup(self, leaf: Node, value: float, score: float) -> None:
         """Add a leaf's value (its side to move's view) along the path; remove virtual loss."""
@@ -236,12 +241,14 @@ class Tree:
         node = leaf
         while not isinstance(node, _Stub):
             parent, i = node.parent, node.index
+            if parent.child_N[i] == 0 and not isinstance(parent, _Stub):
+                parent.visited_prior += parent.prior[i]
             parent.child_N[i] += 1
             parent.child_W[i] += x
             parent.child_W2[i] += x * x
             parent.child_S[i] += s
             if not isinstance(parent, _Stub):
-                parent.child_VL[i] -= 1
+                parent.child_VL[i] -= 1   # total unchanged: one virtual visit became a real one
             x, s = -x, -s
             node = parent
 
@@ -339,4 +346,10 @@ class Tree:
         if not root.expanded or len(root.moves) < 2:
             return
         noise = rng.dirichlet(np.full(len(root.moves), alpha_scale / len(root.moves)))
-        root.prior = (1.0 - eps) * root.raw_prior + eps * noise
+        self.set_root_prior((1.0 - eps) * root.raw_prior + eps * noise)
+
+    def set_root_prior(self, prior: np.ndarray) -> None:
+        """Replace the root's priors (noise, or back to the network's), keeping FPU's sum right."""
+        root = self.root
+        root.prior = prior
+        root.visited_prior = float(prior[root.child_N > 0].sum())

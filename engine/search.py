@@ -128,7 +128,7 @@ class Searcher:
         full, visit_limit = self._visit_limit(limits, stop)
         if not tree.root.expanded:
             tree.run_batch(self.evaluator, cfg.puct(False), 1)
-        tree.root.prior = tree.root.raw_prior.copy()
+        tree.set_root_prior(tree.root.raw_prior.copy())
         if cfg.dirichlet_eps > 0 and full:
             tree.add_dirichlet_noise(self.rng, cfg.dirichlet_alpha_scale, cfg.dirichlet_eps)
         run = _Run(self, tree, limits or MoveLimits(), visit_limit, clock, start, stop, report, interval)

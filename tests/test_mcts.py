@@ -72,7 +72,8 @@ def test_virtual_loss_leaves_no_residue_and_stats_are_the_sum_of_backups():
         n_self = node.parent.child_N[node.index]
         w_self = node.parent.child_W[node.index]
         if node.expanded:
-            assert not node.child_VL.any()
+            assert not node.child_VL.any() and node.total == node.child_N.sum()
+            assert node.visited_prior == pytest.approx(node.prior[node.child_N > 0].sum())
             assert n_self == 1 + node.child_N.sum()
             assert w_self == pytest.approx(-node.net_value - node.child_W.sum())
         elif node.terminal is None:

@@ -11,7 +11,7 @@ from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.player import AnalysisRequest, MoveLimits
-from engine.search import MctsPlayer, SearchConfig, Searcher, candidates
+from engine.search import MctsPlayer, SearchConfig, Searcher, candidates, pruned_visits
 
 
 class Material(Evaluator):
@@ -154,16 +154,26 @@ def test_playout_cap_randomization_records_targets_only_for_full_searches():
 def test_forced_playouts_are_pruned_from_the_policy_target():
     cfg = SearchConfig(forced_playouts_k=2.0, dirichlet_eps=0.25, seed=2, lcb=False)
     searcher = Searcher(Material(), cfg)
-    game = game_from(CAPTURE_OR_DIE, 7)
-    r = searcher.search(game, MoveLimits(visits=300))
+    r = searcher.search(game_from(CAPTURE_OR_DIE, 7), MoveLimits(visits=300))
     root = searcher.tree.root
-    target = r.policy_target
-    assert target.sum() == pytest.approx(1.0)
-    raw = np.zeros_like(target)
-    raw[root.moves] = root.child_N / root.child_N.sum()
-    assert np.count_nonzero(target) < np.count_nonzero(raw)
-    best = int(root.moves[np.argmax(root.child_N)])
-    assert target[best] >= raw[best]
+    pruned = pruned_visits(searcher.tree, 2.0, cfg.puct(True))
+    best = int(np.argmax(root.child_N))
+    assert pruned[best] == root.child_N[best]
+    assert (pruned <= root.child_N).all() and pruned.sum() < root.child_N.sum()
+    assert r.policy_target.sum() == pytest.approx(1.0)
+    assert r.policy_target[root.moves] == pytest.approx(pruned / pruned.sum(), abs=1e-6)
+
+
+def test_pruning_takes_back_what_puct_would_not_have_given():
+    searcher = Searcher(UniformEvaluator(), SearchConfig())
+    searcher.search(Game(5), MoveLimits(visits=2))
+    root = searcher.tree.root
+    root.child_N[:], root.child_W[:], root.prior[:] = 0, 0, 0
+    root.child_N[:2], root.child_W[:2], root.prior[:2] = [100, 10], [50, -5], [0.5, 0.5]
+    # c = 1.25 + log((110 + 19653) / 19652); best's PUCT 0.5 + c sqrt(110) 0.5 / 101;
+    # the other keeps the fewest visits at which its PUCT stays below that: ceil(5.18) = 6
+    pruned = pruned_visits(searcher.tree, 2.0, searcher.config.puct(True))
+    assert list(pruned[:2]) == [100, 6]
 
 
 def test_gumbel_root_policy_search():
