@@ -147,6 +147,10 @@ class Board:
         """Every chain on the board as (colour, stones, liberties)."""
         return [(g.color, list(g.stones), set(g.libs)) for g in self._groups.values()]
 
+    def atari_chains(self) -> list[tuple[int, list[int], set[int]]]:
+        """Chains with exactly one liberty, as (colour, stones, liberties)."""
+        return [(g.color, g.stones, g.libs) for g in self._groups.values() if len(g.libs) == 1]
+
     def stones_array(self) -> np.ndarray:
         """The stones as an int8 array of shape (height, width)."""
         return np.array(self.stones, dtype=np.int8).reshape(self.height, self.width)

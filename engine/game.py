@@ -11,6 +11,11 @@ from engine.board import BLACK, EMPTY, WHITE, Board, IllegalMoveError, zobrist_t
 from engine.rules import POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, Rules, rules_by_name
 
 
+def _stone_count(board: Board) -> int:
+    """Number of stones on the board."""
+    return board.area - board.stones.count(EMPTY)
+
+
 @dataclass
 class GameRecord:
     """What an SGF file holds beyond the moves: players, result, free-form properties."""
@@ -42,6 +47,7 @@ class Game:
         self.record = GameRecord()
         self._undo: list[Board] = []
         self._seen: dict[int, int] = {}
+        self._seen_counts: dict[int, int] = {}  # stones on the board -> positions seen
         self._remember(self.board)
 
     # -------------------------------------------------------------- basics
@@ -77,6 +83,7 @@ class Game:
         for b in self._undo:
             b.suicide_allowed = rules.suicide
         self._seen.clear()
+        self._seen_counts.clear()
         for b in self._undo + [self.board]:
             self._remember(b)
 
@@ -89,14 +96,17 @@ class Game:
     def _remember(self, board: Board) -> None:
         key = self._key(board.hash, board.to_play)
         self._seen[key] = self._seen.get(key, 0) + 1
+        n = _stone_count(board)
+        self._seen_counts[n] = self._seen_counts.get(n, 0) + 1
 
     def _forget(self, board: Board) -> None:
-        key = self._key(board.hash, board.to_play)
-        left = self._seen.get(key, 0) - 1
-        if left > 0:
-            self._seen[key] = left
-        else:
-            self._seen.pop(key, None)
+        for table, key in ((self._seen, self._key(board.hash, board.to_play)),
+                           (self._seen_counts, _stone_count(board))):
+            left = table.get(key, 0) - 1
+            if left > 0:
+                table[key] = left
+            else:
+                table.pop(key, None)
 
     # --------------------------------------------------------------- moves
     def illegal_reason(self, move: int, color: int | None = None) -> str | None:
@@ -105,11 +115,20 @@ class Game:
         reason = self.board.illegal_reason(move, color)
         if reason is not None or move == self.board.pass_move:
             return reason
-        if self.rules.ko != SIMPLE_KO:
+        if self._superko_possible():
             key = self._key(self.board.hash_after(move, color), -color)
             if key in self._seen:
                 return "superko"
         return None
+
+    def _superko_possible(self) -> bool:
+        """False when no position can repeat: simple ko, or nothing captured yet.
+
+        Without a capture (suicide counts as one) the number of stones only
+        grows, so a move cannot recreate an earlier position.
+        """
+        captures = self.board.captures
+        return self.rules.ko != SIMPLE_KO and (captures[BLACK] + captures[WHITE]) > 0
 
     def is_legal(self, move: int, color: int | None = None) -> bool:
         """Legality under every rule in force, superko included."""
@@ -119,12 +138,27 @@ class Game:
         """Boolean mask of shape (area + 1,) of legal moves, pass included."""
         color = self.board.to_play if color is None else color
         mask = self.board.legal_mask(color)
-        if self.rules.ko != SIMPLE_KO:
-            for p in np.flatnonzero(mask[:-1]):
-                key = self._key(self.board.hash_after(int(p), color), -color)
+        if self._superko_possible():
+            for p in self._superko_candidates(mask):
+                key = self._key(self.board.hash_after(p, color), -color)
                 if key in self._seen:
                     mask[p] = False
         return mask
+
+    def _superko_candidates(self, mask: np.ndarray) -> list[int]:
+        """Legal points whose move might repeat a position.
+
+        A move that neither captures nor kills its own chain adds one stone;
+        unless a position with that many stones was seen, only the capturing
+        and self-killing points (liberties of chains in atari) need a check.
+        """
+        board = self.board
+        if _stone_count(board) + 1 in self._seen_counts:
+            return [int(p) for p in np.flatnonzero(mask[:-1])]
+        special = set()
+        for _, _, libs in board.atari_chains():
+            special |= libs
+        return [p for p in special if mask[p]]
 
     def play(self, move: int, color: int | None = None) -> int:
         """Play a move (pass allowed) after checking every rule; return stones captured.
@@ -169,6 +203,7 @@ class Game:
                               self.record.result, dict(self.record.extra))
         g._undo = list(self._undo)
         g._seen = dict(self._seen)
+        g._seen_counts = dict(self._seen_counts)
         return g
 
     def history_boards(self, n: int) -> list[Board]:
@@ -210,6 +245,7 @@ class Game:
         self.setup_stones.extend(stones)
         self._undo.clear()
         self._seen.clear()
+        self._seen_counts.clear()
         self._remember(self.board)
 
     def set_handicap(self, points: list[int]) -> None:
