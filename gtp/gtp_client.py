@@ -53,6 +53,7 @@ class GtpClient:
         self._reader = threading.Thread(target=self._read, daemon=True, name="gtp-client")
         self._reader.start()
         self._known: set[str] | None = None
+        self._stuck = False
 
     def __enter__(self) -> "GtpClient":
         return self
@@ -73,6 +74,7 @@ class GtpClient:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
+            self._stuck = True  # the reply may still come: this session is out of step
             raise GtpTimeout("no answer in time") from None
         if line is None:
             self._lines.put(None)
@@ -125,7 +127,10 @@ class GtpClient:
         return self.proc.poll() is None
 
     def close(self, timeout: float = 3.0) -> None:
-        """Send ``quit``, wait a little, then kill."""
+        """Send ``quit``, wait a little, then kill (at once if a command timed out)."""
+        if self._stuck and self.alive():
+            self.proc.kill()
+            self.proc.wait()
         if self.alive():
             try:
                 self.send_raw("quit", timeout=timeout)

@@ -1,0 +1,162 @@
+"""The match runner: statistics, time parsing, and real matches (zerogo vs GNU Go, GNU Go vs GNU Go)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+from sgfmill import sgf
+
+from engine.timecontrol import Clock, TimeSettings
+from gtp.match import MatchConfig, move_deadline, play_game
+from gtp.match_cli import match_command, parse_sprt, parse_time
+from gtp.match_runner import run_match
+from gtp.match_stats import Tally, elo_from_score, elo_with_interval, score_from_elo, sprt, wilson_interval
+from tests.gtp_session import REPO
+
+GNUGO = shutil.which("gnugo") or "/usr/games/gnugo"
+GNUGO_CMD = f"{GNUGO} --mode gtp --level 1 --chinese-rules"
+ZEROGO_CMD = f"{sys.executable} -c 'from gtp.cli import main; main()' gtp --network none --seed 5"
+FAKE = os.path.join(REPO, "tests", "fake_gtp_engine.py")
+
+
+def fake(mode: str) -> str:
+    """Command line of the misbehaving test engine."""
+    return f"{sys.executable} {FAKE} {mode}"
+
+
+# ------------------------------------------------------------------ statistics
+def test_elo_and_score_are_inverse_and_signed():
+    for elo in (-400, -35, 0, 12.5, 300):
+        assert elo_from_score(score_from_elo(elo)) == pytest.approx(elo)
+    assert elo_from_score(0.75) == pytest.approx(190.85, abs=0.01)
+    assert elo_from_score(1.0) == math.inf and elo_from_score(0.0) == -math.inf
+
+
+def test_wilson_interval_matches_the_textbook_value():
+    lo, hi = wilson_interval(0.5, 100)
+    assert (lo, hi) == (pytest.approx(0.4038, abs=1e-4), pytest.approx(0.5962, abs=1e-4))
+    lo, hi = wilson_interval(1.0, 4)
+    assert hi == 1.0 and lo == pytest.approx(0.5101, abs=1e-4)
+
+
+def test_elo_interval_contains_the_estimate_and_narrows_with_games():
+    small = elo_with_interval(Tally(6, 0, 4))
+    large = elo_with_interval(Tally(600, 0, 400))
+    for elo, lo, hi in (small, large):
+        assert lo < elo < hi
+    assert small[0] == pytest.approx(large[0])
+    assert large[2] - large[1] < (small[2] - small[1]) / 5
+
+
+def test_sprt_decides_both_ways_and_waits_when_unclear():
+    assert sprt(Tally(100, 20, 40), 0, 20).decision == "H1"
+    assert sprt(Tally(40, 20, 100), 0, 20).decision == "H0"
+    assert sprt(Tally(5, 0, 5), 0, 20).decision == "continue"
+    r = sprt(Tally(0, 0, 0), 0, 20)
+    assert r.llr == 0 and r.lower == pytest.approx(-2.944, abs=1e-3) and r.upper == pytest.approx(2.944, abs=1e-3)
+
+
+def test_parse_time_and_sprt_options():
+    assert parse_time(None) == TimeSettings("none")
+    assert parse_time("90") == TimeSettings("absolute", 90)
+    assert parse_time("5m+30/10") == TimeSettings("canadian", 300, 30, 0, 10)
+    assert parse_time("1m+10sx3") == TimeSettings("byoyomi", 60, 10, 3)
+    for bad in ("fast", "5+", "5+10x0"):
+        with pytest.raises(click.BadParameter):
+            parse_time(bad)
+    assert parse_sprt("0,10") == (0.0, 10.0)
+    with pytest.raises(click.BadParameter):
+        parse_sprt("10,0")
+
+
+def test_move_deadline_includes_overtime_and_lag():
+    assert move_deadline(TimeSettings("none"), Clock(), 1.0, 42.0) == 42.0
+    byo = TimeSettings("byoyomi", 60, 10, 3)
+    assert move_deadline(byo, Clock.start(byo), 0.5, 9) == pytest.approx(60 + 30 + 0.5)
+    can = TimeSettings("canadian", 0, 20, 0, 5)
+    assert move_deadline(can, Clock.start(can), 1.0, 9) == pytest.approx(21.0)
+
+
+# ------------------------------------------------------------ game endings
+@pytest.mark.parametrize("mode, reason, result", [
+    ("resign", "resign", "W+R"), ("illegal", "illegal", "W+F"), ("crash", "crash", "W+F"),
+])
+def test_bad_black_engine_loses(mode, reason, result):
+    out = play_game(MatchConfig(fake(mode), GNUGO_CMD, size=9), 0)
+    assert (out.reason, out.result, out.winner, out.winner_engine()) == (reason, result, "W", "B")
+
+
+def test_timeout_is_a_loss_on_time():
+    out = play_game(MatchConfig(GNUGO_CMD, fake("slow"), size=9, move_timeout=1.0), 0)
+    assert (out.reason, out.result, out.winner_engine()) == ("time", "B+T", "A")
+
+
+def test_sprt_stops_the_match_early():
+    config = MatchConfig(fake("resign"), GNUGO_CMD, games=20, size=9, sprt=(0.0, 50.0))
+    results, summary = run_match(config, progress=False)
+    assert len(results) < 20 and summary.sprt["decision"] == "H0"
+
+
+def test_missing_engine_is_an_error_not_a_crash():
+    out = play_game(MatchConfig("/no/such/engine --gtp", GNUGO_CMD, size=9), 0)
+    assert out.reason == "error" and out.winner is None and "cannot start" in out.detail
+
+
+# ---------------------------------------------------------------- real matches
+def _read_sgf(path):
+    with open(path, "rb") as f:
+        return sgf.Sgf_game.from_bytes(f.read())
+
+
+def test_zerogo_vs_gnugo_with_sgfs_and_agreed_scores(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(match_command, [
+        "--black", ZEROGO_CMD, "--white", GNUGO_CMD, "--games", "2", "--alternate", "--size", "9",
+        "--sgf-dir", str(tmp_path), "--parallel", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Elo A-B" in result.output and "as black" in result.output
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["summary"]["games"] == 2
+    for game in data["games"]:
+        assert game["reason"] in ("score", "resign"), game
+        if game["reason"] == "score":
+            assert game["agreed"] is True and game["scores"]["black_engine"] == game["result"]
+        tree = _read_sgf(game["sgf"])
+        root = tree.get_root()
+        assert root.get("RE") == game["result"] and tree.get_size() == 9
+        moves = [n for n in tree.get_main_sequence()[1:] if n.get_move()[0]]
+        assert len(moves) == game["moves"]
+        assert all("time" in n.get("C") for n in moves)
+    engines = {(g["black_engine"], g["white_engine"]) for g in data["games"]}
+    assert engines == {("A", "B"), ("B", "A")}
+
+
+def test_gnugo_vs_gnugo_runner_is_engine_agnostic(tmp_path):
+    config = MatchConfig(GNUGO_CMD, f"{GNUGO_CMD} --level 0", games=2, size=9, alternate=True,
+                         sgf_dir=str(tmp_path), max_moves=40)
+    results, summary = run_match(config, progress=False)
+    assert summary.games == 2 and summary.errors == 0 and summary.tally.games == 2
+    for r in results:
+        assert r.reason in ("score", "resign", "max-moves")
+        assert r.seconds["B"] < 30 and os.path.exists(r.sgf)
+        assert r.scores["black_engine"] and r.scores["white_engine"]
+        if r.reason == "score":
+            assert r.agreed is True
+
+
+def test_clock_under_byoyomi_with_parallel_games(tmp_path):
+    config = MatchConfig(ZEROGO_CMD, ZEROGO_CMD.replace("--seed 5", "--seed 6"), games=2, size=7,
+                         time=TimeSettings("byoyomi", 2, 1, 2), lag=0.5, parallel=2, max_moves=20,
+                         log_dir=str(tmp_path))
+    results, summary = run_match(config, progress=False)
+    assert summary.time_losses == {"A": 0, "B": 0} and summary.errors == 0
+    assert all(r.reason == "max-moves" and r.moves == 20 for r in results)
+    logs = sorted(p.name for p in tmp_path.iterdir())
+    assert logs == ["game0000-b.log", "game0000-w.log", "game0001-b.log", "game0001-w.log"]
