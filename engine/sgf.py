@@ -8,6 +8,9 @@ sgfmill knows only square boards, so a rectangular ``SZ[w:h]`` is read and
 written on a square board of side ``max(w, h)``; SGF letters are column then
 row from the top, which is the same on both, and only the SZ value differs.
 
+A missing KM means the komi of the rules preset (RU, chinese by default);
+HA without AB stones means GTP's fixed handicap points.
+
 Loading is all or nothing: a malformed or unsupported file, or an illegal
 move in it, raises ``SgfError`` (with the move number) and returns no game.
 """
