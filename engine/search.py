@@ -202,8 +202,9 @@ class _Run:
         end = lim.seconds_target if lim.seconds_target is not None else lim.seconds_max
         if end is None:
             return math.inf
-        rate = self.playouts / elapsed if elapsed > 0 and self.playouts else 0.0
-        return max(0.0, (end - elapsed) * rate)
+        if self.playouts < 2 * self.s.config.batch_size or elapsed <= 0:
+            return math.inf   # no rate measured yet: never stop early on a guess
+        return max(0.0, (end - elapsed) * self.playouts / elapsed)
 
     def finished(self) -> bool:
         """True (with ``reason`` set) when a stopping rule fires."""

@@ -309,3 +309,11 @@ def test_final_status_uses_ownership():
     dead, seki = player.final_status(game)
     assert dead == {coords.from_gtp("B4", 5, 5)} and not seki
     assert player.ownership(game)[0, 0] == pytest.approx(1.0)
+
+
+def test_a_reused_tree_is_not_stopped_early_before_a_rate_is_measured():
+    game = Game(9)
+    searcher = Searcher(Material(), SearchConfig(batch_size=4, seed=0))
+    searcher.search(game, MoveLimits(visits=200))
+    result = searcher.search(game, MoveLimits(seconds_target=0.5, seconds_max=1.0), clock=FakeClock(0.001))
+    assert result.playouts >= 8
