@@ -70,8 +70,7 @@ class MatchResult:
 
 def match_settings(s: SearchSettings, opening_moves: int) -> SearchSettings:
     """Settings for match play: no noise, no forced playouts, a short sampled opening."""
-    return replace(s, dirichlet_eps=0.0, forced_playouts_k=0.0, temperature=1.0,
-                   temperature_moves=opening_moves)
+    return replace(s, dirichlet_eps=0.0, forced_playouts_k=0.0, temperature_moves=opening_moves)
 
 
 def play_one(searchers: dict, a_color: int, cfg: ArenaConfig) -> tuple[int, str]:
