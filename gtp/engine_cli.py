@@ -46,18 +46,19 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="Rule set: chinese, japanese, korean, tromp-taylor, aga, new-zealand.")
 @click.option("--komi", type=float, default=None, help="Komi (default: the rules' own komi).")
 @click.option("--network", default="auto", show_default=True,
-              help="ONNX network file; 'auto' takes the newest weights/*.onnx, 'none' plays "
-                   "without a network (random legal moves that never fill own eyes).")
+              help="ONNX network file; 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
+                   "19x19 or plain zerogo.onnx net); 'none' plays without a network (random legal "
+                   "moves that never fill own eyes). A missing or bad file falls back to 'none'.")
 @click.option("--visits", type=click.IntRange(1), default=None,
-              help="Search visits per move (default: limited by time).")
+              help="Search visits per move (default: the searcher's, cut by any time limit).")
 @click.option("--time-per-move", type=click.FloatRange(0), default=None,
               help="Target seconds per move when the controller sets no clock.")
 @click.option("--max-time", type=click.FloatRange(0), default=None,
               help="Hard cap in seconds on any one move, clock or not.")
 @click.option("--lag", type=click.FloatRange(0), default=1.0, show_default=True,
               help="Seconds kept back per move for network and GUI lag.")
-@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
-              help="Search threads.")
+@click.option("--threads", type=click.IntRange(0), default=0, show_default=True,
+              help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True,
               help="Positions per network evaluation batch.")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,

@@ -2,7 +2,8 @@
 
 ``make_player(options)`` returns the ``engine.player.Player`` the protocol
 layer talks to. With a network file it builds the MCTS searcher
-(``engine.search.MctsPlayer`` over the ONNX evaluator); when there is no
+(``engine.mcts_player.MctsPlayer`` over ``engine.evaluator.load_evaluator``,
+ONNX Runtime); when there is no
 network, or the searcher cannot be built, it falls back to
 ``engine.player.SimplePlayer`` and says so on stderr. ``--player
 MODULE:CALLABLE`` plugs in any other generator (a callable taking the options).
@@ -39,7 +40,7 @@ class EngineOptions:
     time_per_move: float | None = None  # target seconds per move when no clock is set
     max_time: float | None = None      # hard cap in seconds on any move
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
-    threads: int = 1
+    threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
     ponder: bool = False
@@ -51,13 +52,17 @@ class EngineOptions:
 
 
 def find_network(options: EngineOptions) -> Path | None:
-    """The network file to load, or None: ``none``, or ``auto`` with nothing shipped."""
+    """The network file to load, or None: ``none``, or ``auto`` with nothing shipped.
+
+    ``auto`` asks ``engine.evaluator.default_network_path`` for the board size
+    (weights/zerogo-{W}x{H}.onnx, zerogo-9x9.onnx, zerogo-19x19.onnx, zerogo.onnx).
+    """
     choice = (options.network or "none").strip()
     if choice.lower() == "none":
         return None
     if choice.lower() == "auto":
-        found = sorted(WEIGHTS_DIR.glob("*.onnx")) if WEIGHTS_DIR.is_dir() else []
-        return found[-1] if found else None
+        from engine.evaluator import default_network_path
+        return default_network_path(options.size, options.size, WEIGHTS_DIR)
     path = Path(choice).expanduser()
     if not path.is_file():
         log.error("network file %s not found", path)
@@ -81,21 +86,18 @@ def _custom_player(spec: str, options: EngineOptions) -> Player:
 
 
 def _mcts_player(network: Path, options: EngineOptions) -> Player:
-    """The searcher over the ONNX network (imported lazily: it may not exist yet)."""
-    from engine import evaluator as evaluator_module  # noqa: WPS433 (lazy on purpose)
-    from engine import search
+    """The MCTS searcher over the ONNX network (engine.mcts_player, engine.evaluator)."""
+    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from engine.mcts_player import MctsPlayer
+    from engine.search import SearchConfig
 
-    load = getattr(evaluator_module, "load_evaluator", None) or evaluator_module.OnnxEvaluator
-    evaluator = load(str(network))
-    config_cls = getattr(search, "SearchConfig", None)
-    config = None
-    if config_cls is not None:
-        fields = getattr(config_cls, "__dataclass_fields__", {})
-        wanted = {"visits": options.visits, "threads": options.threads,
-                  "batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
-                  "seed": options.seed}
-        config = config_cls(**{k: v for k, v in wanted.items() if k in fields and v is not None})
-    return search.MctsPlayer(evaluator, config)
+    evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
+                                                        seed=options.seed))
+    settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
+                "seed": options.seed}
+    if options.visits is not None:
+        settings["visits"] = options.visits
+    return MctsPlayer(evaluator, SearchConfig(**settings))
 
 
 def make_player(options: EngineOptions) -> Player:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -246,3 +247,46 @@ def test_candidate_info_fields_match_the_contract():
     engine = make_engine()
     assert "info move B9 visits 2 winrate 5000 prior 1000 lcb 4000 order 0 pv B9" == \
         format_lz(engine, AnalysisReport([c]), AnalysisRequest())
+
+
+@pytest.fixture(scope="module")
+def tiny_net(tmp_path_factory):
+    """A random b2c16 network exported to ONNX (the real searcher's input)."""
+    import torch
+    from nets.export import export_onnx, random_net
+    torch.set_num_threads(1)
+    path = tmp_path_factory.mktemp("net") / "tiny.onnx"
+    export_onnx(random_net("b2c16", seed=3), path, {"provenance": "test"}, check_sizes=(9,))
+    return path
+
+
+def test_network_file_gives_the_searcher_behind_the_same_protocol(tiny_net):
+    from engine.mcts_player import MctsPlayer
+    player = make_player(EngineOptions(size=9, network=str(tiny_net), visits=16, threads=1, seed=2))
+    assert isinstance(player, MctsPlayer)
+    engine = make_engine(player, visits=16)
+    replies = session(["play b E5", "genmove w", "zerogo-policy", "final_score", "lz-genmove_analyze b 10"],
+                      engine)
+    assert replies[1] not in ("= resign", "= E5") and replies[1].startswith("= ")
+    rows = ok(replies[2]).split("\n")
+    assert len(rows) == 9 and sum(float(x) for r in rows for x in r.split()) == pytest.approx(1.0, abs=0.02)
+    assert re.match(r"^= (B\+|W\+|0)", replies[3])
+    lines = replies[4].split("\n")
+    assert lines[0] == "=" and lines[1].startswith("info move ") and lines[-1].startswith("play ")
+
+
+def test_searcher_analysis_stream_is_interruptible(tiny_net):
+    from tests.gtp_session import LiveSession
+    player = make_player(EngineOptions(size=9, network=str(tiny_net), threads=1, seed=2))
+    live = LiveSession(make_engine(player))
+    try:
+        live.send("kata-analyze b 5 ownership true\n")
+        assert live.line(timeout=30) == "="
+        info = live.line(timeout=30)
+        assert info.startswith("info move ") and "scoreLead" in info and " ownership " in info
+        live.send("name\n")
+        while live.line(timeout=30) != "":
+            pass
+        assert live.line(timeout=30) == "= zerogo"
+    finally:
+        live.close()
