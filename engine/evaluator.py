@@ -211,6 +211,16 @@ def choose_providers(requested: str, available: list[str]) -> list[str]:
     return [name] + ([PROVIDERS["cpu"]] if name != PROVIDERS["cpu"] else [])
 
 
+def provider_entry(provider: str):
+    """TensorRT (fp16) keeps built engines in ~/.cache/zerogo/trt so a restart need not rebuild."""
+    if provider != PROVIDERS["tensorrt"]:
+        return provider
+    cache = Path.home() / ".cache" / "zerogo" / "trt"
+    cache.mkdir(parents=True, exist_ok=True)
+    return (provider, {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
+                       "trt_fp16_enable": True})
+
+
 def _open_session(path: Path, config: EvaluatorConfig):
     """An ONNX Runtime session for ``path``, or ModelLoadError saying why not."""
     import onnxruntime as ort
@@ -222,7 +232,8 @@ def _open_session(path: Path, config: EvaluatorConfig):
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3
-    providers = choose_providers(config.provider, ort.get_available_providers())
+    providers = [provider_entry(p) for p in
+                 choose_providers(config.provider, ort.get_available_providers())]
     try:
         return ort.InferenceSession(str(path), opts, providers=providers)
     except Exception as exc:  # ORT raises several unrelated types for a bad file

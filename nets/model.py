@@ -12,7 +12,14 @@ policy_logits   [N, H*W + 1]   logits, flat ``row * W + col``, pass last;
 value           [N]            tanh of the win/loss logit: +1 = side to move wins
 score_lead      [N]            points the side to move leads by
 ownership       [N, H, W]      tanh, +1 = owned by the side to move (0 off board)
+value_logit     [N]            the logit before tanh (training only, not exported):
+                               P(win) = sigmoid(2 * value_logit), so a stable
+                               loss is BCE-with-logits(2 * value_logit, (z + 1) / 2)
 ==============  =============  ==============================================
+
+Training note: BatchNorm statistics in training mode count every point of the
+tensor, so train on batches of one board size (padding is exact at inference,
+where BatchNorm uses running statistics and everything is masked).
 
 Everything is convolutional or pooled over the board (mask-aware), so no
 layer is tied to one board size: one net serves 9x9 to 19x19 (and padded
@@ -162,8 +169,8 @@ class ZeroGoNet(nn.Module):
         x = F.relu(self.trunk_bn(x)) * mask
         policy = self._policy(x, mask, mask_sum)
         value, score, ownership = self._value(x, mask, mask_sum)
-        return {"policy_logits": policy, "value": value, "score_lead": score,
-                "ownership": ownership}
+        return {"policy_logits": policy, "value": torch.tanh(value), "score_lead": score,
+                "ownership": ownership, "value_logit": value}
 
     def _policy(self, x, mask, mask_sum) -> torch.Tensor:
         """Trunk ``[N, C, H, W]`` -> policy logits ``[N, H*W + 1]``."""
@@ -175,12 +182,12 @@ class ZeroGoNet(nn.Module):
         return torch.cat([logits.flatten(1), self.pol_pass(pooled)], dim=1)
 
     def _value(self, x, mask, mask_sum):
-        """Trunk -> value ``[N]`` (tanh), score lead ``[N]`` (points), ownership ``[N, H, W]``."""
+        """Trunk -> value logit ``[N]``, score lead ``[N]`` (points), ownership ``[N, H, W]``."""
         v = F.relu(self.val_bn(self.val_conv(x))) * mask
         hidden = F.relu(self.val_fc(global_pool(v, mask, mask_sum)))
         out = self.val_out(hidden)
         ownership = torch.tanh(self.own_out(v)) * mask
-        return torch.tanh(out[:, 0]), out[:, 1] * SCORE_SCALE, ownership[:, 0]
+        return out[:, 0], out[:, 1] * SCORE_SCALE, ownership[:, 0]
 
 
 class ExportWrapper(nn.Module):

@@ -10,7 +10,7 @@ from engine import features as F
 from engine.board import Board
 from engine.evaluation import Evaluator, Position, UniformEvaluator
 from engine.evaluator import (CachedEvaluator, EvaluatorConfig, ModelLoadError, OnnxEvaluator,
-                              choose_providers, default_network_path, load_evaluator,
+                              choose_providers, default_network_path, provider_entry, load_evaluator,
                               physical_cores)
 from engine.game import Game
 from engine.rules import rules_by_name
@@ -154,6 +154,14 @@ def test_providers_choice():
     with pytest.raises(ModelLoadError, match="not available"):
         choose_providers("cuda", ["CPUExecutionProvider"])
     assert physical_cores() >= 1
+
+
+def test_tensorrt_provider_options(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert provider_entry("CPUExecutionProvider") == "CPUExecutionProvider"
+    name, opts = provider_entry("TensorrtExecutionProvider")
+    assert name == "TensorrtExecutionProvider" and opts["trt_engine_cache_enable"]
+    assert opts["trt_engine_cache_path"].startswith(str(tmp_path)) and opts["trt_fp16_enable"]
 
 
 def _set_meta(src, dst, **changes):

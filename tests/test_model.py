@@ -107,3 +107,9 @@ def test_checkpoint_round_trip(tmp_path, net):
     torch.save({"weights": 1}, tmp_path / "bad.pt")
     with pytest.raises(ConfigError):
         load_checkpoint(tmp_path / "bad.pt")
+
+
+def test_value_logit_matches_value(net):
+    out = _run(net, _positions(9, 3, seed=8))
+    assert torch.allclose(torch.tanh(out["value_logit"]), out["value"])
+    assert torch.allclose(torch.sigmoid(2 * out["value_logit"]), (out["value"] + 1) / 2, atol=1e-6)
