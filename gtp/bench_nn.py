@@ -8,8 +8,9 @@ peak: a large float32 matmul timed in the same run on the same threads (the
 faster of torch and numpy). A last line per config and size times the whole
 ``OnnxEvaluator.evaluate`` path (features, net, legal-move softmax).
 
-Random-weight nets are built with torch (``nets``), imported only here and only
-when this command runs; ``--model FILE`` benchmarks an ONNX file without torch.
+Random-weight nets are built and exported with torch (``nets``), imported only
+here and only when this command runs (never by ``zerogo gtp``). Timings are
+medians over repeated runs, so a busy shared machine's stalls count less.
 
 Example::
 
