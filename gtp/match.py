@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from engine import coords
 from engine.board import IllegalMoveError
 from engine.game import Game
+from engine.rules import rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.deadstones import dead_stones
 from gtp.gtp_client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
@@ -230,8 +231,11 @@ def start_game(config: MatchConfig, index: int) -> Game:
     """The referee's game for game ``index``: empty, or the next opening."""
     if config.openings:
         from engine.sgf import load_sgf_file
-        game = load_sgf_file(config.openings[(index // (2 if config.alternate else 1)) % len(config.openings)])
-        game.set_rules(game.rules.with_komi(config.komi))
+        path = config.openings[(index // (2 if config.alternate else 1)) % len(config.openings)]
+        game = load_sgf_file(path)
+        if any(color != 1 for color, _ in game.setup_stones):
+            raise ValueError(f"opening {path}: white setup stones cannot be sent over GTP")
+        game.set_rules(rules_by_name(config.rules, config.komi))
         return game
     return Game(config.size, rules=config.rules, komi=config.komi)
 

@@ -160,3 +160,25 @@ def test_clock_under_byoyomi_with_parallel_games(tmp_path):
     assert all(r.reason == "max-moves" and r.moves == 20 for r in results)
     logs = sorted(p.name for p in tmp_path.iterdir())
     assert logs == ["game0000-b.log", "game0000-w.log", "game0001-b.log", "game0001-w.log"]
+
+
+def test_openings_are_replayed_to_both_engines_and_kept_in_the_sgf(tmp_path):
+    openings = tmp_path / "openings"
+    openings.mkdir()
+    (openings / "a.sgf").write_text("(;FF[4]GM[1]SZ[9]HA[2]AB[cc][gg]PL[W];W[ee];B[ce])")
+    (openings / "b.sgf").write_text("(;FF[4]GM[1]SZ[9];B[ef];W[df])")
+    from gtp.match_cli import find_openings
+    config = MatchConfig(GNUGO_CMD, ZEROGO_CMD, games=3, size=9, alternate=True, max_moves=12, parallel=3,
+                         openings=find_openings(str(openings)), sgf_dir=str(tmp_path / "sgf"))
+    results, summary = run_match(config, progress=False)
+    assert summary.errors == 0 and [r.moves for r in results] == [12] * 3
+    first = [n.get_move() for n in _read_sgf(results[1].sgf).get_main_sequence()[1:3]]
+    assert first == [("w", (4, 4)), ("b", (4, 2))]
+    root = _read_sgf(results[1].sgf).get_root()
+    assert root.get("HA") == 2 and root.get_setup_stones()[0] == {(6, 2), (2, 6)}
+    third = [n.get_move() for n in _read_sgf(results[2].sgf).get_main_sequence()[1:3]]
+    assert third == [("b", (3, 4)), ("w", (3, 3))]
+    bad = openings / "c.sgf"
+    bad.write_text("(;FF[4]GM[1]SZ[9]AW[cc];B[ee])")
+    out = play_game(MatchConfig(GNUGO_CMD, GNUGO_CMD, openings=[str(bad)]), 0)
+    assert out.reason == "error" and "white setup stones" in out.detail
