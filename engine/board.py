@@ -218,8 +218,11 @@ class Board:
     def is_eye(self, point: int, color: int) -> bool:
         """True for an empty point that is a true (or edge) eye of ``color``."""
         stones = self.stones
-        if stones[point] != EMPTY or any(stones[n] != color for n in self._nbrs[point]):
+        if stones[point] != EMPTY:
             return False
+        for n in self._nbrs[point]:
+            if stones[n] != color:
+                return False
         diags = diagonal_table(self.width, self.height)[point]
         bad = sum(1 for d in diags if stones[d] == -color)
         return bad == 0 if len(diags) < 4 else bad <= 1
