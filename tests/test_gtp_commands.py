@@ -290,3 +290,27 @@ def test_searcher_analysis_stream_is_interruptible(tiny_net):
         assert live.line(timeout=30) == "= zerogo"
     finally:
         live.close()
+
+
+class _Ponderer(SimplePlayer):
+    """Records pondering: started after genmove, stopped by the next command."""
+
+    def __init__(self):
+        super().__init__(1)
+        import threading
+        self.started, self.stopped = threading.Event(), threading.Event()
+
+    def ponder(self, game, stop):
+        self.started.set()
+        stop.wait(30)
+        self.stopped.set()
+
+
+def test_pondering_runs_between_commands_only_when_asked():
+    player = _Ponderer()
+    replies = session(["genmove b", "name"], make_engine(player, ponder=True))
+    assert replies == [replies[0], "= zerogo"]
+    assert player.started.is_set() and player.stopped.is_set()
+    quiet = _Ponderer()
+    session(["genmove b", "name"], make_engine(quiet))
+    assert not quiet.started.is_set()
