@@ -168,6 +168,9 @@ class Game:
         color = self.board.to_play if color is None else color
         if color not in (BLACK, WHITE):
             raise IllegalMoveError(f"invalid color {color!r}")
+        if isinstance(move, bool) or not isinstance(move, (int, np.integer)):
+            raise IllegalMoveError(f"move {move!r} is not a point index")
+        move = int(move)
         reason = self.illegal_reason(move, color)
         if reason is not None:
             raise IllegalMoveError(f"illegal move: {reason}")
@@ -253,7 +256,8 @@ class Game:
         self._check_fresh()
         if len(points) < 2 or len(set(points)) != len(points):
             raise IllegalMoveError("handicap needs at least 2 distinct points")
-        if any(not 0 <= p < self.board.area for p in points):
+        if any(not isinstance(p, (int, np.integer)) or not 0 <= p < self.board.area
+               for p in points):
             raise IllegalMoveError("handicap point off the board")
         if len(points) >= self.board.area:
             raise IllegalMoveError("too many handicap stones")

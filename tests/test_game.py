@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine import coords
@@ -156,12 +157,16 @@ def test_bad_gtp_input_raises_and_changes_nothing(color, vertex, error):
     assert state(game) == before
 
 
-def test_invalid_colour_number_is_rejected():
-    """A colour that is neither 1 nor -1 raises IllegalMoveError."""
+def test_invalid_colour_number_or_move_type_is_rejected():
+    """A colour other than 1 or -1, or a move that is not an int, raises IllegalMoveError."""
     game = Game(9)
     with pytest.raises(IllegalMoveError, match="color"):
         game.play(40, 0)
-    assert game.moves == []
+    for move in (81.0, "D4", None, True):
+        with pytest.raises(IllegalMoveError, match="not a point"):
+            game.play(move)
+    game.play(np.int64(40))
+    assert game.moves == [(BLACK, 40)] and type(game.moves[0][1]) is int
 
 
 def test_setup_is_only_before_moves_and_is_atomic():
