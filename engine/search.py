@@ -62,7 +62,7 @@ class SearchConfig:
     resign_threshold: float = 0.05     # winrate; 0 disables
     resign_consecutive: int = 3
     resign_min_move_fraction: float = 0.25   # never before area * this plies (plus handicap)
-    ponder_max_visits: int = 200_000
+    ponder_max_visits: int = 30_000    # cap without a visit limit (time, ponder, analysis): memory
     pv_length: int = 12
     history: int = 8
     seed: int | None = None
