@@ -17,7 +17,7 @@ from engine.board import EMPTY, IllegalMoveError
 from engine.rules import AREA, POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY, Rules, \
     RulesError, rules_by_name
 from engine.scoring import result_string
-from gtp.deadstones import dead_stones, has_own_status
+from gtp.deadstones import has_own_status, mc_status
 from gtp.commands import arg_count, parse_color, parse_int, parse_vertex, vertex
 from gtp.protocol import GtpFailure
 
@@ -164,7 +164,7 @@ def _status(engine) -> tuple[set[int], set[int]]:
         if has_own_status(engine.player):
             dead, seki = engine.player.final_status(engine.game.copy())
         else:
-            dead, seki = dead_stones(engine.game.board, seed=engine.options.seed or 0), set()
+            dead, seki = mc_status(engine.game.board, seed=engine.options.seed or 0)
     except Exception:
         log.exception("final_status failed; treating every stone as alive")
         return set(), set()

@@ -2,8 +2,10 @@
 
 The classic pre-network method (as in GNU Go's Monte Carlo scoring and the
 early MC engines): play the position out many times with random legal moves
-that never fill a true eye, and count who owns each point at the end. A
-stone whose point ends up owned by the opponent in most playouts is dead.
+that never fill a true eye, and count who owns each point at the end. That
+ownership goes through ``engine.deadstones.classify`` (the same reading the
+searcher's ownership gets): a chain the opponent owns is dead; seki is found
+from shared liberties.
 Used by final_score / final_status_list when the Player does not override
 ``final_status`` (SimplePlayer). Seeded, so results are reproducible.
 """
@@ -15,6 +17,7 @@ import random
 import numpy as np
 
 from engine.board import EMPTY, Board
+from engine.deadstones import classify
 from engine.player import Player
 from gtp.gogui import area_ownership
 
@@ -47,12 +50,17 @@ def mc_ownership(board: Board, playouts: int = 64, seed: int = 0) -> np.ndarray:
     return total / max(playouts, 1)
 
 
-def dead_stones(board: Board, playouts: int | None = None, seed: int = 0) -> set[int]:
-    """Stones whose point the opponent owns in more than half the playouts."""
+def mc_status(board: Board, playouts: int | None = None, seed: int = 0) -> tuple[set[int], set[int]]:
+    """(dead, seki) stones: playout ownership read by ``engine.deadstones.classify``."""
     if playouts is None:
         playouts = max(8, min(64, 6000 // board.area))
-    own = mc_ownership(board, playouts, seed)
-    return {p for p, s in enumerate(board.stones) if s != EMPTY and own[p] * s < 0}
+    own = mc_ownership(board, playouts, seed).reshape(board.height, board.width)
+    return classify(board, own)
+
+
+def dead_stones(board: Board, playouts: int | None = None, seed: int = 0) -> set[int]:
+    """Chains the opponent owns in the playouts (on average, beyond the dead threshold)."""
+    return mc_status(board, playouts, seed)[0]
 
 
 def has_own_status(player: Player) -> bool:

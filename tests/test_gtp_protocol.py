@@ -151,3 +151,13 @@ def test_invalid_utf8_and_eof_without_quit():
     replies = split_replies(proc.stdout.decode())
     assert replies[0] == "= zerogo" and replies[1] == "? unknown command" and replies[2] == "= 2"
     assert proc.returncode == 0
+
+
+def test_playing_never_imports_torch():
+    import subprocess
+    import sys
+    code = ("import io, sys; from gtp.engine_cli import run_engine; from gtp.players import EngineOptions; "
+            "out = io.StringIO(); run_engine(EngineOptions(size=9), io.StringIO('genmove b\\nquit\\n'), out); "
+            "print(out.getvalue().startswith('= '), 'torch' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["True", "False"], proc.stderr
