@@ -64,6 +64,7 @@ class GameResult:
     agreed: bool | None = None    # engines agreed on the score (None: not scored)
     moves: int = 0
     seconds: dict = field(default_factory=dict)  # total thinking time per colour
+    move_seconds: list = field(default_factory=list)  # time of each generated move, in order
     detail: str = ""
     sgf: str | None = None
 
@@ -263,6 +264,7 @@ def play_game(config: MatchConfig, index: int) -> GameResult:
             out.result = f"{winner}+{suffix}" if winner else "?"
         out.moves = len(game.moves)
         out.seconds = {"B": round(ref.seconds[1], 3), "W": round(ref.seconds[-1], 3)}
+        out.move_seconds = [round(t, 3) for t in ref.times]
         if config.sgf_dir:
             out.sgf = write_sgf(config, index, game, out, ref.times, names)
     except (GtpClientError, OSError, ValueError) as exc:

@@ -134,6 +134,7 @@ def test_zerogo_vs_gnugo_with_sgfs_and_agreed_scores(tmp_path):
         moves = [n for n in tree.get_main_sequence()[1:] if n.get_move()[0]]
         assert len(moves) == game["moves"]
         assert all("time" in n.get("C") for n in moves)
+        assert len(game["move_seconds"]) == game["moves"]
     engines = {(g["black_engine"], g["white_engine"]) for g in data["games"]}
     assert engines == {("A", "B"), ("B", "A")}
 
