@@ -31,7 +31,7 @@ class SequentialHalving:
         self.moves = root.moves.copy()
         self.logits = np.log(np.maximum(root.raw_prior, 1e-12))
         self.gumbel = rng.gumbel(size=len(self.moves))
-        m = max(1, min(m, len(self.moves)))
+        m = max(1, min(m, len(self.moves), int(budget)))   # never more candidates than visits
         order = np.argsort(-(self.gumbel + self.logits))[:m]
         self.remaining = [int(self.moves[i]) for i in order]
         self.phases = max(1, math.ceil(math.log2(m))) if m > 1 else 1
