@@ -127,13 +127,14 @@ def _fill_planes(out: np.ndarray, position: Position) -> None:
         raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[2]}x{out.shape[1]} tensor")
     me = board.to_play
     out[MASK_PLANE, :h, :w] = 1.0
-    for i, b in enumerate(boards[:HISTORY]):
-        if b.width != w or b.height != h:
-            raise FeatureError("history boards must have the current board's size")
-        stones = _CACHE.get(b)[0]
-        out[1 + 2 * i, :h, :w] = stones == me
-        out[2 + 2 * i, :h, :w] = stones == -me
-    libs = _CACHE.get(board)[1]
+    arrays = [_CACHE.get(b) for b in boards[:HISTORY]]
+    if any(a[0].shape != (h, w) for a in arrays):
+        raise FeatureError("history boards must have the current board's size")
+    stones = np.stack([a[0] for a in arrays])                   # [n, h, w]
+    n = len(arrays)
+    out[1:1 + 2 * n:2, :h, :w] = stones == me
+    out[2:2 + 2 * n:2, :h, :w] = stones == -me
+    libs = arrays[0][1]
     out[LIBERTY_PLANES, :h, :w] = libs == 1
     out[LIBERTY_PLANES + 1, :h, :w] = libs == 2
     out[LIBERTY_PLANES + 2, :h, :w] = libs == 3
