@@ -104,6 +104,7 @@ def play_match(a: tuple[Evaluator, SearchSettings], b: tuple[Evaluator, SearchSe
     seeds = np.random.SeedSequence(cfg.seed).spawn(parallel)
 
     def worker(seed) -> None:
+        """Play match games until the quota or a decision (one thread)."""
         rng = np.random.default_rng(seed)
         try:
             while True:

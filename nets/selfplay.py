@@ -265,6 +265,7 @@ def run_games(evaluator: Evaluator, cfg: SelfPlayConfig, games: int, parallel: i
     done: list[SelfPlayGame] = []
 
     def worker(seed) -> None:
+        """Play games until the quota is taken (one thread)."""
         rng = np.random.default_rng(seed)
         try:
             while True:

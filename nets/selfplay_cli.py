@@ -56,6 +56,7 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
     sink = GameSink(job.out_dir, job.prefix)
 
     def on_game(g) -> None:
+        """Write a finished game and report it."""
         sink(g)
         if progress is not None:
             progress.put(len(g.moves))
@@ -211,6 +212,7 @@ def _inline(job: SelfPlayJob, total: int) -> dict:
             self.bar = bar
 
         def put(self, _moves) -> None:
+            """One more game."""
             self.bar.update(1)
 
     with tqdm(total=total, unit="game", desc="selfplay") as bar:
