@@ -57,7 +57,8 @@ class LoopSettings:
     td_lambda: float = 1.0
     train_steps: int = 200
     batch_size: int = 128
-    lr: float = 0.01
+    optimizer: str = "adamw"
+    lr: float = 5e-4
     window: int = 50
     data_dirs: list = field(default_factory=list)
     gate_backend: str = "gtp"
@@ -195,7 +196,8 @@ class Loop:
 @click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True)
 @click.option("--train-steps", type=click.IntRange(1), default=200, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True)
-@click.option("--lr", type=float, default=0.01, show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default="adamw", show_default=True)
+@click.option("--lr", type=float, default=5e-4, show_default=True)
 @click.option("--window", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--data-dir", "data_dirs", multiple=True, help="Extra shard dirs (e.g. supervised data).")
 @click.option("--gate-backend", type=click.Choice(["gtp", "arena"]), default="gtp", show_default=True)

@@ -74,6 +74,7 @@ def train_stage(s, run: Path, gd: Path, g: int) -> dict:
     from nets.train import Trainer, TrainSettings
     ts = TrainSettings(data_dirs=shard_dirs(s, run, g), run_dir=str(gd / "train"),
                        config=s.config, batch_size=s.batch_size, steps=s.train_steps, lr=s.lr,
+                       optimizer=s.optimizer,
                        warmup_steps=max(1, min(50, s.train_steps // 10)), window=s.window,
                        device="cpu", seed=s.seed + g, checkpoint_minutes=2.0,
                        init=str(run / "best.pt"), tensorboard=False, log_every=10)
