@@ -139,3 +139,11 @@ def test_cli_writes_sgf_shards_and_summary(tmp_path):
     bad = CliRunner().invoke(selfplay_command, ["--network", str(tmp_path / "none.onnx"),
                                                 "--games", "1", "--out-dir", str(out)])
     assert bad.exit_code != 0 and "no network file" in str(bad.exception)
+
+
+def test_gumbel_root_gives_normalised_targets():
+    cfg = _cfg(search=SearchSettings(visits=12, fast_visits=3, root="gumbel", gumbel_m=4),
+               full_prob=1.0)
+    games, _ = run_games(UniformEvaluator(), cfg, games=2, parallel=2)
+    targets = [m.target for g in games for m in g.moves]
+    assert targets and all(t is not None and t.sum() == pytest.approx(1.0) for t in targets)
