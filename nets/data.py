@@ -18,7 +18,6 @@ record are skipped with a counted reason (``SkipGame``).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re

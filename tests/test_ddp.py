@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import torch
 
@@ -47,7 +48,7 @@ def test_torchrun_two_cpu_processes_keep_identical_weights(tmp_path):
     convert([tmp_path / "sgf"], tmp_path / "shards", progress_bar=False)
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.getcwd())
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     res = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
          str(script), str(tmp_path / "shards"), str(tmp_path / "run"), str(tmp_path)],
