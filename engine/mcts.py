@@ -144,6 +144,17 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     return int(q.argmax())
 
 
+def release(node: Node) -> None:
+    """Break the parent/child links of a discarded subtree (iteratively), so reference
+    counting frees it at once instead of leaving cycles for a slow full garbage collection."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        todo.extend(c for c in n.children if c is not None)
+        n.children = []
+        n.parent = None
+
+
 class Tree:
     """A search tree for one game position, with superko checks and leaf batching."""
 
@@ -314,6 +325,8 @@ class Tree:
     def _reroot(self, node: Node, game) -> None:
         p, i = node.parent, node.index
         self.stub = _Stub(p.child_N[i], p.child_W[i], p.child_W2[i], p.child_S[i])
+        p.children[i] = None
+        release(self.root)
         node.parent, node.index = self.stub, 0
         node.terminal = None   # the game goes on from the root even after two passes
         node.position = Position.from_game(game, self.history)

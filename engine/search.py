@@ -12,10 +12,12 @@ GTP-facing ``Player``) lives in ``engine.mcts_player`` and is re-exported here.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,7 +25,7 @@ import numpy as np
 
 from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
-from engine.mcts import PuctConfig, Tree
+from engine.mcts import PuctConfig, Tree, release
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
 
 log = logging.getLogger(__name__)
@@ -107,13 +109,16 @@ class Searcher:
         self.tree: Tree | None = None
 
     def clear(self) -> None:
-        """Forget the tree."""
+        """Forget the tree (its nodes are freed at once)."""
+        if self.tree is not None:
+            release(self.tree.root)
         self.tree = None
 
     def prepare(self, game) -> Tree:
         """The tree for the game's position: the old one re-rooted, or a fresh one."""
         if self.tree is not None and self.config.reuse_tree and self.tree.advance(game):
             return self.tree
+        self.clear()
         self.tree = Tree(game, self.config.history)
         return self.tree
 
@@ -121,7 +126,17 @@ class Searcher:
     def search(self, game, limits: MoveLimits | None = None, clock: Callable[[], float] = time.monotonic,
                stop: threading.Event | None = None, report: Callable[[AnalysisReport], None] | None = None,
                interval: float = 1.0) -> SearchResult:
-        """Search the game's current position within ``limits``; the game is not changed."""
+        """Search the game's current position within ``limits``; the game is not changed.
+
+        The cyclic garbage collector is paused meanwhile: a full collection over a
+        big tree takes tenths of a second (measured 0.43 s at 9k nodes, under
+        load), which a clock cannot afford; discarded subtrees are freed by
+        ``release`` instead (see ``_gc_paused``).
+        """
+        with _gc_paused():
+            return self._search(game, limits, clock, stop, report, interval)
+
+    def _search(self, game, limits, clock, stop, report, interval) -> SearchResult:
         cfg = self.config
         start = clock()
         tree = self.prepare(game)
@@ -180,6 +195,25 @@ class Searcher:
         if not cands:
             return int(root.moves[int(np.argmax(root.prior))])
         return cands[0].move
+
+
+@contextmanager
+def _gc_paused():
+    """Disable the cyclic collector for the block, then freeze what it allocated.
+
+    Freezing moves the (mostly live) tree objects out of the collector's young
+    generation, so the first collection after the search does not walk them all
+    (0.15 s at 11k nodes). They are still freed by reference counting: the tree
+    keeps no cycles once ``release`` has cut a discarded subtree's links.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
 
 
 class _Run:
