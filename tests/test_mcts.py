@@ -172,3 +172,18 @@ def test_gumbel_sequential_halving_spends_the_budget_on_the_top_moves():
     assert int(root.moves[halving.best_index(root)]) in first
     pi = halving.improved_policy(root)
     assert pi.sum() == pytest.approx(1.0) and (pi >= 0).all()
+
+
+def test_reroot_releases_the_discarded_subtrees():
+    game = Game(7)
+    tree = Tree(game)
+    while tree.root.visits < 200:
+        tree.run_batch(UniformEvaluator(), PuctConfig(), 8)
+    root = tree.root
+    order = np.argsort(-root.child_N)
+    keep, drop = root.children[order[0]], root.children[order[1]]
+    grandchild = next(c for c in drop.children if c is not None)
+    game.play(int(root.moves[order[0]]))
+    assert tree.advance(game) and tree.root is keep
+    assert drop.parent is None and drop.children == [] and grandchild.parent is None
+    assert root.children == [] and keep.parent is tree.stub
