@@ -37,7 +37,7 @@ from engine.scoring import tromp_taylor_score
 from engine.sgf import SgfError, load_sgf
 
 _RESULT = re.compile(r"^\s*([BW])\s*\+\s*(.*)$", re.IGNORECASE)
-PROGRESS_FILE = "progress.json"
+PROGRESS_SUFFIX = "-progress.json"  # one progress file per shard prefix
 
 
 class SkipGame(Exception):
@@ -191,22 +191,21 @@ class Progress:
     examples: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, out_dir: Path) -> "Progress":
-        """The saved progress in out_dir, or a fresh one."""
-        path = out_dir / PROGRESS_FILE
+    def load(cls, path: Path) -> "Progress":
+        """The progress saved at path, or a fresh one."""
         if not path.exists():
             return cls()
         d = json.loads(path.read_text())
         return cls(set(d["done"]), d["next_index"], d["games"], d["positions"],
                    Counter(d["skipped"]), d.get("examples", {}))
 
-    def save(self, out_dir: Path) -> None:
-        """Write atomically to out_dir/progress.json."""
+    def save(self, path: Path) -> None:
+        """Write atomically to path."""
         d = {"done": sorted(self.done), "next_index": self.next_index, "games": self.games,
              "positions": self.positions, "skipped": dict(self.skipped), "examples": self.examples}
-        tmp = out_dir / (PROGRESS_FILE + ".tmp")
+        tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(d, indent=1))
-        os.replace(tmp, out_dir / PROGRESS_FILE)
+        os.replace(tmp, path)
 
     def skip(self, game_id: str, exc: SkipGame) -> None:
         """Count a skipped game (and keep a few examples per reason)."""
@@ -218,14 +217,18 @@ class Progress:
 
 def convert(inputs: list, out_dir: Path | str, settings: DataSettings = DataSettings(),
             progress_bar: bool = True) -> Progress:
-    """Convert SGF inputs into shards in out_dir; resumes from out_dir/progress.json."""
+    """Convert SGF inputs into shards in out_dir; resumes from out_dir/{prefix}-progress.json."""
     from tqdm import tqdm
 
     from nets.shards import ShardWriter
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    prog = Progress.load(out_dir)
+    prog_path = out_dir / (settings.prefix + PROGRESS_SUFFIX)
+    prog = Progress.load(prog_path)
+    if not prog_path.exists() and any(out_dir.glob(f"{settings.prefix}-*.npz")):
+        raise FileExistsError(f"{out_dir} already holds {settings.prefix}-*.npz shards that no "
+                              "conversion there made: choose another --prefix or directory")
     writer = ShardWriter(out_dir, settings.prefix, 1 << 62, prog.next_index, source="sgf")
     pending: list[str] = []  # games done since the last shard, in the writer's buffer or skipped
     for game_id, data in tqdm(iter_inputs(inputs), desc="games", unit="game",
@@ -243,15 +246,15 @@ def convert(inputs: list, out_dir: Path | str, settings: DataSettings = DataSett
         prog.games += bool(rows)
         prog.positions += len(rows)
         if len(writer) >= settings.positions_per_shard:
-            _commit(writer, prog, pending, out_dir)
-    _commit(writer, prog, pending, out_dir)
+            _commit(writer, prog, pending, prog_path)
+    _commit(writer, prog, pending, prog_path)
     return prog
 
 
-def _commit(writer, prog: Progress, pending: list[str], out_dir: Path) -> None:
+def _commit(writer, prog: Progress, pending: list[str], prog_path: Path) -> None:
     """Flush the writer, then record the games it held as done."""
     writer.flush()
     prog.next_index = writer.index
     prog.done.update(pending)
     pending.clear()
-    prog.save(out_dir)
+    prog.save(prog_path)

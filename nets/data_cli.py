@@ -15,7 +15,7 @@ def data_group():
 @data_group.command("from-sgf")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for the shards and progress.json (resumes if present).")
+              help="Directory for the shards and PREFIX-progress.json (resumes if present).")
 @click.option("--positions-per-shard", default=8192, show_default=True)
 @click.option("--min-moves", default=10, show_default=True, help="Skip shorter games.")
 @click.option("--prefix", default="sgf", show_default=True, help="Shard file name prefix.")

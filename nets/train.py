@@ -2,7 +2,9 @@
 
 One process or many (``torchrun``: DDP, gloo on CPUs, NCCL on GPUs). Data
 order is a pure function of (seed, epoch, window): each epoch takes the newest
-``window`` shards (rank 0 lists them and broadcasts the list), and
+``window`` shards (rank 0 lists them and broadcasts the list; an epoch ends
+after a full pass, or after ``epoch_steps`` batches so new self-play shards
+enter the window regularly; ``new_window`` starts a fresh epoch on resume), and
 ``nets.shards.epoch_plan`` orders their positions into global batches; rank
 ``r`` of ``W`` trains on rows ``r::W`` of each global batch, so the global
 batch is the same whatever the number of processes.
@@ -62,6 +64,8 @@ class TrainSettings:
     lr_schedule: str = "cosine"    # constant, cosine or step (x0.1 at 50% and 75%)
     warmup_steps: int = 100
     window: int = 100              # train on the newest this many shards
+    epoch_steps: int = 0           # re-list the newest shards after this many steps (0: full pass)
+    new_window: bool = False       # on resume, drop the unfinished pass and re-list the shards
     policy_weight: float = 1.0
     value_weight: float = 1.0
     score_weight: float = 0.1
@@ -267,7 +271,10 @@ class Trainer:
             self.train_seconds = ck["meta"].get("train_seconds", 0.0)
             self.sizes_seen = {tuple(x) for x in ck["meta"].get("board_sizes", [])}
             torch.set_rng_state(ck["rng"]["torch"].cpu())
-            self._resume_window()
+            if self.s.new_window:
+                self.epoch, self.cursor, self.plan = self.epoch + 1, 0, []
+            else:
+                self._resume_window()
             log.info("resumed %s at step %d (epoch %d, batch %d)", self.ckpt_path, self.step,
                      self.epoch, self.cursor)
         elif self.s.init:
@@ -365,7 +372,7 @@ class Trainer:
 
     def _one_step(self) -> dict:
         """Train on the next global batch of the plan."""
-        if self.cursor >= len(self.plan):
+        if self.cursor >= len(self.plan) or 0 < self.s.epoch_steps <= self.cursor:
             self._next_epoch()
         rows = self.plan[self.cursor]
         if self.s.batch_log and self.dist.main:

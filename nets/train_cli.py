@@ -31,6 +31,10 @@ _D = TrainSettings()
 @click.option("--warmup-steps", default=_D.warmup_steps, show_default=True)
 @click.option("--window", default=_D.window, show_default=True,
               help="Train on the newest this many shards.")
+@click.option("--epoch-steps", default=_D.epoch_steps, show_default=True,
+              help="Re-list the newest shards after this many steps (0: after a full pass).")
+@click.option("--new-window", is_flag=True,
+              help="On resume, drop the unfinished pass and take the newest shards now.")
 @click.option("--policy-weight", default=_D.policy_weight, show_default=True)
 @click.option("--value-weight", default=_D.value_weight, show_default=True)
 @click.option("--score-weight", default=_D.score_weight, show_default=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from nets.data import convert
+from nets.data import DataSettings, convert
 from nets.metrics import MetricsLogger, read_ratings
 from nets.model import build_model, load_checkpoint
 from nets.shards import ShardSet, epoch_plan, list_shards
@@ -125,3 +125,30 @@ def test_metrics_resume_drops_later_rows_and_plots_elo(tmp_path):
         '{"generation": 2, "elo": 35.5}]')
     assert read_ratings(tmp_path / "ratings.json") == ("generation", [(0.0, 0.0), (2.0, 35.5)])
     assert (tmp_path / "elo.png") in m2.plot(tmp_path / "ratings.json")
+
+
+def test_window_slides_to_newer_shards(shard_dir, tmp_path):
+    data = tmp_path / "shards"
+    data.mkdir()
+    for p in list_shards(shard_dir):
+        (data / p.name).write_bytes(p.read_bytes())
+    t = Trainer(_settings(data, tmp_path / "run", steps=2, epoch_steps=2, window=1))
+    t.run()
+    old = t.window
+    write_games(tmp_path / "sgf2", 3, first_seed=50)
+    with pytest.raises(FileExistsError):  # never overwrites shards it did not write
+        convert([tmp_path / "sgf2"], data, progress_bar=False)
+    convert([tmp_path / "sgf2"], data, DataSettings(prefix="new"), progress_bar=False)
+    newest = [str(list_shards(data)[-1])]
+    assert old != newest
+    t2 = Trainer(_settings(data, tmp_path / "run", steps=3, epoch_steps=2, window=1))
+    assert t2.window == old  # resumes the interrupted pass first...
+    t2.run()
+    assert t2.window == newest and t2.epoch == 1  # ...then the pass ends and the window moves
+    t3 = Trainer(_settings(data, tmp_path / "run2", steps=1, window=1))
+    t3.run()
+    convert([tmp_path / "sgf2"], tmp_path / "other", progress_bar=False)
+    t4 = Trainer(_settings(tmp_path / "other", tmp_path / "run2", steps=2, window=1,
+                           new_window=True))
+    t4.run()
+    assert t4.window == [str(list_shards(tmp_path / "other")[-1])] and t4.epoch == 1
