@@ -68,6 +68,7 @@ class LoopSettings:
     elo1: float = 35.0
     min_score: float = 0.55
     anchor_games: int = 0            # 0: no rating step
+    opening_moves: int = 4           # plies of self-play openings in gate and rating games
     anchor_gnugo: list = field(default_factory=lambda: [1, 10])
     seed: int = 0
 
@@ -209,6 +210,8 @@ class Loop:
               help="Promote an undecided candidate that scores at least this.")
 @click.option("--anchor-games", type=click.IntRange(0), default=0, show_default=True,
               help="Games per anchor in the rating step (0: no rating).")
+@click.option("--opening-moves", type=click.IntRange(0), default=4, show_default=True,
+              help="Plies of self-play games used as openings in gate and rating matches.")
 @click.option("--anchor-gnugo", multiple=True, type=int, default=(1, 10), show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def loop_command(**kw):

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from nets.gate import (GateSettings, arena_match, gate, gnugo_command, gnugo_path, gtp_match,
-                       zerogo_command)
+                       make_openings, zerogo_command)
 from nets.ratings import RatingsFile, match_elo
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def gate_settings(s) -> GateSettings:
     """The loop's gate settings."""
     return GateSettings(backend=s.gate_backend, games=s.gate_games, visits=s.gate_visits,
                         parallel=s.gate_parallel, elo1=s.elo1, min_score=s.min_score,
+                        opening_moves=s.opening_moves,
                         board_size=s.board_size, komi=s.komi, rules=s.rules)
 
 
@@ -108,18 +109,32 @@ def gate_stage(s, run: Path, gd: Path):
                 gd / "selfplay" / "sgf")
 
 
-def _anchor_match(network: str, anchor: str, s, games: int) -> tuple[int, int, int]:
-    """(wins, losses, draws) of ``network`` against an anchor ("gen000" or "gnugo-L")."""
+def _anchor_match(network: str, anchor: str, s, games: int, openings: list[str]) -> tuple[int, int, int]:
+    """(wins, losses, draws) of ``network`` against an anchor ("gnugo-L" or a network file)."""
     gs = replace(gate_settings(s), games=games)
     if anchor.startswith("gnugo-"):
-        out = gtp_match(zerogo_command(network, gs, 3), gnugo_command(int(anchor[6:])), gs, [],
-                        sprt=False)
+        out = gtp_match(zerogo_command(network, gs, 3), gnugo_command(int(anchor[6:])), gs,
+                        openings, sprt=False)
     elif s.gate_backend == "arena":
         out = arena_match(network, anchor, gs, sprt=False)
     else:
-        out = gtp_match(zerogo_command(network, gs, 3), zerogo_command(anchor, gs, 4), gs, [],
-                        sprt=False)
+        out = gtp_match(zerogo_command(network, gs, 3), zerogo_command(anchor, gs, 4), gs,
+                        openings, sprt=False)
     return out.wins, out.losses, out.draws
+
+
+def rating_openings(s, run: Path, g: int) -> list[str]:
+    """The fixed set of openings every rating match uses (cut once from the first self-play).
+
+    The engines are deterministic, so each opening gives two distinct games (one
+    per colour) and ``anchor_games / 2`` openings make every game different.
+    """
+    out = run / "rating_openings"
+    have = sorted(str(p) for p in out.glob("*.sgf")) if out.is_dir() else []
+    if have:
+        return have
+    src = run / f"gen{g:03d}" / "selfplay" / "sgf"
+    return make_openings(src, out, s.opening_moves, max(1, s.anchor_games // 2))
 
 
 def rate_stage(s, run: Path, g: int) -> dict | None:
@@ -127,17 +142,19 @@ def rate_stage(s, run: Path, g: int) -> dict | None:
     if s.anchor_games <= 0:
         return None
     ratings = RatingsFile(run / "ratings.json")
+    openings = rating_openings(s, run, g)
     gnugo = [f"gnugo-{lvl}" for lvl in s.anchor_gnugo] if gnugo_path() else []
+    first = str(run / "gen000.onnx")
     base = next((e for e in ratings.entries if e["generation"] == 0), None)
     if base is None:
-        res = {a: _anchor_match(str(run / "gen000.onnx"), a, s, s.anchor_games) for a in gnugo}
-        base = ratings.add(0, str(run / "gen000.onnx"), res, {})
+        res = {a: _anchor_match(first, a, s, s.anchor_games, openings) for a in gnugo}
+        base = ratings.add(0, first, res, {})
         base["elo"] = 0.0
         ratings.save()
     anchor_elo = {"gen000": 0.0}
     for a, r in base["anchors"].items():
         anchor_elo[a] = -match_elo(r["wins"], r["losses"], r["draws"])[0]
     best = str(run / f"gen{g:03d}" / "candidate.onnx")
-    res = {a: _anchor_match(best, a if a.startswith("gnugo") else str(run / "gen000.onnx"), s,
-                            s.anchor_games) for a in ["gen000"] + gnugo}
+    res = {a: _anchor_match(best, a if a.startswith("gnugo") else first, s, s.anchor_games, openings)
+           for a in ["gen000"] + gnugo}
     return ratings.add(g, best, res, anchor_elo)

@@ -62,6 +62,7 @@ def test_gtp_gate_and_gnugo_rating(tmp_path):
     assert set(ratings[1]["anchors"]) == {"gen000", "gnugo-1"}
     assert sum(ratings[1]["anchors"]["gnugo-1"][k] for k in ("wins", "losses", "draws")) == 2
     assert len(list((tmp_path / "gen001" / "openings").glob("*.sgf"))) == 1
+    assert len(list((tmp_path / "rating_openings").glob("*.sgf"))) == 1
 
 
 def test_gate_verdicts_and_bad_settings(tmp_path):
