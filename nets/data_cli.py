@@ -40,3 +40,13 @@ def from_sgf(inputs, out_dir, positions_per_shard, min_moves, prefix, quiet):
     for reason, n in sorted(prog.skipped.items()):
         click.echo(f"  skipped {n:6d}  {reason}  e.g. {prog.examples.get(reason, [''])[0]}",
                    err=True)
+
+
+def _add_gnugo_command() -> None:
+    """``zerogo data gnugo-games``: GNU Go self-play SGF records (nets.gnugo_games)."""
+    from nets.gnugo_games import main as gnugo_main
+
+    data_group.add_command(gnugo_main, name="gnugo-games")
+
+
+_add_gnugo_command()
