@@ -110,3 +110,18 @@ def test_epoch_plan_is_deterministic_and_covers_each_position_once():
         if sizes[batch[0, 0]] == (7, 9):
             assert batch[:, 2].max() < 4  # a rectangle keeps its shape
     assert rows[:, 2].max() >= 4  # squares get the transposing symmetries too
+
+
+def test_shard_set_with_a_small_cache_serves_the_same_samples(tmp_path):
+    rng = np.random.default_rng(4)
+    rows = [_position(rng) for _ in range(6)]
+    with ShardWriter(tmp_path, "t", positions_per_shard=2) as w:
+        for r in rows:
+            w.add(**r)
+    full, small = ShardSet(list_shards(tmp_path)), ShardSet(list_shards(tmp_path), cache_size=1)
+    items = [(i, j, (3 * i + j) % 8) for i in (0, 2, 1, 0) for j in (1, 0)]
+    a, b = full.batch(items), small.batch(items)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    np.testing.assert_array_equal(a["planes"][0], apply_symmetry_planes(rows[1]["planes"], 1))
+    assert len(small._cache) == 1 and len(full._cache) == 3
