@@ -17,7 +17,8 @@ Default networks live in the repository's ``weights/`` folder and are named
 ``zerogo-{width}x{height}.onnx``. ``default_network_path`` looks for, in order:
 the exact size (``zerogo-13x13.onnx``); ``zerogo-9x9.onnx`` for boards no
 larger than 9x9; ``zerogo-19x19.onnx`` (the general net, trained on several
-sizes, serves every size); then ``zerogo.onnx``.
+sizes, serves every size); then ``zerogo.onnx``; then any
+``zerogo*.onnx`` there, with a warning (better than random play).
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def default_network_path(width: int, height: int, weights_dir: Path | None = Non
     for name in names:
         if (folder / name).is_file():
             return folder / name
+    # No net for this size: any shipped one beats random play (the nets are
+    # fully convolutional), but it was not trained for this size.
+    others = sorted(folder.glob("zerogo*.onnx")) if folder.is_dir() else []
+    if others:
+        log.warning("no network trained for %dx%d in %s; using %s", width, height,
+                    folder, others[-1].name)
+        return others[-1]
     return None
 
 

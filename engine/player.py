@@ -103,6 +103,9 @@ class Player:
     def clear(self) -> None:
         """Forget any search state (new game)."""
 
+    def close(self) -> None:
+        """Release what the player holds (network sessions); it is not used again."""
+
 
 class SimplePlayer(Player):
     """Uniformly random legal moves that never fill the player's own true eyes."""

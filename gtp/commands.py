@@ -20,7 +20,7 @@ from engine.game import Game
 from engine.player import Decision, Player, SimplePlayer
 from engine.rules import Rules, RulesError, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
-from gtp.players import EngineOptions
+from gtp.players import EngineOptions, find_network, make_player
 from gtp.protocol import GtpFailure, QuitRequested, ReplyIO
 
 log = logging.getLogger("zerogo.gtp")
@@ -83,6 +83,7 @@ class GtpEngine:
     def __init__(self, options: EngineOptions, player: Player):
         self.options = options
         self.player = player
+        self.network_path = find_network(options) if not options.player else None
         self.fallback = SimplePlayer(options.seed)
         self.base_rules: Rules = rules_by_name(options.rules)
         self.komi = options.komi if options.komi is not None else self.base_rules.komi
@@ -103,6 +104,19 @@ class GtpEngine:
         game = Game(width, height, rules=self.base_rules.with_komi(self.komi))
         self.reset_clocks()
         return game
+
+    def match_network_to_size(self) -> None:
+        """With ``--network auto``, load the shipped net meant for the new board size."""
+        if self.options.player or (self.options.network or "").strip().lower() != "auto":
+            return
+        wanted = find_network(self.options, self.game.width, self.game.height)
+        if wanted == self.network_path:
+            return
+        log.info("board %dx%d: switching network %s -> %s", self.game.width,
+                 self.game.height, self.network_path, wanted)
+        self.player.close()
+        self.player = make_player(self.options, wanted)
+        self.network_path = wanted
 
     def reset_clocks(self) -> None:
         """Both clocks back to the start of the current time settings."""
@@ -236,6 +250,7 @@ def _resize(engine, width_word: str, height_word: str) -> str:
         raise GtpFailure("unacceptable size") from None
     engine.game = engine.new_game(width, height)
     engine.player.clear()
+    engine.match_network_to_size()
     return ""
 
 

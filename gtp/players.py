@@ -51,18 +51,22 @@ class EngineOptions:
     version: str = "0.1.0"
 
 
-def find_network(options: EngineOptions) -> Path | None:
+def find_network(options: EngineOptions, width: int | None = None,
+                 height: int | None = None) -> Path | None:
     """The network file to load, or None: ``none``, or ``auto`` with nothing shipped.
 
     ``auto`` asks ``engine.evaluator.default_network_path`` for the board size
-    (weights/zerogo-{W}x{H}.onnx, zerogo-9x9.onnx, zerogo-19x19.onnx, zerogo.onnx).
+    (default ``options.size``): weights/zerogo-{W}x{H}.onnx, zerogo-9x9.onnx,
+    zerogo-19x19.onnx, zerogo.onnx, else any shipped zerogo*.onnx.
     """
     choice = (options.network or "none").strip()
     if choice.lower() == "none":
         return None
     if choice.lower() == "auto":
         from engine.evaluator import default_network_path
-        return default_network_path(options.size, options.size, WEIGHTS_DIR)
+        width = options.size if width is None else width
+        height = width if height is None else height
+        return default_network_path(width, height, WEIGHTS_DIR)
     path = Path(choice).expanduser()
     if not path.is_file():
         log.error("network file %s not found", path)
@@ -100,11 +104,15 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     return MctsPlayer(evaluator, SearchConfig(**settings))
 
 
-def make_player(options: EngineOptions) -> Player:
-    """Build the move generator for ``options``; never fails without a network."""
+def make_player(options: EngineOptions, network: Path | None | str = "find") -> Player:
+    """Build the move generator for ``options``; never fails without a network.
+
+    ``network`` is the file to load; by default ``find_network(options)``.
+    """
     if options.player:
         return _custom_player(options.player, options)
-    network = find_network(options)
+    if network == "find":
+        network = find_network(options)
     if network is None:
         log.warning("no network file (--network %s): playing with SimplePlayer "
                     "(random legal moves that never fill own eyes)", options.network)
