@@ -56,8 +56,26 @@ class MctsPlayer(Player):
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
                 cleanup: bool = False) -> Decision:
         """Search and return a legal move, or resign (never under clean-up)."""
+        return self._decide(game, color, limits, cleanup)
+
+    def genmove_analyze(self, game: Game, color: int, limits: MoveLimits | None,
+                        report, interval: float = 1.0, cleanup: bool = False) -> Decision:
+        """``genmove`` that reports the search's candidates every ``interval`` seconds.
+
+        The final candidates are always reported once more, so even a search
+        shorter than one interval shows its analysis.
+        """
+        decision = self._decide(game, color, limits, cleanup, report=report, interval=interval)
+        result = self.last_result
+        if result is not None and result.candidates:
+            report(AnalysisReport(list(result.candidates), result.ownership, result.root_visits))
+        return decision
+
+    def _decide(self, game: Game, color: int, limits: MoveLimits | None, cleanup: bool,
+                **search_kw) -> Decision:
+        """Search (passing ``search_kw`` on), then choose: resign, or a safe legal move."""
         g = self._as_color(game, color)
-        result = self._search(g, limits)
+        result = self._search(g, limits, **search_kw)
         self.last_result = result
         if not cleanup and self._should_resign(g, color, result):
             return Decision(g.board.pass_move, resign=True, info=result.candidates)

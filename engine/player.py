@@ -80,6 +80,18 @@ class Player:
         """Choose a legal move (or resign) for ``color``; ``cleanup``: capture dead stones."""
         raise NotImplementedError
 
+    def genmove_analyze(self, game: Game, color: int, limits: MoveLimits | None,
+                        report: Callable[[AnalysisReport], None], interval: float = 1.0,
+                        cleanup: bool = False) -> Decision:
+        """``genmove`` that also calls ``report`` every ``interval`` s while thinking.
+
+        Default: think as ``genmove`` does, then report the decision's candidates once.
+        """
+        decision = self.genmove(game, color, limits, cleanup)
+        if decision.info:
+            report(AnalysisReport(list(decision.info)))
+        return decision
+
     def analyze(self, game: Game, color: int, request: AnalysisRequest,
                 report: Callable[[AnalysisReport], None], stop: threading.Event) -> None:
         """Search until ``stop`` is set, calling ``report`` every ``request.interval`` s."""

@@ -161,14 +161,22 @@ class GtpEngine:
         self._ponder_thread.start()
 
     # -------------------------------------------------------------- genmove
-    def choose_move(self, color: int, cleanup: bool = False) -> Decision:
-        """The player's decision, checked; a legal fallback when it fails or errs."""
+    def choose_move(self, color: int, cleanup: bool = False, report=None,
+                    interval: float = 1.0) -> Decision:
+        """The player's decision, checked; a legal fallback when it fails or errs.
+
+        With ``report``, the player streams analysis every ``interval`` s meanwhile.
+        """
         from gtp.commands_time import move_limits
         limits = move_limits(self, color)
         started = time.monotonic()
         decision = None
         try:
-            decision = self.player.genmove(self.game.copy(), color, limits, cleanup)
+            if report is None:
+                decision = self.player.genmove(self.game.copy(), color, limits, cleanup)
+            else:
+                decision = self.player.genmove_analyze(self.game.copy(), color, limits,
+                                                       report, interval, cleanup)
         except Exception:
             log.exception("move generator failed; playing a fallback move")
         decision = self._checked(decision, color)

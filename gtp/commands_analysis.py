@@ -172,14 +172,20 @@ def cmd_kata_analyze(engine, args, io):
 
 
 def _genmove_analyze(engine, args, io, formatter) -> str:
-    """Search, write the decision's candidates as an info line, play, end with ``play X``."""
+    """Search while streaming info lines every interval, play, end with ``play X``."""
     color, req = parse_analyze_args(engine, args)
     io.begin()
-    decision = engine.choose_move(color)
-    if decision.info:
-        line = formatter(engine, AnalysisReport(decision.info), req)
+
+    def report(rep: AnalysisReport) -> None:
+        try:
+            line = formatter(engine, rep, req)
+        except Exception:
+            log.exception("cannot format an analysis report")
+            return
         if line:
             io.line(line)
+
+    decision = engine.choose_move(color, report=report, interval=req.interval)
     if decision.resign:
         return "play resign"
     engine.game.play(decision.move, color)
