@@ -92,8 +92,12 @@ def sprt(tally: Tally, elo0: float, elo1: float, alpha: float = 0.05, beta: floa
     if n == 0:
         return SprtResult(0.0, lower, upper, "continue")
     mean = tally.score
-    var = (tally.wins + 0.25 * tally.draws) / n - mean * mean
-    var = max(var, 1e-3)  # a run of identical results must not divide by zero
+    # The per-game variance, estimated with one pseudo-win and one pseudo-loss added:
+    # a short run of identical results must neither divide by zero nor look certain
+    # (with a bare empirical variance, two straight losses "decided" H0).
+    wins, m = tally.wins + 1, n + 2
+    reg_mean = (wins + 0.5 * tally.draws) / m
+    var = (wins + 0.25 * tally.draws) / m - reg_mean * reg_mean
     s0, s1 = score_from_elo(elo0), score_from_elo(elo1)
     llr = n * (s1 - s0) * (2 * mean - s0 - s1) / (2 * var)
     decision = "H1" if llr >= upper else "H0" if llr <= lower else "continue"

@@ -1,11 +1,9 @@
 """Elo from match results, the SPRT used by gating, and the ratings file of the generation loop.
 
 Elo follows the logistic model: a score ``s`` (wins + draws / 2 over games)
-is ``d = -400 log10(1 / s - 1)`` Elo. The SPRT is the GSPRT with the normal
-approximation fishtest uses: with per-game scores of mean ``m`` and variance
-``v`` over ``N`` games and ``s0``, ``s1`` the scores of the two hypotheses,
-``LLR = N (s1 - s0) (2 m - s0 - s1) / (2 v)``; accept H1 at
-``log((1 - beta) / alpha)``, H0 at ``log(beta / (1 - alpha))``.
+is ``d = -400 log10(1 / s - 1)`` Elo. The SPRT is the match runner's
+(``gtp.match_stats.sprt``: the GSPRT with the normal approximation fishtest
+uses), wrapped for the gate.
 
 The ratings file (JSON) holds one entry per rated network: its generation,
 path, and per anchor the wins/losses/draws and the Elo that gives, plus an
@@ -21,16 +19,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from gtp.match_stats import Tally, elo_from_score, sprt
+from gtp.match_stats import score_from_elo as elo_to_score
+
 
 def score_to_elo(score: float) -> float:
     """Elo difference for an expected score in (0, 1); clipped to +-800 at 0 and 1."""
-    score = min(max(score, 1e-3), 1 - 1e-3)
-    return -400.0 * math.log10(1.0 / score - 1.0)
-
-
-def elo_to_score(elo: float) -> float:
-    """Expected score for an Elo difference."""
-    return 1.0 / (1.0 + 10.0 ** (-elo / 400.0))
+    return elo_from_score(min(max(score, 1e-3), 1 - 1e-3))
 
 
 def match_elo(wins: int, losses: int, draws: int = 0) -> tuple[float, float]:
@@ -54,26 +49,23 @@ class Sprt:
     alpha: float = 0.05
     beta: float = 0.05
 
+    def _result(self, wins: int, losses: int, draws: int):
+        return sprt(Tally(wins=wins, draws=draws, losses=losses), self.elo0, self.elo1,
+                    self.alpha, self.beta)
+
     def bounds(self) -> tuple[float, float]:
         """(lower, upper) LLR bounds."""
-        return math.log(self.beta / (1 - self.alpha)), math.log((1 - self.beta) / self.alpha)
+        r = self._result(0, 0, 0)
+        return r.lower, r.upper
 
     def llr(self, wins: int, losses: int, draws: int = 0) -> float:
         """The log-likelihood ratio of H1 over H0 after these results."""
-        n = wins + losses + draws
-        if n == 0 or wins + draws == 0 or losses + draws == 0:
-            # no variance yet: pretend half a win and half a loss (a common prior)
-            wins, losses, n = wins + 0.5, losses + 0.5, n + 1
-        m = (wins + 0.5 * draws) / n
-        var = (wins * (1 - m) ** 2 + losses * m ** 2 + draws * (0.5 - m) ** 2) / n
-        s0, s1 = elo_to_score(self.elo0), elo_to_score(self.elo1)
-        return n * (s1 - s0) * (2 * m - s0 - s1) / (2 * var)
+        return self._result(wins, losses, draws).llr
 
     def decide(self, wins: int, losses: int, draws: int = 0) -> str:
         """"H1" (accept: stronger), "H0" (reject) or "" (keep playing)."""
-        lo, hi = self.bounds()
-        llr = self.llr(wins, losses, draws)
-        return "H1" if llr >= hi else "H0" if llr <= lo else ""
+        decision = self._result(wins, losses, draws).decision
+        return "" if decision == "continue" else decision
 
 
 def fit_elo(results: dict, anchor_elo: dict) -> float:

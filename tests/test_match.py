@@ -183,3 +183,13 @@ def test_openings_are_replayed_to_both_engines_and_kept_in_the_sgf(tmp_path):
     bad.write_text("(;FF[4]GM[1]SZ[9]AW[cc];B[ee])")
     out = play_game(MatchConfig(GNUGO_CMD, GNUGO_CMD, openings=[str(bad)]), 0)
     assert out.reason == "error" and "white setup stones" in out.detail
+
+
+def test_sprt_is_not_decided_by_a_short_run_of_identical_results():
+    # Two (or five) straight losses are weak evidence about a 0-vs-35 Elo question.
+    for n in (1, 2, 5):
+        assert sprt(Tally(0, 0, n), 0, 35).decision == "continue"
+        assert sprt(Tally(n, 0, 0), 0, 35).decision == "continue"
+    # A long one still decides.
+    assert sprt(Tally(0, 0, 60), 0, 35).decision == "H0"
+    assert sprt(Tally(60, 0, 0), 0, 35).decision == "H1"
