@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine.board import BLACK, EMPTY, WHITE, neighbor_table
 from engine.rules import AREA
 
@@ -34,6 +36,20 @@ def _without(board, dead) -> list[int]:
     for p in dead:
         stones[p] = EMPTY
     return stones
+
+
+def area_ownership(board, dead=frozenset()) -> np.ndarray:
+    """int8 (height, width): each stone's colour, or the only colour an empty region touches.
+
+    Tromp-Taylor ownership of the board as it stands (+1 black, -1 white, 0
+    neither), after removing ``dead`` stones.
+    """
+    stones = _without(board, dead)
+    own = np.array(stones, np.int8)
+    for region, border in _regions(stones, neighbor_table(board.width, board.height)):
+        if len(border) == 1:
+            own[region] = border.pop()
+    return own.reshape(board.height, board.width)
 
 
 def area_counts(board, dead=frozenset()) -> dict[int, int]:

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from engine.board import EMPTY, neighbor_table
+from engine import scoring
 from engine.player import AnalysisReport, AnalysisRequest
 from gtp.commands import vertex
 from gtp.protocol import GtpFailure
@@ -50,27 +50,7 @@ def _grid(engine, values, fmt) -> str:
 
 def area_ownership(board) -> np.ndarray:
     """Ownership (+1 black) by area count as the board stands: stones and one-colour regions."""
-    stones = board.stones
-    own = np.array([float(s) for s in stones])
-    nbrs = neighbor_table(board.width, board.height)
-    seen = [False] * len(stones)
-    for p, s in enumerate(stones):
-        if s != EMPTY or seen[p]:
-            continue
-        region, border, todo = [], set(), [p]
-        seen[p] = True
-        while todo:
-            q = todo.pop()
-            region.append(q)
-            for n in nbrs[q]:
-                if stones[n] == EMPTY and not seen[n]:
-                    seen[n] = True
-                    todo.append(n)
-                elif stones[n] != EMPTY:
-                    border.add(stones[n])
-        if len(border) == 1:
-            own[region] = float(border.pop())
-    return own.reshape(board.height, board.width)
+    return scoring.area_ownership(board).astype(float)
 
 
 def analysis_snapshot(engine, io, seconds: float) -> AnalysisReport | None:

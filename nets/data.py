@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.board import BLACK, EMPTY, WHITE, neighbor_table
+from engine.board import BLACK, WHITE
 from engine.evaluation import Position
 from engine.features import encode
 from engine.game import Game
-from engine.scoring import tromp_taylor_score
+from engine.scoring import area_ownership, tromp_taylor_score
 from engine.sgf import SgfError, load_sgf
 
 _RESULT = re.compile(r"^\s*([BW])\s*\+\s*(.*)$", re.IGNORECASE)
@@ -76,27 +76,7 @@ def parse_result(text: str) -> tuple[int, float | None]:
 
 def tromp_taylor_ownership(board) -> np.ndarray:
     """int8 [h, w]: the colour of each stone, or of the only colour an empty region touches."""
-    stones = list(board.stones)
-    own = np.array(stones, np.int8)
-    nbrs = neighbor_table(board.width, board.height)
-    seen = [False] * board.area
-    for p in range(board.area):
-        if stones[p] != EMPTY or seen[p]:
-            continue
-        region, border, todo = [], set(), [p]
-        seen[p] = True
-        while todo:
-            q = todo.pop()
-            region.append(q)
-            for n in nbrs[q]:
-                if stones[n] == EMPTY and not seen[n]:
-                    seen[n] = True
-                    todo.append(n)
-                elif stones[n] != EMPTY:
-                    border.add(stones[n])
-        if len(border) == 1:
-            own[region] = border.pop()
-    return own.reshape(board.height, board.width)
+    return area_ownership(board)
 
 
 def _categorise(exc: SgfError) -> str:

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from engine import coords
-from engine.board import EMPTY, neighbor_table
 from engine.evaluation import Position
 from engine.features import encode
 from engine.game import Game
+from engine.scoring import area_ownership
 from engine.sgf import game_to_sgf
 from nets.selfplay import SelfPlayGame
 from nets.shards import ShardWriter
@@ -52,28 +52,7 @@ def sgf_bytes(sp: SelfPlayGame, player: str = "zerogo") -> bytes:
 
 def final_ownership(game: Game) -> np.ndarray:
     """Area ownership (h, w) of the final board, +1 black, -1 white, 0 neither (no dead stones)."""
-    b = game.board
-    stones = list(b.stones)
-    owner = np.array(stones, np.int8)
-    nbrs = neighbor_table(b.width, b.height)
-    seen = [False] * b.area
-    for p in range(b.area):
-        if stones[p] != EMPTY or seen[p]:
-            continue
-        region, border, todo = [], set(), [p]
-        seen[p] = True
-        while todo:
-            q = todo.pop()
-            region.append(q)
-            for n in nbrs[q]:
-                if stones[n] == EMPTY and not seen[n]:
-                    seen[n] = True
-                    todo.append(n)
-                elif stones[n] != EMPTY:
-                    border.add(stones[n])
-        if len(border) == 1:
-            owner[region] = border.pop()
-    return owner.reshape(b.height, b.width)
+    return area_ownership(game.board)
 
 
 def add_samples(writer: ShardWriter, sp: SelfPlayGame) -> int:

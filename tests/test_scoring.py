@@ -131,3 +131,19 @@ def test_handicap_compensation_by_rule_set(rules, bonus):
 def test_result_string(margin, text):
     """Margins are written the way GTP final_score writes them."""
     assert scoring.result_string(margin) == text
+
+
+def test_area_ownership_marks_stones_regions_and_dead_stones():
+    from engine.scoring import area_ownership
+    board = Board.from_ascii("""
+        . X O .
+        X X O .
+        . X O O
+        X O . O
+    """)
+    own = area_ownership(board)
+    assert own.tolist() == [[1, 1, -1, -1], [1, 1, -1, -1], [1, 1, -1, -1], [1, -1, -1, -1]]
+    # The white stone on B1 taken as dead: the empty region it leaves (B1, C1)
+    # touches both colours, so it is no one's.
+    dead_own = area_ownership(board, dead={13})
+    assert dead_own[3, 1] == 0 and dead_own[3, 0] == 1
