@@ -13,16 +13,13 @@ anchors) see ``gtp/match.py``.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field, replace
-
-import numpy as np
 
 from engine.board import BLACK
 from engine.evaluation import Evaluator
 from engine.game import Game
 from nets.ratings import Sprt, match_elo
-from nets.selfplay import BatchingEvaluator
+from nets.selfplay import BatchingEvaluator, run_in_threads
 from nets.selfplay_search import MoveSearch, SearchSettings
 
 
@@ -99,37 +96,21 @@ def play_match(a: tuple[Evaluator, SearchSettings], b: tuple[Evaluator, SearchSe
     settings = {"a": match_settings(a[1], cfg.opening_moves),
                 "b": match_settings(b[1], cfg.opening_moves)}
     out = MatchResult()
-    lock = threading.Lock()
-    state = {"next": 0, "error": None}
-    seeds = np.random.SeedSequence(cfg.seed).spawn(parallel)
+    indices = iter(range(cfg.games))
 
-    def worker(seed) -> None:
-        """Play match games until the quota or a decision (one thread)."""
-        rng = np.random.default_rng(seed)
-        try:
-            while True:
-                with lock:
-                    if state["next"] >= cfg.games or out.decision or state["error"]:
-                        return
-                    index = state["next"]
-                    state["next"] += 1
-                searchers = {k: MoveSearch(batcher.client(k), settings[k], rng) for k in "ab"}
-                a_color = BLACK if index % 2 == 0 else -BLACK
-                winner, text = play_one(searchers, a_color, cfg)
-                with lock:
-                    _record(out, winner, a_color, text, cfg.sprt)
-        except Exception as exc:  # re-raised once every thread has stopped
-            state["error"] = exc
-        finally:
-            batcher.leave()
+    def next_game() -> int | None:
+        return None if out.decision else next(indices, None)
 
-    threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in seeds]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if state["error"] is not None:
-        raise state["error"]
+    def play(index: int, rng) -> tuple[int, int, str]:
+        searchers = {k: MoveSearch(batcher.client(k), settings[k], rng) for k in "ab"}
+        a_color = BLACK if index % 2 == 0 else -BLACK
+        return (a_color, *play_one(searchers, a_color, cfg))
+
+    def record(index: int, result: tuple[int, int, str]) -> None:
+        a_color, winner, text = result
+        _record(out, winner, a_color, text, cfg.sprt)
+
+    run_in_threads(batcher, cfg.seed, parallel, next_game, play, record)
     return out
 
 

@@ -248,6 +248,44 @@ def summarize(games: list[SelfPlayGame]) -> dict:
     }
 
 
+def run_in_threads(batcher: BatchingEvaluator, seed: int | None, threads: int,
+                   next_game, play, record) -> None:
+    """Play games on ``threads`` threads that share ``batcher``.
+
+    Each thread, with its own RNG, repeatedly takes ``next_game()`` (an index, or
+    None to stop), runs ``play(index, rng)`` and hands the result to
+    ``record(index, result)``; ``next_game`` and ``record`` run under one lock.
+    The first error stops every thread and is raised once all have stopped.
+    """
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker(seq) -> None:
+        rng = np.random.default_rng(seq)
+        try:
+            while True:
+                with lock:
+                    index = None if errors else next_game()
+                if index is None:
+                    return
+                result = play(index, rng)
+                with lock:
+                    record(index, result)
+        except Exception as exc:  # raised after every thread stops
+            errors.append(exc)
+        finally:
+            batcher.leave()
+
+    pool = [threading.Thread(target=worker, args=(q,), daemon=True)
+            for q in np.random.SeedSequence(seed).spawn(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def run_games(evaluator: Evaluator, cfg: SelfPlayConfig, games: int, parallel: int,
               on_game=None) -> tuple[list[SelfPlayGame], BatchingEvaluator]:
     """Play ``games`` games, ``parallel`` at a time in threads sharing one batched evaluator.
@@ -259,35 +297,14 @@ def run_games(evaluator: Evaluator, cfg: SelfPlayConfig, games: int, parallel: i
         raise ValueError("games must be >= 0 and parallel >= 1")
     parallel = max(1, min(parallel, games))
     batcher = BatchingEvaluator(evaluator, parallel)
-    seeds = np.random.SeedSequence(cfg.seed).spawn(parallel)
-    lock = threading.Lock()
-    state = {"started": 0, "error": None}
     done: list[SelfPlayGame] = []
+    started = iter(range(games))
 
-    def worker(seed) -> None:
-        """Play games until the quota is taken (one thread)."""
-        rng = np.random.default_rng(seed)
-        try:
-            while True:
-                with lock:
-                    if state["started"] >= games or state["error"]:
-                        return
-                    state["started"] += 1
-                g = play_game(batcher, cfg, rng)
-                with lock:
-                    done.append(g)
-                    if on_game is not None:
-                        on_game(g)
-        except Exception as exc:  # reported after every thread stops
-            state["error"] = exc
-        finally:
-            batcher.leave()
+    def record(index: int, game: SelfPlayGame) -> None:
+        done.append(game)
+        if on_game is not None:
+            on_game(game)
 
-    threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in seeds]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if state["error"] is not None:
-        raise state["error"]
+    run_in_threads(batcher, cfg.seed, parallel, lambda: next(started, None),
+                   lambda index, rng: play_game(batcher, cfg, rng), record)
     return done, batcher
