@@ -11,6 +11,7 @@ behind a guard: whatever it does, a genmove answers a legal move (or pass).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -210,6 +211,11 @@ class GtpEngine:
     def genmove(self, color: int, cleanup: bool = False, play: bool = True) -> str:
         """Choose (and, if ``play``, play) a move for ``color``; the GTP vertex or ``resign``."""
         decision = self.choose_move(color, cleanup)
+        if self.options.ogs_chat != "none":
+            from gtp.commands_analysis import chat_line
+            line = chat_line(self, decision, self.options.ogs_chat)
+            if line:
+                print(line, file=sys.stderr, flush=True)
         if decision.resign:
             return "resign"
         if play:

@@ -125,6 +125,21 @@ def format_kata(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
     return line
 
 
+def chat_line(engine, decision, channel: str) -> str:
+    """A gtp2ogs chat line (``MALKOVICH:`` or ``DISCUSSION:``) on a decision, or ``""``.
+
+    gtp2ogs turns stderr lines that begin with these words into chat on OGS.
+    """
+    if not decision.info:
+        return ""
+    best = decision.info[0]
+    move = "resign" if decision.resign else vertex(engine, decision.move)
+    pv = _pv(engine, best.pv, best.move)
+    return (f"{channel.upper()}: {move}, win rate {100 * best.winrate:.1f}%, "
+            f"score lead {best.score_lead:+.1f}, {sum(c.visits for c in decision.info)} visits, "
+            f"variation {pv}")
+
+
 def stream_analysis(engine, io, color: int, req: AnalysisRequest, formatter) -> str:
     """Run the player's analysis, one line per report, until any input line arrives."""
     io.begin()

@@ -70,14 +70,19 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
 @click.option("--seed", type=int, default=None, help="Random seed, for reproducible games.")
 @click.option("--player", default=None,
               help="Plug in another move generator: MODULE:CALLABLE taking the options.")
+@click.option("--ogs-chat", type=click.Choice(["none", "malkovich", "discussion"]), default="none",
+              show_default=True,
+              help="After each move write the search's view (win rate, visits, variation) to "
+                   "stderr as a 'MALKOVICH:' (OGS's hidden log) or 'DISCUSSION:' (game chat) "
+                   "line, which gtp2ogs turns into chat.")
 @click.option("--verbose", is_flag=True, help="Log every command (debug level).")
 def gtp_command(size, rules, komi, network, visits, time_per_move, max_time, lag, threads,
-                batch_size, resign_threshold, ponder, log_file, seed, player, verbose):
+                batch_size, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
     """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
     setup_logging(log_file, verbose)
     options = EngineOptions(size=size, rules=rules, komi=komi, network=network, visits=visits,
                             time_per_move=time_per_move, max_time=max_time, lag=lag,
                             threads=threads, batch_size=batch_size,
                             resign_threshold=resign_threshold, ponder=ponder,
-                            log_file=log_file, seed=seed, player=player)
+                            log_file=log_file, seed=seed, player=player, ogs_chat=ogs_chat)
     run_engine(options)

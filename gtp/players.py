@@ -47,6 +47,7 @@ class EngineOptions:
     log_file: str | None = None
     seed: int | None = None
     player: str | None = None          # "module:callable" factory for a custom Player
+    ogs_chat: str = "none"             # none | malkovich | discussion: gtp2ogs chat lines on stderr
     name: str = "zerogo"
     version: str = "0.1.0"
 
