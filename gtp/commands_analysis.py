@@ -101,24 +101,26 @@ def _pv(engine, pv: list[int], move: int) -> str:
     return " ".join(vertex(engine, m) for m in (pv or [move]))
 
 
+def _info_blocks(engine, report: AnalysisReport, req: AnalysisRequest, stats) -> str:
+    """One ``info move ...`` block per visible candidate; ``stats(c)`` gives the dialect's fields."""
+    return " ".join(
+        f"info move {vertex(engine, c.move)} visits {int(c.visits)} {stats(c)} "
+        f"order {order} pv {_pv(engine, c.pv, c.move)}"
+        for order, c in enumerate(_visible(report.candidates, req)))
+
+
 def format_lz(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
     """Leela Zero's dialect: winrate, prior and lcb as integers 0-10000."""
-    parts = []
-    for order, c in enumerate(_visible(report.candidates, req)):
-        parts.append(f"info move {vertex(engine, c.move)} visits {int(c.visits)} "
-                     f"winrate {round(c.winrate * 10000)} prior {round(c.prior * 10000)} "
-                     f"lcb {round(max(c.lcb, 0.0) * 10000)} order {order} pv {_pv(engine, c.pv, c.move)}")
-    return " ".join(parts)
+    return _info_blocks(engine, report, req, lambda c: (
+        f"winrate {round(c.winrate * 10000)} prior {round(c.prior * 10000)} "
+        f"lcb {round(max(c.lcb, 0.0) * 10000)}"))
 
 
 def format_kata(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
     """KataGo's dialect: floats with a decimal point, scoreLead, optional ownership."""
-    parts = []
-    for order, c in enumerate(_visible(report.candidates, req)):
-        parts.append(f"info move {vertex(engine, c.move)} visits {int(c.visits)} "
-                     f"winrate {c.winrate:.6f} scoreMean {c.score_lead:.3f} scoreLead {c.score_lead:.3f} "
-                     f"prior {c.prior:.6f} lcb {c.lcb:.6f} order {order} pv {_pv(engine, c.pv, c.move)}")
-    line = " ".join(parts)
+    line = _info_blocks(engine, report, req, lambda c: (
+        f"winrate {c.winrate:.6f} scoreMean {c.score_lead:.3f} scoreLead {c.score_lead:.3f} "
+        f"prior {c.prior:.6f} lcb {c.lcb:.6f}"))
     own = report.ownership
     if line and req.want_ownership and own is not None and own.size == engine.game.width * engine.game.height:
         line += " ownership " + " ".join(f"{float(x):.4f}" for x in own.reshape(-1))
