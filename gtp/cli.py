@@ -15,6 +15,8 @@ SUBCOMMANDS = {
     "gtp": ("gtp.engine_cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
     "match": ("gtp.match_cli:match_command", "Play engine-vs-engine matches between GTP engines."),
     "bench": ("gtp.bench_cli:bench_group", "Speed benchmarks: board, nn, search."),
+    "import-katago": ("gtp.katago_cli:import_katago_command",
+                      "Convert a KataGo network (.bin.gz) to ONNX."),
     "export": ("nets.export:export_command", "Export a training checkpoint to ONNX."),
     "data": ("nets.data_cli:data_group", "Make training data (from SGF game records)."),
     "selfplay": ("nets.selfplay_cli:selfplay_command", "Generate self-play games and training shards."),

@@ -516,7 +516,7 @@ def read_bytes(path: Path) -> tuple[bytes, bool]:
     if not path.is_file():
         raise KataModelError(f"{path}: no such file")
     raw = path.read_bytes()
-    binary = not (lower.endswith(".txt") or lower.endswith(".txt.gz"))
+    binary = not (lower.endswith((".txt", ".txt.gz")))
     if lower.endswith(".gz") or raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
