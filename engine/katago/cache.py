@@ -1,7 +1,8 @@
 """Convert a KataGo network to ONNX once and keep it in a cache keyed by the file's SHA-256.
 
 ``converted_path("kata1-b18c384nbt-....bin.gz")`` returns
-``~/.cache/zerogo/onnx/<sha256>.onnx`` (the folder is settable with
+``~/.cache/zerogo/onnx/<sha256>-c<N>.onnx`` (N: the converter's version, so a
+changed graph layout never reuses an old conversion; the folder is settable with
 ``ZEROGO_ONNX_CACHE`` or the ``cache_dir`` argument), converting the file the
 first time and reusing it afterwards. The file is written to a temporary name
 in the same folder and renamed, so a crash or a concurrent conversion never
@@ -20,6 +21,7 @@ from engine.katago.modelfile import file_sha256, load_model
 
 log = logging.getLogger(__name__)
 
+CONVERTER_VERSION = 1
 MODEL_SUFFIXES = (".bin.gz", ".txt.gz", ".bin", ".txt", ".gz")
 
 
@@ -43,7 +45,7 @@ def converted_path(model_file, cache_dir=None, mish_op: bool = False) -> Path:
     digest = file_sha256(model_file) if model_file.is_file() else None
     if digest is None:
         load_model(model_file)  # raises KataModelError naming the missing file
-    target = folder / f"{digest}.onnx"
+    target = folder / f"{digest}-c{CONVERTER_VERSION}{'-mish' if mish_op else ''}.onnx"
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,10 +13,14 @@ inputs
                             not simple, index 9: territory scoring; these two
                             decide, as in KataGo, whether "no result" is possible).
 outputs (N, H, W dynamic)
-  ``policy_logits [N, H*W+1]``  policy logits, row-major points then pass
-                                (KataGo's main policy channel);
-  ``policy_optimistic_logits [N, H*W+1]``  the optimistic policy channel of
-                                version 12+ nets (the main one again before);
+  ``policy_logits [N, H*W+1]``  policy logits, row-major points then pass: for
+                                version 12+ nets KataGo's mix of its two policy
+                                channels, main + 0.2 * (optimistic - main) (0.2 is
+                                KataGo's root policy optimism, the policy that
+                                ``kata-raw-nn`` prints; metadata ``policy_optimism``);
+                                the only channel before version 12;
+  ``policy_optimistic_logits [N, H*W+1]``  the optimistic channel alone (v12+;
+                                the main one again before);
   ``value [N]``                 P(win) - P(loss), in [-1, 1];
   ``score_lead [N]``            points the side to move leads by;
   ``ownership [N, H, W]``       tanh ownership, +1 = the side to move's, 0 off board;
@@ -53,6 +57,8 @@ from engine.katago.modelfile import (
 )
 
 OPSET = 18
+# KataGo's root policy optimism (its default rootPolicyOptimism; what kata-raw-nn prints)
+POLICY_OPTIMISM = 0.2
 FEATURE_SET = "katago-v7"
 INPUT_NAMES = ("planes", "globals")
 OUTPUT_NAMES = ("policy_logits", "value", "score_lead", "ownership")
@@ -113,8 +119,9 @@ class _Graph:
 class _Builder:
     """Lowers a KataModel's layers to ONNX nodes."""
 
-    def __init__(self, model: KataModel, mish_op: bool):
+    def __init__(self, model: KataModel, mish_op: bool, optimism: float):
         self.m = model
+        self.optimism = optimism
         self.g = _Graph(mish_op)
 
     # -- primitives ---------------------------------------------------------------------
@@ -259,8 +266,13 @@ class _Builder:
                                     g.const(np.array([2]))])                 # [N, P, 1]
         both = g.op("Concat", [flat, passes], axis=2)                         # [N, P, HW+1]
         main = g.op("Gather", [both, g.const(np.array(0))], "policy", axis=1)
-        opt = g.op("Gather", [both, g.const(np.array(h.channels - 1))], "policy_opt", axis=1)
-        return {"policy_logits": main, "policy_optimistic_logits": opt}
+        if h.channels == 1:
+            return {"policy_logits": main, "policy_optimistic_logits": main}
+        opt = g.op("Gather", [both, g.const(np.array(1))], "policy_opt", axis=1)
+        # KataGo mixes the two channels' logits: main + optimism * (optimistic - main)
+        delta = g.op("Mul", [g.op("Sub", [opt, main]), g.const(np.float32(self.optimism))])
+        return {"policy_logits": g.op("Add", [main, delta], "policy_mixed"),
+                "policy_optimistic_logits": opt}
 
     def value(self, tip: str) -> dict:
         """Value head: probabilities, scores and ownership, post-processed as KataGo does."""
@@ -327,9 +339,10 @@ class _Builder:
         return self.g.op("Gather", [x, self.g.const(np.array(i))], axis=1)
 
 
-def build_onnx(model: KataModel, mish_op: bool = False) -> onnx.ModelProto:
+def build_onnx(model: KataModel, mish_op: bool = False,
+               policy_optimism: float = POLICY_OPTIMISM) -> onnx.ModelProto:
     """The ONNX graph (with metadata) for a parsed KataGo model."""
-    proto = _Builder(model, mish_op).build()
+    proto = _Builder(model, mish_op, policy_optimism).build()
     meta = {
         "feature_set": FEATURE_SET,
         "feature_version": FEATURE_SET,
@@ -342,6 +355,7 @@ def build_onnx(model: KataModel, mish_op: bool = False) -> onnx.ModelProto:
         "provenance": (f"KataGo network {Path(model.source).name} (sha256 {model.sha256}), "
                        "converted by zerogo import-katago"),
         "precision": "fp32",
+        "policy_optimism": str(policy_optimism if model.policy.channels > 1 else 0.0),
     }
     for key, value in meta.items():
         entry = proto.metadata_props.add()
@@ -349,9 +363,10 @@ def build_onnx(model: KataModel, mish_op: bool = False) -> onnx.ModelProto:
     return proto
 
 
-def write_onnx(model: KataModel, path, mish_op: bool = False) -> Path:
+def write_onnx(model: KataModel, path, mish_op: bool = False,
+               policy_optimism: float = POLICY_OPTIMISM) -> Path:
     """Convert ``model`` and save it at ``path`` (checked with ``onnx.checker``)."""
-    proto = build_onnx(model, mish_op)
+    proto = build_onnx(model, mish_op, policy_optimism)
     onnx.checker.check_model(proto)
     path = Path(path)
     onnx.save(proto, str(path))
