@@ -50,3 +50,13 @@ def _add_gnugo_command() -> None:
 
 
 _add_gnugo_command()
+
+
+def _add_distil_command() -> None:
+    """``zerogo data distil``: teacher games as shards (nets.distil_cli)."""
+    from nets.distil_cli import distil_command
+
+    data_group.add_command(distil_command, name="distil")
+
+
+_add_distil_command()

@@ -39,6 +39,9 @@ _D = TrainSettings()
 @click.option("--value-weight", default=_D.value_weight, show_default=True)
 @click.option("--score-weight", default=_D.score_weight, show_default=True)
 @click.option("--ownership-weight", default=_D.ownership_weight, show_default=True)
+@click.option("--teacher-mix", default=_D.teacher_mix, show_default=True,
+              help="Value/score/ownership targets: this share from the teacher's evaluation "
+              "(shards from `zerogo data distil`), the rest from the game.")
 @click.option("--amp/--no-amp", default=_D.amp, show_default=True,
               help="Mixed precision (GPU only).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=_D.device,
