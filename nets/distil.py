@@ -93,6 +93,7 @@ class DistilSettings:
     threads: int = 0                       # ONNX Runtime threads (0: physical cores)
     batch_size: int = 64
     cache_size: int = 100_000
+    log_seconds: float = 60.0              # throughput line on the log this often (0: never)
 
     def check(self) -> None:
         """Raise ValueError for settings that cannot work."""
@@ -157,10 +158,12 @@ def draw_setup(s: DistilSettings, rng: np.random.Generator) -> GameSetup:
 class TeacherMover:
     """Picks a game's moves with the teacher and records its evaluation (``play_game``'s mover)."""
 
-    def __init__(self, evaluator: Evaluator, s: DistilSettings, rng: np.random.Generator):
+    def __init__(self, evaluator: Evaluator, s: DistilSettings, rng: np.random.Generator,
+                 counter: list | None = None):
         self.evaluator = evaluator
         self.s = s
         self.rng = rng
+        self.counter = counter if counter is not None else [0]   # moves played, shared
         self.search = None
         if s.policy == "search":
             self.search = MoveSearch(evaluator, SearchSettings(
@@ -172,6 +175,7 @@ class TeacherMover:
 
     def run(self, game: Game, full: bool = True) -> MoveResult:
         """The teacher's move and training target at ``game``'s position (left unchanged)."""
+        self.counter[0] += 1
         if self.search is not None:
             self.search.searcher.config.temperature_moves = self._temperature_moves(game)
         ev = self.evaluator.evaluate([Position.from_game(game)])[0]
@@ -365,7 +369,11 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
     sink.evals = lambda: batcher.positions
     deadline = time.monotonic() + 60 * s.minutes if s.minutes > 0 else None
     started = [0]
+    moves = [0]
     stop = threading.Event()
+    if s.log_seconds > 0:
+        threading.Thread(target=_monitor, args=(s.log_seconds, stop, moves, batcher, sink),
+                         daemon=True).start()
 
     def next_game():
         if stop.is_set() or started[0] >= todo or (deadline and time.monotonic() > deadline):
@@ -381,7 +389,8 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
                              resign_threshold=None if setup.handicap else s.resign_threshold,
                              resign_playout_fraction=s.resign_playout_fraction,
                              max_moves=s.max_moves or None)
-        sp = play_game(batcher, cfg, rng, game=start.copy(), mover=TeacherMover(batcher, s, rng))
+        sp = play_game(batcher, cfg, rng, game=start.copy(),
+                       mover=TeacherMover(batcher, s, rng, moves))
         return finish(sp, start, setup, batcher)
 
     lock = threading.Lock()
@@ -404,7 +413,20 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
+    stop.set()
     with lock:
         sink.commit()
     log.info("mean teacher batch %.1f positions", batcher.mean_batch())
     return sink.progress
+
+
+def _monitor(every: float, stop: threading.Event, moves: list, batcher, sink) -> None:
+    """Log the throughput of this run (in-flight games included) every ``every`` seconds."""
+    t0, c0 = time.monotonic(), time.process_time()
+    while not stop.wait(every):
+        wall, cpu = time.monotonic() - t0, time.process_time() - c0
+        log.info("%.0f s: %d games finished, %d moves (%.0f/h), %d teacher evals (%.1f/s), "
+                 "%.0f CPU-s (%.2f cores), mean batch %.1f, load %.1f", wall,
+                 sink.pending_games + sink.progress.games, moves[0], moves[0] / wall * 3600,
+                 batcher.positions, batcher.positions / wall, cpu, cpu / wall,
+                 batcher.mean_batch(), os.getloadavg()[0])

@@ -60,6 +60,8 @@ def _float_list(text: str) -> tuple:
 @click.option("--threads", default=_D.threads, show_default=True,
               help="ONNX Runtime threads for the teacher (0: physical cores).")
 @click.option("--batch-size", default=_D.batch_size, show_default=True)
+@click.option("--log-seconds", default=_D.log_seconds, show_default=True,
+              help="Log the throughput this often (0: never).")
 @click.option("--quiet", is_flag=True, help="Warnings only on stderr.")
 def distil_command(sizes, size_weights, rules, resign_threshold, quiet, **kwargs):
     """Teacher games with a KataGo network as the player, as zerogo shards.
