@@ -23,7 +23,11 @@ def import_katago_command(model_file: Path, output: Path | None, mish_op: bool):
     """Convert a KataGo network file (.bin.gz, .txt.gz; model versions 8-14) to ONNX."""
     from engine.katago.cache import converted_path
     from engine.katago.modelfile import KataModelError, load_model
-    from engine.katago.onnx_build import write_onnx
+    try:
+        from engine.katago.onnx_build import write_onnx
+    except ImportError as exc:
+        raise click.ClickException(f"converting KataGo networks needs the 'onnx' package "
+                                   f"({exc}): pip install onnx") from None
 
     start = time.perf_counter()
     try:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.katago.modelfile import file_sha256, load_model
+from engine.katago.modelfile import KataModelError, file_sha256, load_model
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,11 @@ def default_cache_dir() -> Path:
 
 def converted_path(model_file, cache_dir=None, mish_op: bool = False) -> Path:
     """The ONNX conversion of ``model_file``, made now if the cache does not hold it yet."""
-    from engine.katago.onnx_build import write_onnx
+    try:
+        from engine.katago.onnx_build import write_onnx
+    except ImportError as exc:  # onnx is only needed to convert, not to play
+        raise KataModelError(f"{model_file}: converting a KataGo network needs the 'onnx' "
+                             f"package ({exc}): pip install onnx (or zerogo[katago])") from None
 
     model_file = Path(model_file)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
