@@ -47,7 +47,7 @@ import numpy as np
 from engine import coords
 from engine.board import BLACK, EMPTY
 from engine.evaluation import Evaluator, Position
-from engine.evaluator import CachedEvaluator, EvaluatorConfig
+from engine.evaluator import EvaluatorConfig, load_evaluator
 from engine.features import encode
 from engine.game import Game
 from engine.handicap import max_fixed_handicap
@@ -348,12 +348,9 @@ class DistilSink:
 
 
 def load_teacher(s: DistilSettings) -> Evaluator:
-    """The teacher network (a KataGo model file or its ONNX conversion), cached."""
-    from engine.katago.evaluator import KataGoEvaluator
-
-    kata = KataGoEvaluator(s.teacher, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size,
-                                                      cache_size=0))
-    return CachedEvaluator(kata, s.cache_size) if s.cache_size > 0 else kata
+    """The teacher network (a KataGo model file, converted once, or an ONNX file), cached."""
+    return load_evaluator(s.teacher, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size,
+                                                     cache_size=s.cache_size))
 
 
 def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:

@@ -150,9 +150,9 @@ def test_real_teacher_on_9x9():
         pytest.fail(f"KataGo network {path} is missing: set ZEROGO_KATAGO_NETS or fetch it as "
                     ".ci/run does (pip download --no-deps katrain==1.9.0; unzip "
                     "katrain/models/*.bin.gz)")
-    from engine.katago.evaluator import KataGoEvaluator
+    from engine.evaluator import load_evaluator
 
-    ev = KataGoEvaluator(path)
+    ev = load_evaluator(path)
     empty = ev.evaluate([Position.from_game(Game(9, rules="chinese", komi=7))])[0]
     rows, cols = np.unravel_index(np.argsort(-empty.policy[:81])[:3], (9, 9))
     assert all(2 <= r <= 6 and 2 <= c <= 6 for r, c in zip(rows, cols))
