@@ -26,7 +26,8 @@ at ``late_temperature`` after (raw mode; the search picks its own moves).
 Resumable: ``OUT/{prefix}-progress.json`` counts the games whose rows are in
 shards; shards (one writer per board size, ``{prefix}-{W}x{H}-NNNNNN.npz``)
 are flushed after whole games every ``positions_per_shard`` rows or
-``flush_minutes``, and on SIGINT/SIGTERM. ``games`` is the total to reach, so
+``flush_minutes``, and on SIGINT/SIGTERM (which then exit with 128 + the signal
+number, dropping only the games still in flight). ``games`` is the total to reach, so
 rerunning the same command carries on; a SIGKILL loses at most the games of
 the last ``flush_minutes``.
 """
@@ -37,6 +38,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -397,10 +399,15 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
             sink(fg)
 
     def on_signal(signum, frame):
+        """Write out every finished game, then exit at once (games in flight are dropped)."""
         stop.set()
         with lock:
             sink.commit()
-        raise KeyboardInterrupt(f"signal {signum}: {sink.progress.games} games on disk")
+        sys.stderr.write(f"distil: signal {signum}: {sink.progress.games} games, "
+                         f"{sink.progress.positions} positions on disk; run the same command "
+                         "to carry on\n")
+        sys.stderr.flush()
+        os._exit(128 + signum)  # threads inside ONNX Runtime cannot be unwound cleanly
 
     old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     seed = [s.seed, sink.progress.games]

@@ -84,9 +84,6 @@ def distil_command(sizes, size_weights, rules, resign_threshold, quiet, **kwargs
     t0, c0 = time.monotonic(), time.process_time()
     try:
         prog = run_distil(s)
-    except KeyboardInterrupt as exc:
-        raise click.ClickException(f"interrupted ({exc}); run the same command to carry on") \
-            from None
     except (OSError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
     wall, cpu = time.monotonic() - t0, time.process_time() - c0

@@ -157,3 +157,32 @@ def test_real_teacher_on_9x9():
     rows, cols = np.unravel_index(np.argsort(-empty.policy[:81])[:3], (9, 9))
     assert all(2 <= r <= 6 and 2 <= c <= 6 for r, c in zip(rows, cols))
     assert abs(empty.value) < 0.8 and abs(empty.score_lead) < 5
+
+
+def test_sigterm_keeps_finished_games_and_a_rerun_carries_on(tiny_teacher, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "k"
+    cmd = [sys.executable, "-c", "from gtp.cli import main; main()", "data", "distil",
+           "--teacher", str(tiny_teacher), "--out", str(out), "--games", "100000", "--parallel",
+           "2", "--sizes", "5", "--max-moves", "10", "--threads", "1", "--flush-minutes", "0",
+           "--quiet"]
+    env = dict(os.environ, ZEROGO_ONNX_CACHE=os.environ["ZEROGO_ONNX_CACHE"])
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=Path(__file__).resolve().parent.parent)
+    progress = out / "distil-progress.json"
+    deadline = time.monotonic() + 120
+    while not (progress.exists() and json.loads(progress.read_text())["games"] >= 3):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 128 + signal.SIGTERM and "positions on disk" in err
+    saved = json.loads(progress.read_text())
+    assert _check_rows(list_shards(out)) == saved["positions"]   # every row is of a counted game
+    total = saved["games"] + 2
+    prog = run_distil(_settings(tiny_teacher, out, games=total, sizes=(5,), max_moves=10))
+    assert prog.games == total and _check_rows(list_shards(out)) == prog.positions
