@@ -186,3 +186,16 @@ def test_sigterm_keeps_finished_games_and_a_rerun_carries_on(tiny_teacher, tmp_p
     total = saved["games"] + 2
     prog = run_distil(_settings(tiny_teacher, out, games=total, sizes=(5,), max_moves=10))
     assert prog.games == total and _check_rows(list_shards(out)) == prog.positions
+
+
+def test_distil_eval_scores_a_net_against_the_teacher(tiny_teacher, tmp_path):
+    from nets.distil_eval import evaluate_net
+    from nets.export import export_onnx, random_net
+
+    prog = run_distil(_settings(tiny_teacher, tmp_path / "e"))
+    net = tmp_path / "net.onnx"
+    export_onnx(random_net("b2c16"), net)
+    r = evaluate_net(net, list_shards(tmp_path / "e"))
+    assert r["rows"] == prog.positions
+    assert 0 <= r["top1_teacher"] <= 1 and r["policy_ce"] > 0
+    assert 0 <= r["value_mse_teacher"] <= 4 and 0 <= r["value_mse_game"] <= 4
