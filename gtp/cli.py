@@ -12,9 +12,9 @@ import click
 
 # name -> ("module:attribute" of a click command or group, one-line help).
 SUBCOMMANDS = {
-    "gtp": ("gtp.engine_cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
-    "match": ("gtp.match_cli:match_command", "Play engine-vs-engine matches between GTP engines."),
-    "bench": ("gtp.bench_cli:bench_group", "Speed benchmarks: board, nn, search."),
+    "gtp": ("gtp.server.cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
+    "match": ("gtp.match.cli:match_command", "Play engine-vs-engine matches between GTP engines."),
+    "bench": ("gtp.bench.cli:bench_group", "Speed benchmarks: board, nn, search."),
     "export": ("nets.export:export_command", "Export a training checkpoint to ONNX."),
     "data": ("nets.data_cli:data_group", "Make training data (from SGF game records)."),
     "selfplay": ("nets.selfplay_cli:selfplay_command", "Generate self-play games and training shards."),

@@ -2,7 +2,7 @@
 
 Two backends give the same ``GateOutcome``:
 
-* ``gtp``: the match runner (``gtp.match_runner.run_match``) refereeing two
+* ``gtp``: the match runner (``gtp.match.runner.run_match``) refereeing two
   ``zerogo gtp`` processes (or GNU Go), alternating colours, with an SPRT
   stop. Games start from short openings cut from self-play games (the engines
   are deterministic, so without openings every pair of games would repeat).
@@ -125,8 +125,8 @@ def gtp_match(first: str, second: str, s: GateSettings, openings: list[str],
     The match is played in chunks of ``2 * parallel`` games with this module's
     SPRT (``nets.ratings.Sprt``) checked between chunks, openings rotating on.
     """
-    from gtp.match import MatchConfig
-    from gtp.match_runner import run_match
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import run_match
     test = Sprt(s.elo0, s.elo1) if sprt else None
     out = GateOutcome(0, 0, 0, "")
     chunk = max(2, 2 * s.parallel)

@@ -23,6 +23,7 @@ from sgfmill import sgf
 from engine import coords
 from engine.board import IllegalMoveError
 from engine.game import Game
+from engine.playout import random_move
 
 
 class GnuGoError(RuntimeError):
@@ -75,14 +76,6 @@ class GtpProcess:
         self.proc.wait(timeout=10)
 
 
-def _random_move(game: Game, rng: random.Random) -> int:
-    """A random legal move that does not fill one of the mover's own eyes."""
-    mask = game.legal_mask()
-    points = [p for p in range(game.board.area)
-              if mask[p] and not game.board.is_eye(p, game.to_play)]
-    return rng.choice(points) if points else game.board.pass_move
-
-
 def play_game(gtp: GtpProcess, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
     """Play one game; return the engine-side Game and GNU Go's final score (e.g. 'B+4.0')."""
     gtp.send(f"boardsize {cfg.size}")
@@ -93,7 +86,8 @@ def play_game(gtp: GtpProcess, cfg: GnuGoGameSettings, rng: random.Random) -> tu
     while not game.is_over() and len(game.moves) < cfg.max_moves:
         color = coords.color_name(game.to_play)
         if len(game.moves) < n_random:
-            move = _random_move(game, rng)
+            mask = game.legal_mask()
+            move = random_move(game.board, game.to_play, rng, legal=lambda p: bool(mask[p]))
             gtp.send(f"play {color} {coords.to_gtp(move, cfg.size, cfg.size)}")
         else:
             vertex = gtp.send(f"genmove {color}")

@@ -2,7 +2,7 @@
 
 Elo follows the logistic model: a score ``s`` (wins + draws / 2 over games)
 is ``d = -400 log10(1 / s - 1)`` Elo. The SPRT is the match runner's
-(``gtp.match_stats.sprt``: the GSPRT with the normal approximation fishtest
+(``gtp.match.stats.sprt``: the GSPRT with the normal approximation fishtest
 uses), wrapped for the gate.
 
 The ratings file (JSON) holds one entry per rated network: its generation,
@@ -19,8 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gtp.match_stats import Tally, elo_from_score, sprt
-from gtp.match_stats import score_from_elo as elo_to_score
+from gtp.match.stats import Tally, elo_from_score, sprt
+from gtp.match.stats import score_from_elo as elo_to_score
 
 
 def score_to_elo(score: float) -> float:

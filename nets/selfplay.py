@@ -16,8 +16,8 @@ Per move: playout cap randomization (a full search with probability
 sample; otherwise a fast search, not recorded); the searcher picks the move
 (temperature sampling for the first ``temperature_moves`` plies, Gumbel's
 choice with a Gumbel root, else the LCB/visits leader). Resignation when the
-root value stays below ``resign_threshold`` for two of the player's moves in a
-row, except in a ``resign_playout_fraction`` of games, which are played out to
+root win rate stays below ``resign_threshold`` (``engine.player.ResignCounter``;
+0: never) for two of the player's moves in a row, except in a ``resign_playout_fraction`` of games, which are played out to
 measure false resignations.
 
 Value targets: the game result from the side to move's view, or with
@@ -37,6 +37,7 @@ import numpy as np
 from engine.board import BLACK
 from engine.evaluation import Evaluation, Evaluator, Position
 from engine.game import Game
+from engine.player import ResignCounter, value_to_winrate
 from nets.selfplay_search import MoveSearch, SearchSettings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class SelfPlayConfig:
     komi: float = 7.0
     search: SearchSettings = field(default_factory=SearchSettings)
     full_prob: float = 0.25
-    resign_threshold: float | None = -0.9   # root value; None: never resign
+    resign_threshold: float = 0.05          # win rate (engine.player.ResignCounter); 0: never resign
     resign_playout_fraction: float = 0.1
     td_lambda: float = 1.0
     max_moves: int | None = None            # None: 2 * area
@@ -186,20 +187,18 @@ def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generato
     """Play one self-play game to the end (two passes, resignation or the move cap)."""
     game = Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
     search = MoveSearch(evaluator, cfg.search, rng)
-    may_resign = cfg.resign_threshold is not None and rng.random() >= cfg.resign_playout_fraction
+    may_resign = cfg.resign_threshold > 0 and rng.random() >= cfg.resign_playout_fraction
     max_moves = cfg.max_moves or 2 * game.board.area
     records: list[MoveRecord] = []
-    low = {BLACK: 0, -BLACK: 0}
+    resign = ResignCounter()
     would_resign = 0
     while not game.is_over() and len(records) < max_moves:
         color = game.to_play
         result = search.run(game, full=rng.random() < cfg.full_prob)
-        if cfg.resign_threshold is not None:
-            low[color] = low[color] + 1 if result.value < cfg.resign_threshold else 0
-            if low[color] >= 2:
-                if may_resign:
-                    return _finish(game, records, cfg, winner=-color, resigned=True)
-                would_resign = would_resign or color
+        if resign.update(color, value_to_winrate(result.value), cfg.resign_threshold, 2):
+            if may_resign:
+                return _finish(game, records, cfg, winner=-color, resigned=True)
+            would_resign = would_resign or color
         records.append(MoveRecord(color, result.move, result.visits, result.target, result.value))
         game.play(result.move)
     out = _finish(game, records, cfg, winner=_winner(game.score()), resigned=False)

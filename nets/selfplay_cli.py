@@ -149,8 +149,8 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
 @click.option("--c-puct", type=float, default=1.25, show_default=True)
 @click.option("--temperature", type=float, default=1.0, show_default=True)
 @click.option("--temperature-moves", type=click.IntRange(0), default=8, show_default=True)
-@click.option("--resign-threshold", type=float, default=-0.9, show_default=True,
-              help="Root value below which a player resigns; below -1 never resigns.")
+@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+              help="Root win rate below which a player resigns (0: never resign).")
 @click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=0.1, show_default=True)
 @click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="1: value target = game result; < 1: TD(lambda) mix with search values.")
@@ -172,7 +172,7 @@ def selfplay_command(network, games, parallel_games, processes, board_size, komi
                             temperature=temperature, temperature_moves=temperature_moves)
     cfg = SelfPlayConfig(board_size=board_size, rules=rules, komi=komi, search=search,
                          full_prob=full_prob,
-                         resign_threshold=None if resign_threshold < -1 else resign_threshold,
+                         resign_threshold=resign_threshold,
                          resign_playout_fraction=resign_playout_fraction, td_lambda=td_lambda,
                          max_moves=max_moves, seed=seed)
     if ray_address:

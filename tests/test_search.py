@@ -11,7 +11,8 @@ from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.player import AnalysisRequest, MoveLimits
-from engine.search import MctsPlayer, SearchConfig, Searcher, candidates, pruned_visits
+from engine.mcts_player import MctsPlayer
+from engine.search import SearchConfig, Searcher, candidates, pruned_visits
 
 
 class Material(Evaluator):

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nets.ratings import match_elo
-from gtp.match_stats import score_from_elo
+from gtp.match.stats import score_from_elo
 
 
 def _mtime(p: Path) -> float | None:

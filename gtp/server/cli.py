@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from gtp.players import EngineOptions, PlayerError, make_player
+from gtp.server.players import EngineOptions, PlayerError, make_player
 
 
 def setup_logging(log_file: str | None, verbose: bool) -> None:
@@ -26,8 +26,8 @@ def setup_logging(log_file: str | None, verbose: bool) -> None:
 def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
     """Build the player and serve GTP on the given streams (default: stdin/stdout)."""
     from engine.rules import RulesError, rules_by_name
-    from gtp.commands import GtpEngine
-    from gtp.protocol import GtpServer
+    from gtp.server.commands import GtpEngine
+    from gtp.server.protocol import GtpServer
     try:
         rules_by_name(options.rules)
         player = make_player(options)

@@ -90,8 +90,8 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
                   parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
     from engine.rules import RulesError, rules_by_name
-    from gtp.match import MatchConfig
-    from gtp.match_runner import results_json, run_match, table
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import results_json, run_match, table
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     try:

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from engine import coords
 from engine.board import IllegalMoveError
+from engine.deadstones import mc_dead_stones
 from engine.game import Game
 from engine.rules import rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
-from gtp.deadstones import dead_stones
-from gtp.gtp_client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
+from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
 
 log = logging.getLogger("zerogo.match")
 
@@ -200,7 +200,7 @@ class Referee:
 
     def score(self) -> tuple[str | None, str, dict, bool]:
         """(winner, result, all scores, engines agree) at the end of a played-out game."""
-        scores = {"referee": self.game.result_string(dead_stones(self.game.board))}
+        scores = {"referee": self.game.result_string(mc_dead_stones(self.game.board))}
         for color, key in ((1, "black_engine"), (-1, "white_engine")):
             try:
                 scores[key] = _normal(self.clients[color].send("final_score"))

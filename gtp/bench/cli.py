@@ -5,9 +5,9 @@ from __future__ import annotations
 from gtp.cli import LazyGroup
 
 BENCHMARKS = {
-    "board": ("gtp.bench_board:bench_board_command", "Moves and random playouts per second."),
-    "nn": ("gtp.bench_nn:bench_nn_command", "Network evaluations per second and GFLOP/s."),
-    "search": ("gtp.bench_search:bench_search_command", "MCTS visits per second, beside Leela Zero."),
+    "board": ("gtp.bench.board:bench_board_command", "Moves and random playouts per second."),
+    "nn": ("nets.bench_nn:bench_nn_command", "Network evaluations per second and GFLOP/s."),
+    "search": ("nets.bench_search:bench_search_command", "MCTS visits per second, beside Leela Zero."),
 }
 
 

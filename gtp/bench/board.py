@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import click
 
 from engine.board import Board
-from gtp.bench_reference_board import ReferenceBoard
+from engine.playout import random_move as playout_move
+from gtp.bench.reference_board import ReferenceBoard
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,8 @@ class BenchSettings:
 
 
 def random_move(board, rng: random.Random) -> int:
-    """A random legal non-eye-filling move for the side to move (pass if none)."""
-    empties = [p for p, s in enumerate(board.stones) if s == 0]
-    n = len(empties)
-    start = rng.randrange(n) if n else 0
-    color = board.to_play
-    for i in range(n):
-        p = empties[(start + i) % n]
-        if not board.is_eye(p, color) and board.is_legal(p):
-            return p
-    return board.pass_move
+    """``engine.playout.random_move`` for the side to move, legal by the board's own ``is_legal`` (either board)."""
+    return playout_move(board, board.to_play, rng, legal=board.is_legal)
 
 
 def playout(board, rng: random.Random) -> int:

@@ -1,0 +1,1 @@
+"""Speed benchmarks that need no torch (board, search parts). Order: engine ← gtp.server/gtp.match ← gtp.bench."""

@@ -1,0 +1,1 @@
+"""The GTP engine: protocol framing, the command table by area, the player behind it. Order: engine ← gtp.server."""
