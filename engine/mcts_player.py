@@ -15,7 +15,6 @@ from typing import Callable
 import numpy as np
 
 from engine import deadstones
-from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluator, Position
 from engine.game import Game
 from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,

@@ -48,7 +48,7 @@ def export_checkpoint(ckpt: Path, onnx: Path, s, provenance: str) -> float:
 def selfplay_stage(s, run: Path, gd: Path) -> dict:
     """Top up generation ``gd``'s self-play to ``s.games`` games with the best network."""
     from nets.selfplay import SelfPlayConfig
-    from nets.selfplay_cli import selfplay
+    from nets.selfplay_jobs import selfplay
     from nets.selfplay_search import SearchSettings
     out = gd / "selfplay"
     have = len(list((out / "sgf").glob("*.sgf"))) if (out / "sgf").is_dir() else 0

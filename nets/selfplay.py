@@ -9,7 +9,7 @@ the network always sees one batch of up to ``parallel_games`` positions, what
 ever the searcher does inside, without the searcher having to expose its
 pending leaves. Python threads share the GIL, so the tree work is serial; the
 gain is batching (ONNX Runtime and torch release the GIL while they run).
-Several processes per machine (``nets.selfplay_cli``) use the other cores.
+Several processes per machine (``nets.selfplay_jobs``) use the other cores.
 
 Per move: playout cap randomization (a full search with probability
 ``full_prob``, with root noise and forced playouts, recorded as a training
@@ -17,8 +17,9 @@ sample; otherwise a fast search, not recorded); the searcher picks the move
 (temperature sampling for the first ``temperature_moves`` plies, Gumbel's
 choice with a Gumbel root, else the LCB/visits leader). Resignation when the
 root win rate stays below ``resign_threshold`` (``engine.player.ResignCounter``;
-0: never) for two of the player's moves in a row, except in a ``resign_playout_fraction`` of games, which are played out to
-measure false resignations.
+0: never) for two of the player's moves in a row, except in a
+``resign_playout_fraction`` of games, which are played out to measure false
+resignations.
 
 Value targets: the game result from the side to move's view, or with
 ``td_lambda`` < 1 the TD(lambda) return ``G_t = (1 - l) v_{t+1} + l G_{t+1}``,

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import numpy as np
 
 from engine.evaluation import Evaluator

@@ -155,7 +155,7 @@ class Referee:
 
     def _one_move(self, color: int):
         """Ask ``color`` for a move and relay it; an outcome tuple when the game ends."""
-        cfg, game, name = self.config, self.game, coords.color_name(color)
+        cfg, name = self.config, coords.color_name(color)
         winner_if_lost = coords.color_name(-color)
         client, clock = self.clients[color], self.clocks[color]
         tl = _time_left(cfg.time, clock, name)

@@ -1,1 +1,4 @@
-"""The GTP engine: protocol framing, the command table by area, the player behind it. Order: engine ← gtp.server."""
+"""The GTP engine: protocol framing, the command table by area (core, setup, time, analysis, GoGui), the player.
+
+Order: engine ← gtp.server.
+"""
