@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-import subprocess
 from pathlib import Path
 
 import click
@@ -24,10 +23,7 @@ from engine import coords
 from engine.board import IllegalMoveError
 from engine.game import Game
 from engine.playout import random_move
-
-
-class GnuGoError(RuntimeError):
-    """GNU Go did not answer as GTP requires."""
+from gtp.match.client import GtpClient, GtpClientError
 
 
 @dataclasses.dataclass
@@ -42,45 +38,11 @@ class GnuGoGameSettings:
     gnugo: str = "/usr/games/gnugo"
 
 
-class GtpProcess:
-    """A GTP engine in a subprocess, one command at a time."""
-
-    def __init__(self, argv: list[str]):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def send(self, command: str) -> str:
-        """Send a command; return the reply text or raise GnuGoError on '?'."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        lines = []
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise GnuGoError(f"engine exited during {command!r}")
-            if line.strip() == "" and lines:
-                break
-            if line.strip():
-                lines.append(line.strip())
-        reply = "\n".join(lines)
-        if reply.startswith("?"):
-            raise GnuGoError(f"{command!r} failed: {reply}")
-        return reply[1:].strip()
-
-    def close(self) -> None:
-        """Quit the engine."""
-        try:
-            self.send("quit")
-        except (GnuGoError, BrokenPipeError, OSError):
-            pass
-        self.proc.wait(timeout=10)
-
-
-def play_game(gtp: GtpProcess, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
+def play_game(gtp: GtpClient, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
     """Play one game; return the engine-side Game and GNU Go's final score (e.g. 'B+4.0')."""
-    gtp.send(f"boardsize {cfg.size}")
-    gtp.send("clear_board")
-    gtp.send(f"komi {cfg.komi}")
+    gtp.send(f"boardsize {cfg.size}", timeout=None)
+    gtp.send("clear_board", timeout=None)
+    gtp.send(f"komi {cfg.komi}", timeout=None)
     game = Game(cfg.size, rules="chinese", komi=cfg.komi)
     n_random = rng.randint(0, cfg.random_moves)
     while not game.is_over() and len(game.moves) < cfg.max_moves:
@@ -88,14 +50,14 @@ def play_game(gtp: GtpProcess, cfg: GnuGoGameSettings, rng: random.Random) -> tu
         if len(game.moves) < n_random:
             mask = game.legal_mask()
             move = random_move(game.board, game.to_play, rng, legal=lambda p: bool(mask[p]))
-            gtp.send(f"play {color} {coords.to_gtp(move, cfg.size, cfg.size)}")
+            gtp.send(f"play {color} {coords.to_gtp(move, cfg.size, cfg.size)}", timeout=None)
         else:
-            vertex = gtp.send(f"genmove {color}")
+            vertex = gtp.send(f"genmove {color}", timeout=None)
             if vertex.lower() == "resign":
                 return game, ("W+R" if color[0] == "b" else "B+R")
             move = coords.from_gtp(vertex, cfg.size, cfg.size)
         game.play(move)
-    return game, gtp.send("final_score")
+    return game, gtp.send("final_score", timeout=None)
 
 
 def game_sgf(game: Game, result: str, cfg: GnuGoGameSettings, seed: int) -> bytes:
@@ -120,8 +82,8 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
     from tqdm import tqdm
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    gtp = GtpProcess([cfg.gnugo, "--mode", "gtp", "--level", str(cfg.level), "--chinese-rules",
-                      "--capture-all-dead", "--seed", str(seed + 1)])
+    gtp = GtpClient([cfg.gnugo, "--mode", "gtp", "--level", str(cfg.level), "--chinese-rules",
+                     "--capture-all-dead", "--seed", str(seed + 1)])
     written = 0
     try:
         for i in tqdm(range(games), desc="gnugo games", unit="game"):
@@ -131,7 +93,7 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
             rng = random.Random(seed * 1_000_003 + i)
             try:
                 game, result = play_game(gtp, cfg, rng)
-            except (GnuGoError, IllegalMoveError, coords.CoordinateError) as exc:
+            except (GtpClientError, IllegalMoveError, coords.CoordinateError) as exc:
                 tqdm.write(f"game {i} abandoned: {exc}")
                 continue
             tmp = path.with_suffix(".tmp")
