@@ -20,7 +20,7 @@ from engine.board import BLACK
 from engine.evaluation import Evaluator
 from engine.game import Game
 from engine.player import ResignCounter, value_to_winrate
-from nets.ratings import Sprt, match_elo
+from gtp.match.stats import Sprt, Tally, match_elo
 from nets.selfplay import BatchingEvaluator, run_in_threads
 from nets.selfplay_search import MoveSearch, SearchSettings
 
@@ -59,8 +59,8 @@ class MatchResult:
 
     @property
     def score(self) -> float:
-        """A's score fraction."""
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.5
+        """A's score fraction (``Tally.score``: nan without games)."""
+        return Tally(self.wins, self.draws, self.losses).score
 
     def elo(self) -> tuple[float, float]:
         """(Elo of A over B, ~95% half-width)."""

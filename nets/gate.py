@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.sgf import load_sgf_file, save_sgf_file
-from nets.ratings import Sprt, match_elo
+from gtp.match.stats import Sprt, Tally, json_number, match_elo
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ class GateOutcome:
 
     @property
     def score(self) -> float:
-        """First player's score fraction."""
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
+        """First player's score fraction (``Tally.score``: nan without games)."""
+        return Tally(self.wins, self.draws, self.losses).score
 
     def promote(self, min_score: float) -> bool:
         """The gate's verdict: SPRT H1, or undecided with a score of at least ``min_score``."""
@@ -77,7 +77,7 @@ class GateOutcome:
         """JSON-ready summary with the Elo estimate."""
         elo, half = match_elo(self.wins, self.losses, self.draws)
         return {"wins": self.wins, "losses": self.losses, "draws": self.draws,
-                "decision": self.decision, "score": round(self.score, 3),
+                "decision": self.decision, "score": json_number(round(self.score, 3)),
                 "elo": round(elo, 1), "ci95": round(half, 1)}
 
 
@@ -123,7 +123,7 @@ def gtp_match(first: str, second: str, s: GateSettings, openings: list[str],
     """Run the GTP match runner; ``first``/``second`` are engine command lines.
 
     The match is played in chunks of ``2 * parallel`` games with this module's
-    SPRT (``nets.ratings.Sprt``) checked between chunks, openings rotating on.
+    SPRT (``gtp.match.stats.Sprt``) checked between chunks, openings rotating on.
     """
     from gtp.match.referee import MatchConfig
     from gtp.match.runner import run_match

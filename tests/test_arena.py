@@ -6,8 +6,8 @@ import numpy as np
 
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.scoring import tromp_taylor_score
+from gtp.match.stats import Sprt
 from nets.arena import ArenaConfig, play_match
-from nets.ratings import Sprt
 from nets.selfplay_search import SearchSettings
 
 

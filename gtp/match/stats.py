@@ -12,13 +12,22 @@ loss 0.
   ``LLR ≈ n · (s1 - s0) · (2·x̄ - s0 - s1) / (2·σ²)`` where x̄ and σ² are the
   mean and variance of the per-game scores and s0, s1 the expected scores of
   Elo differences elo0 and elo1. Stop for H1 when LLR ≥ ln((1-β)/α), for H0
-  when LLR ≤ ln(β/(1-α)).
+  when LLR ≤ ln(β/(1-α)). ``Sprt`` wraps it for the generation loop's gate.
+* Ratings: ``match_elo`` (Elo with a normal-approximation half-width, as the
+  ratings file records it), ``fit_elo`` and ``profile_interval`` (maximum
+  likelihood against anchors of known Elo, one virtual draw per anchor), and
+  ``bradley_terry`` (a joint fit of many players by Newton steps).
+
+The one statistics module of the project: ``nets`` (gate, ratings, ladder)
+imports it from here.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 Z95 = 1.959963984540054
 
@@ -120,3 +129,127 @@ def json_number(x: float) -> float | str | None:
     if math.isinf(x):
         return "+inf" if x > 0 else "-inf"
     return x
+
+
+# ------------------------------------------------------------------ ratings
+def score_to_elo(score: float) -> float:
+    """Elo difference for an expected score in (0, 1); clipped to +-800 at 0 and 1."""
+    return elo_from_score(min(max(score, 1e-3), 1 - 1e-3))
+
+
+def match_elo(wins: int, losses: int, draws: int = 0) -> tuple[float, float]:
+    """(Elo difference, ~95% half-width) of the first player over the second."""
+    n = wins + losses + draws
+    if n == 0:
+        return 0.0, float("inf")
+    s = Tally(wins, draws, losses).score
+    var = (wins * (1 - s) ** 2 + losses * s ** 2 + draws * (0.5 - s) ** 2) / n
+    se = math.sqrt(var / n) if var > 0 else 0.5 / math.sqrt(n)
+    lo, hi = score_to_elo(max(s - 1.96 * se, 1e-3)), score_to_elo(min(s + 1.96 * se, 1 - 1e-3))
+    return score_to_elo(s), (hi - lo) / 2
+
+
+@dataclass
+class Sprt:
+    """A sequential probability ratio test between Elo ``elo0`` (H0) and ``elo1`` (H1)."""
+
+    elo0: float = 0.0
+    elo1: float = 35.0
+    alpha: float = 0.05
+    beta: float = 0.05
+
+    def _result(self, wins: int, losses: int, draws: int):
+        return sprt(Tally(wins=wins, draws=draws, losses=losses), self.elo0, self.elo1,
+                    self.alpha, self.beta)
+
+    def bounds(self) -> tuple[float, float]:
+        """(lower, upper) LLR bounds."""
+        r = self._result(0, 0, 0)
+        return r.lower, r.upper
+
+    def llr(self, wins: int, losses: int, draws: int = 0) -> float:
+        """The log-likelihood ratio of H1 over H0 after these results."""
+        return self._result(wins, losses, draws).llr
+
+    def decide(self, wins: int, losses: int, draws: int = 0) -> str:
+        """"H1" (accept: stronger), "H0" (reject) or "" (keep playing)."""
+        decision = self._result(wins, losses, draws).decision
+        return "" if decision == "continue" else decision
+
+
+def anchor_log_likelihood(elo: float, results: dict, anchor_elo: dict) -> float:
+    """Log-likelihood of ``results[anchor] = (w, l, d)`` at ``elo``, with one virtual draw per anchor."""
+    ll = 0.0
+    for a, (w, l, d) in results.items():
+        p = min(max(score_from_elo(elo - anchor_elo[a]), 1e-12), 1 - 1e-12)
+        ll += (w + 0.5 * d + 0.5) * math.log(p) + (l + 0.5 * d + 0.5) * math.log(1 - p)
+    return ll
+
+
+def fit_elo(results: dict, anchor_elo: dict) -> float:
+    """Maximum-likelihood Elo from ``results[anchor] = (w, l, d)`` against anchors of known Elo.
+
+    One virtual draw per anchor keeps the estimate finite after all wins or all losses.
+    """
+    grid = [x * 2.0 for x in range(-1500, 1501)]
+    best, best_ll = 0.0, -math.inf
+    for x in grid:
+        ll = anchor_log_likelihood(x, results, anchor_elo)
+        if ll > best_ll:
+            best, best_ll = x, ll
+    return best
+
+
+def profile_interval(results: dict, anchor_elo: dict) -> tuple[float, float, float]:
+    """(best, low, high) Elo: the ratings' likelihood (one virtual draw per anchor), 1.92 drop."""
+    grid = [x * 2.0 for x in range(-1000, 1001)]
+    lls = [anchor_log_likelihood(x, results, anchor_elo) for x in grid]
+    top = max(lls)
+    inside = [x for x, ll in zip(grid, lls) if ll >= top - 1.92]
+    return grid[lls.index(top)], min(inside), max(inside)
+
+
+def bradley_terry(games: list[tuple[str, str, int, int, int]], fixed: str) -> dict:
+    """Bradley-Terry (Elo) fit of ``games`` = (a, b, wins of a, losses of a, draws).
+
+    ``fixed`` is held at 0; draws count half; a weak prior (one virtual draw
+    against ``fixed``) keeps every estimate finite. Returns {player: (elo,
+    half-width of the ~95% interval)} from the inverse Fisher information.
+    """
+    players = sorted({p for x in games for p in x[:2]} - {fixed})
+    idx = {p: i for i, p in enumerate(players)}
+    k = math.log(10) / 400
+    theta = np.zeros(len(players))
+    for _ in range(100):                         # Newton steps
+        grad, hess = np.zeros(len(players)), np.zeros((len(players), len(players)))
+        rows = games + [(p, fixed, 0, 0, 1) for p in players]
+        for a, b, w, l, d in rows:
+            ea = theta[idx[a]] if a in idx else 0.0
+            eb = theta[idx[b]] if b in idx else 0.0
+            p = 1 / (1 + math.exp(-k * (ea - eb)))
+            n, sc = w + l + d, w + 0.5 * d
+            gterm, hterm = k * (sc - n * p), k * k * n * p * (1 - p)
+            for x, sign in ((a, 1), (b, -1)):
+                if x in idx:
+                    grad[idx[x]] += sign * gterm
+            for x, sx in ((a, 1), (b, -1)):
+                for y, sy in ((a, 1), (b, -1)):
+                    if x in idx and y in idx:
+                        hess[idx[x], idx[y]] += sx * sy * hterm
+        step = np.linalg.solve(hess, grad)
+        theta += step
+        if np.abs(step).max() < 1e-6:
+            break
+    cov = np.linalg.inv(hess)
+    out = {fixed: (0.0, 0.0)}
+    for p, i in idx.items():
+        out[p] = (round(float(theta[i]), 1), round(1.96 * math.sqrt(cov[i, i]), 1))
+    return out
+
+
+def anchor_elos(base_anchors: dict, first: str = "gen000") -> dict:
+    """Anchor Elo on the first net's scale: ``first`` at 0, each anchor at minus the first net's Elo over it."""
+    out = {first: 0.0}
+    for a, r in base_anchors.items():
+        out[a] = -match_elo(r["wins"], r["losses"], r["draws"])[0]
+    return out
