@@ -20,6 +20,7 @@ from engine.board import BLACK
 from engine.evaluation import Evaluator
 from engine.game import Game
 from engine.player import ResignCounter, value_to_winrate
+from engine.rules import default_komi
 from gtp.match.stats import Sprt, Tally, match_elo
 from nets.selfplay import BatchingEvaluator, run_in_threads
 from nets.selfplay_search import MoveSearch, SearchSettings
@@ -31,7 +32,7 @@ class ArenaConfig:
 
     board_size: int = 9
     rules: str = "chinese"
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     games: int = 40
     parallel: int = 16
     opening_moves: int = 4
@@ -39,6 +40,10 @@ class ArenaConfig:
     max_moves: int | None = None          # None: 2 * area
     sprt: Sprt | None = None
     seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.sgf import load_sgf_file, save_sgf_file
+from engine.rules import default_komi
 from gtp.match.stats import Sprt, Tally, json_number, match_elo
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,12 @@ class GateSettings:
     min_score: float = 0.55
     opening_moves: int = 4
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     rules: str = "chinese"
 
     def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
         if self.backend not in ("gtp", "arena"):
             raise ValueError(f"gate backend must be 'gtp' or 'arena', not {self.backend!r}")
 

@@ -23,6 +23,7 @@ from engine import coords
 from engine.board import IllegalMoveError
 from engine.game import Game
 from engine.playout import random_move
+from engine.rules import default_komi
 from gtp.match.client import GtpClient, GtpClientError
 
 
@@ -31,11 +32,15 @@ class GnuGoGameSettings:
     """How the GNU Go games are played."""
 
     size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(size)
     level: int = 1
     random_moves: int = 6       # random opening moves; the number is drawn in [0, this]
     max_moves: int = 250
     gnugo: str = "/usr/games/gnugo"
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.size)
 
 
 def play_game(gtp: GtpClient, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
@@ -109,7 +114,8 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
 @click.option("--games", default=100, show_default=True, help="Number of games.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--size", default=9, show_default=True)
-@click.option("--komi", default=7.0, show_default=True)
+@click.option("--komi", type=float, default=None,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
 @click.option("--level", default=1, show_default=True, help="GNU Go level.")
 @click.option("--random-moves", default=6, show_default=True,
               help="At most this many random opening moves per game.")

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import click
 
+from engine.rules import default_komi
+
 log = logging.getLogger(__name__)
 STAGES = ("selfplay", "train", "export", "gate", "rate", "done")
 
@@ -45,7 +47,7 @@ class LoopSettings:
     start: str = ""                  # starting checkpoint (.pt); "" = random init of ``config``
     config: str = "b4c32"
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     rules: str = "chinese"
     generations: int = 1
     games: int = 100
@@ -71,6 +73,10 @@ class LoopSettings:
     opening_moves: int = 4           # plies of self-play openings in gate and rating games
     anchor_gnugo: list = field(default_factory=lambda: [1, 10])
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
 
 
 class LoopState:
@@ -186,7 +192,8 @@ class Loop:
 @click.option("--start", default="", help="Starting checkpoint (.pt), e.g. the supervised net.")
 @click.option("--config", default="b4c32", show_default=True, help="Net config when --start is not given.")
 @click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
+@click.option("--komi", type=float, default=None,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
 @click.option("--generations", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--games", type=click.IntRange(1), default=100, show_default=True)
 @click.option("--parallel-games", "parallel", type=click.IntRange(1), default=16, show_default=True)

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from engine.evaluation import Position
 from engine.features import encode_batch
 from engine.game import Game
+from engine.rules import default_komi
 from nets.model import ZeroGoNet, load_checkpoint
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class PgSettings:
     start: str = ""
     out_dir: str = "runs/pg"
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     rules: str = "chinese"
     iterations: int = 20
     games: int = 64
@@ -68,6 +69,10 @@ class PgSettings:
     eval_games: int = 100
     eval_visits: int = 0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
 
 
 @dataclass
@@ -308,7 +313,8 @@ class PgRun:
               help="Checkpoint (.pt) to fine-tune, e.g. the supervised net.")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
 @click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
+@click.option("--komi", type=float, default=None,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
 @click.option("--iterations", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--games", type=click.IntRange(2), default=64, show_default=True,
               help="Games per iteration (played at once).")

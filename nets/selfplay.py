@@ -39,6 +39,7 @@ from engine.board import BLACK
 from engine.evaluation import Evaluation, Evaluator, Position
 from engine.game import Game
 from engine.player import ResignCounter, value_to_winrate
+from engine.rules import default_komi
 from nets.selfplay_search import MoveSearch, SearchSettings
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class SelfPlayConfig:
 
     board_size: int = 9
     rules: str = "chinese"
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     search: SearchSettings = field(default_factory=SearchSettings)
     full_prob: float = 0.25
     resign_threshold: float = 0.05          # win rate (engine.player.ResignCounter); 0: never resign
@@ -60,6 +61,8 @@ class SelfPlayConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
         if not 0.0 <= self.full_prob <= 1.0:
             raise ValueError("full_prob must be in [0, 1]")
         if not 0.0 <= self.td_lambda <= 1.0:

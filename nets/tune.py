@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from engine.rules import default_komi
 import numpy as np
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ class TuneSettings:
     # search mode
     network: str = "uniform"
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     games: int = 40
     visits: int = 32
     parallel: int = 16
@@ -60,6 +62,8 @@ class TuneSettings:
     run_dir: str = "runs/tune"
 
     def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
         if self.mode not in ("search", "train"):
             raise click.BadParameter(f"mode must be search or train, not {self.mode!r}")
         if self.sampler not in ("tpe", "random"):
@@ -201,7 +205,8 @@ def run_study(s: TuneSettings) -> dict:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--network", default="uniform", show_default=True, help="search mode: the net.")
 @click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
+@click.option("--komi", type=float, default=None,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
 @click.option("--games", type=click.IntRange(2), default=40, show_default=True,
               help="search mode: match games per trial.")
 @click.option("--visits", type=click.IntRange(1), default=32, show_default=True)

@@ -64,7 +64,8 @@ def find_openings(directory: str | None) -> list[str]:
 @click.option("--white", required=True, help="Command of engine B (white in the first game).")
 @click.option("--games", default=2, show_default=True, type=click.IntRange(1), help="Games to play.")
 @click.option("--size", default=9, show_default=True, type=click.IntRange(2, 25), help="Board size.")
-@click.option("--komi", default=7.5, show_default=True, type=float, help="Komi.")
+@click.option("--komi", type=float, default=None,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
 @click.option("--rules", default="chinese", show_default=True, help="Rules of the referee and engines.")
 @click.option("--alternate", is_flag=True, help="Swap colours every game.")
 @click.option("--time", "time_text", default=None,

@@ -21,7 +21,7 @@ from engine import coords
 from engine.board import IllegalMoveError
 from engine.deadstones import mc_dead_stones
 from engine.game import Game
-from engine.rules import rules_by_name
+from engine.rules import default_komi, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
 
@@ -36,7 +36,7 @@ class MatchConfig:
     white: str
     games: int = 2
     size: int = 9
-    komi: float = 7.5
+    komi: float | None = None               # None: engine.rules.default_komi(size)
     rules: str = "chinese"
     alternate: bool = False
     time: TimeSettings = field(default_factory=TimeSettings)
@@ -48,6 +48,10 @@ class MatchConfig:
     max_moves: int = 0            # 0: 4 x board area
     sprt: tuple[float, float] | None = None
     log_dir: str | None = None    # engines' stderr, one file per game and colour
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.size)
 
 
 @dataclass
