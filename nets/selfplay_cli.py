@@ -25,6 +25,9 @@ from nets.selfplay_search import SearchSettings
 
 log = logging.getLogger(__name__)
 
+# Option defaults are the settings dataclasses' own (written once there).
+GAME, SEARCH = SelfPlayConfig(), SearchSettings()
+
 
 @click.command("selfplay")
 @click.option("--network", default="uniform", show_default=True,
@@ -33,22 +36,23 @@ log = logging.getLogger(__name__)
 @click.option("--parallel-games", type=click.IntRange(1), default=16, show_default=True,
               help="Games played at once per process (one shared evaluator batch).")
 @click.option("--processes", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
+@click.option("--board-size", type=click.IntRange(2, 25), default=GAME.board_size, show_default=True)
 @click.option("--komi", type=float, default=None,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--rules", default="chinese", show_default=True)
-@click.option("--visits", type=click.IntRange(1), default=64, show_default=True)
-@click.option("--fast-visits", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--full-prob", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+@click.option("--rules", default=GAME.rules, show_default=True)
+@click.option("--visits", type=click.IntRange(1), default=SEARCH.visits, show_default=True)
+@click.option("--fast-visits", type=click.IntRange(1), default=SEARCH.fast_visits, show_default=True)
+@click.option("--full-prob", type=click.FloatRange(0, 1), default=GAME.full_prob, show_default=True,
               help="Playout cap randomization: chance a move gets a full search (and a sample).")
-@click.option("--root", type=click.Choice(["puct", "gumbel"]), default="puct", show_default=True)
-@click.option("--c-puct", type=float, default=1.25, show_default=True)
-@click.option("--temperature", type=float, default=1.0, show_default=True)
-@click.option("--temperature-moves", type=click.IntRange(0), default=8, show_default=True)
-@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+@click.option("--root", type=click.Choice(["puct", "gumbel"]), default=SEARCH.root, show_default=True)
+@click.option("--c-puct", type=float, default=SEARCH.c_puct, show_default=True)
+@click.option("--temperature", type=float, default=SEARCH.temperature, show_default=True)
+@click.option("--temperature-moves", type=click.IntRange(0), default=SEARCH.temperature_moves, show_default=True)
+@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=GAME.resign_threshold, show_default=True,
               help="Root win rate below which a player resigns (0: never resign).")
-@click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=0.1, show_default=True)
-@click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+@click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=GAME.resign_playout_fraction,
+              show_default=True)
+@click.option("--td-lambda", type=click.FloatRange(0, 1), default=GAME.td_lambda, show_default=True,
               help="1: value target = game result; < 1: TD(lambda) mix with search values.")
 @click.option("--max-moves", type=click.IntRange(1), default=None)
 @click.option("--device", default="cpu", show_default=True, help="torch device for .pt networks.")
