@@ -9,7 +9,7 @@ its root win rate stays below ``resign_threshold`` for two of its moves in a row
 (``engine.player.ResignCounter``; 0: never).
 An optional SPRT stops the match once it is decided (games already under way
 are finished and counted). For matches against other GTP programs (GNU Go
-anchors) see ``gtp/match.py``.
+anchors) see ``gtp/match/referee.py``.
 """
 
 from __future__ import annotations
