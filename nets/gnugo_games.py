@@ -16,7 +16,6 @@ import os
 import random
 from pathlib import Path
 
-import click
 from sgfmill import sgf
 
 from engine import coords
@@ -109,25 +108,3 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
         gtp.close()
     return written
 
-
-@click.command()
-@click.option("--games", default=100, show_default=True, help="Number of games.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
-@click.option("--size", default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
-              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--level", default=1, show_default=True, help="GNU Go level.")
-@click.option("--random-moves", default=6, show_default=True,
-              help="At most this many random opening moves per game.")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--gnugo", default="/usr/games/gnugo", show_default=True)
-def main(games, out_dir, size, komi, level, random_moves, seed, gnugo):
-    """Generate GNU Go self-play games as SGF files."""
-    cfg = GnuGoGameSettings(size=size, komi=komi, level=level, random_moves=random_moves,
-                            gnugo=gnugo)
-    n = generate(Path(out_dir), games, cfg, seed)
-    click.echo(f"wrote {n} games to {out_dir}", err=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -21,7 +21,6 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-import click
 
 from gtp.match.stats import anchor_elos, bradley_terry, profile_interval
 
@@ -196,17 +195,3 @@ def plot(rows: list[dict], joint_anchors: dict, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=80)
     plt.close(fig)
-
-
-@click.command("ladder")
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("out_prefix", type=click.Path(dir_okay=False, path_type=Path))
-def ladder_command(run_dir: Path, out_prefix: Path) -> None:
-    """Summarise a loop run: OUT_PREFIX.json, .md (table) and .png (Elo against compute)."""
-    rows, anchor_elo, joint_anchors = ladder(run_dir)
-    out_prefix.with_suffix(".json").write_text(json.dumps(
-        {"anchor_elo": anchor_elo, "joint_anchor_elo": joint_anchors, "generations": rows}, indent=1))
-    text = table(rows, anchor_elo, joint_anchors)
-    out_prefix.with_suffix(".md").write_text(text + "\n")
-    plot(rows, joint_anchors, out_prefix.with_suffix(".png"))
-    click.echo(text)

@@ -306,32 +306,3 @@ class PgRun:
         if self.s.eval_visits > 0:
             out["vs_start_search"] = search_win_rate(model, self.start, self.s, seed)
         return out
-
-
-@click.command("train-pg")
-@click.option("--start", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Checkpoint (.pt) to fine-tune, e.g. the supervised net.")
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
-              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--iterations", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--games", type=click.IntRange(2), default=64, show_default=True,
-              help="Games per iteration (played at once).")
-@click.option("--max-moves", type=click.IntRange(1), default=None)
-@click.option("--ppo-epochs", type=click.IntRange(1), default=3, show_default=True)
-@click.option("--minibatch", type=click.IntRange(1), default=256, show_default=True)
-@click.option("--clip", type=click.FloatRange(0, 1), default=0.2, show_default=True)
-@click.option("--lr", type=float, default=1e-4, show_default=True)
-@click.option("--entropy", type=float, default=0.01, show_default=True)
-@click.option("--pool-every", type=click.IntRange(1), default=5, show_default=True)
-@click.option("--train-trunk/--head-only", default=False, show_default=True)
-@click.option("--eval-games", type=click.IntRange(2), default=100, show_default=True)
-@click.option("--eval-visits", type=click.IntRange(0), default=0, show_default=True,
-              help="Also measure the win rate with MCTS at this many visits (0: no).")
-@click.option("--seed", type=int, default=0, show_default=True)
-def train_pg_command(**kw):
-    """PPO fine-tuning of the policy by search-free self-play against a pool of earlier nets."""
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
-    report = PgRun(PgSettings(**kw)).run()
-    click.echo(json.dumps(report, indent=1))

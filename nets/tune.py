@@ -24,7 +24,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,32 +191,3 @@ def run_study(s: TuneSettings) -> dict:
     best = study.best_trial
     return {"study": s.study, "mode": s.mode, "trials": len(study.trials),
             "best_value": best.value, "best_params": best.params, "best_trial": best.number}
-
-
-@click.command("tune")
-@click.option("--mode", type=click.Choice(["search", "train"]), default="search", show_default=True)
-@click.option("--study", default="zerogo", show_default=True, help="Study name in the storage.")
-@click.option("--storage", default="tune.db", show_default=True,
-              help="SQLite file (or any optuna storage URL); reruns resume the study.")
-@click.option("--trials", type=click.IntRange(1), default=20, show_default=True,
-              help="Total finished trials wanted.")
-@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--network", default="uniform", show_default=True, help="search mode: the net.")
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
-              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--games", type=click.IntRange(2), default=40, show_default=True,
-              help="search mode: match games per trial.")
-@click.option("--visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--parallel", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--data-dir", "data_dirs", multiple=True, help="train mode: training shards.")
-@click.option("--val-dir", "val_dirs", multiple=True, help="train mode: held-out shards.")
-@click.option("--config", default="b4c32", show_default=True, help="train mode: net config.")
-@click.option("--steps", type=click.IntRange(1), default=200, show_default=True)
-@click.option("--run-dir", default="runs/tune", show_default=True)
-def tune_command(**kw):
-    """Tune search parameters (by match score) or training ones (by validation loss)."""
-    kw["data_dirs"], kw["val_dirs"] = list(kw["data_dirs"]), list(kw["val_dirs"])
-    result = run_study(TuneSettings(**kw))
-    click.echo(json.dumps(result, indent=1))

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from engine.board import Board
-from gtp.bench.board import bench_board_command, playout, random_move
+from gtp.bench.board import playout, random_move
+from gtp.bench.cli import bench_board_command
 from gtp.bench.reference_board import ReferenceBoard
 
 

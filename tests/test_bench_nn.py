@@ -5,7 +5,7 @@ import re
 from click.testing import CliRunner
 
 from nets.bench_nn import time_call
-from nets.bench_nn import bench_nn_command
+from nets.cli import bench_nn_command
 
 
 def test_bench_nn_tiny():

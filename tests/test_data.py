@@ -20,7 +20,7 @@ from engine.sgf import game_to_sgf, load_sgf
 from engine.symmetry import move_permutation
 from nets.data import (DataSettings, SkipGame, convert, game_rows, parse_result,
                        tromp_taylor_ownership)
-from nets.data_cli import data_group
+from nets.cli import data_group
 from nets.shards import ShardSet, list_shards, load_shard
 
 

@@ -13,7 +13,7 @@ from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.sgf import load_sgf_file
 from nets.selfplay import (BatchingEvaluator, MoveRecord, SelfPlayConfig, play_game, run_games,
                            value_targets)
-from nets.selfplay_cli import selfplay_command
+from nets.cli import selfplay_command
 from nets.selfplay_jobs import split_games
 from nets.selfplay_io import GameSink, final_ownership
 from nets.selfplay_search import SearchSettings

@@ -15,8 +15,6 @@ import random
 import time
 from dataclasses import dataclass
 
-import click
-
 from engine.board import Board
 from engine.playout import random_move as playout_move
 from gtp.bench.reference_board import ReferenceBoard
@@ -105,15 +103,3 @@ def run_bench(sizes: list[int], settings: BenchSettings) -> list[str]:
                      f"{ours['playouts'] / ref['playouts']:>10.1f}x "
                      f"{ours['playout_moves'] / ref['playout_moves']:>15.1f}x")
     return lines
-
-
-@click.command("board")
-@click.option("--size", "sizes", type=click.IntRange(2, 25), multiple=True,
-              default=(9, 19), show_default=True, help="Board sizes to measure (repeatable).")
-@click.option("--seconds", type=click.FloatRange(0.05, 600), default=1.0, show_default=True,
-              help="Seconds per measurement.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
-def bench_board_command(sizes, seconds, seed):
-    """Moves and random playouts per second (one core), zerogo vs a naive board."""
-    for line in run_bench(list(sizes), BenchSettings(seconds, seed)):
-        click.echo(line)

@@ -1,4 +1,4 @@
-"""``zerogo match``: engine-vs-engine matches between any two GTP engines (like gogui-twogtp)."""
+"""``zerogo match`` (engine-vs-engine matches between two GTP engines, like gogui-twogtp), ``zerogo match-times``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import logging
 import os
 import re
 import sys
+from collections import Counter
 
 import click
 
 from engine.timecontrol import TimeSettings, TimeSettingsError
+from gtp.match.times import collect
 
 _TIME = re.compile(r"^(?P<main>[\d.]+)(?P<mu>[sm]?)(?:\+(?P<per>[\d.]+)(?P<pu>[sm]?)(?P<kind>[/x])(?P<n>\d+))?$")
 
@@ -112,3 +114,21 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
         with open(path, "w", encoding="utf-8") as f:
             f.write(results_json(config, game_results, summary))
         click.echo(f"results written to {path}")
+
+
+@click.command("match-times")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+def match_times_command(dirs):
+    """Move times and results of zerogo in the match SGFs of DIRS."""
+    z_times, g_times, res = collect(list(dirs))
+    w = sum(x[4] for x in res)
+    click.echo(f"games {len(res)} zerogo wins {w} losses {len(res) - w}")
+    click.echo(f"zerogo wins as black {sum(1 for x in res if x[4] and x[1] == 'b')} "
+               f"as white {sum(1 for x in res if x[4] and x[1] == 'w')}")
+    click.echo(f"end reasons {Counter(x[3] for x in res)}")
+    for name, t in (("zerogo", z_times), ("gnugo", g_times)):
+        if not t:
+            continue
+        t.sort()
+        click.echo(f"{name}: moves {len(t)} mean {sum(t) / len(t):.2f} s median {t[len(t) // 2]:.2f} "
+                   f"max {t[-1]:.2f} >1.5s {sum(x > 1.5 for x in t)}")

@@ -1,4 +1,4 @@
-"""``zerogo match-times DIR...``: per-engine move times and results from ``zerogo match`` SGFs.
+"""Per-engine move times and results from ``zerogo match`` SGFs.
 
 Reads ``DIR/game*.sgf`` (written with ``--sgf-dir``): which side zerogo played,
 the result and end reason from the root comment, and each move's thinking
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import glob
 import re
-from collections import Counter
-
-import click
 from sgfmill import sgf
 
 
@@ -35,21 +32,3 @@ def collect(dirs: list[str]) -> tuple[list[float], list[float], list[tuple]]:
                 if m:
                     (z_times if c == zc else g_times).append(float(m.group(1)))
     return z_times, g_times, res
-
-
-@click.command("match-times")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-def match_times_command(dirs):
-    """Move times and results of zerogo in the match SGFs of DIRS."""
-    z_times, g_times, res = collect(list(dirs))
-    w = sum(x[4] for x in res)
-    click.echo(f"games {len(res)} zerogo wins {w} losses {len(res) - w}")
-    click.echo(f"zerogo wins as black {sum(1 for x in res if x[4] and x[1] == 'b')} "
-               f"as white {sum(1 for x in res if x[4] and x[1] == 'w')}")
-    click.echo(f"end reasons {Counter(x[3] for x in res)}")
-    for name, t in (("zerogo", z_times), ("gnugo", g_times)):
-        if not t:
-            continue
-        t.sort()
-        click.echo(f"{name}: moves {len(t)} mean {sum(t) / len(t):.2f} s median {t[len(t) // 2]:.2f} "
-                   f"max {t[-1]:.2f} >1.5s {sum(x > 1.5 for x in t)}")
