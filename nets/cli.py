@@ -253,40 +253,43 @@ def export_command(checkpoint, output, random_config, fp16, board_sizes, provena
 
 
 # ------------------------------------------------------------ from nets.loop
+_LOOP = LoopSettings()   # option defaults come from the settings dataclass
+
+
 @click.command("loop")
 @click.option("--run-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--start", default="", help="Starting checkpoint (.pt), e.g. the supervised net.")
-@click.option("--config", default="b4c32", show_default=True, help="Net config when --start is not given.")
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
+@click.option("--start", default=_LOOP.start, help="Starting checkpoint (.pt), e.g. the supervised net.")
+@click.option("--config", default=_LOOP.config, show_default=True, help="Net config when --start is not given.")
+@click.option("--board-size", type=click.IntRange(2, 25), default=_LOOP.board_size, show_default=True)
+@click.option("--komi", type=float, default=_LOOP.komi,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--generations", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--games", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--parallel-games", "parallel", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--processes", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--fast-visits", type=click.IntRange(1), default=8, show_default=True)
-@click.option("--full-prob", type=click.FloatRange(0, 1), default=0.25, show_default=True)
-@click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True)
-@click.option("--train-steps", type=click.IntRange(1), default=200, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True)
-@click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default="adamw", show_default=True)
-@click.option("--lr", type=float, default=5e-4, show_default=True)
-@click.option("--window", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--generations", type=click.IntRange(1), default=_LOOP.generations, show_default=True)
+@click.option("--games", type=click.IntRange(1), default=_LOOP.games, show_default=True)
+@click.option("--parallel-games", "parallel", type=click.IntRange(1), default=_LOOP.parallel, show_default=True)
+@click.option("--processes", type=click.IntRange(1), default=_LOOP.processes, show_default=True)
+@click.option("--visits", type=click.IntRange(1), default=_LOOP.visits, show_default=True)
+@click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
+@click.option("--full-prob", type=click.FloatRange(0, 1), default=_LOOP.full_prob, show_default=True)
+@click.option("--td-lambda", type=click.FloatRange(0, 1), default=_LOOP.td_lambda, show_default=True)
+@click.option("--train-steps", type=click.IntRange(1), default=_LOOP.train_steps, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=_LOOP.batch_size, show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default=_LOOP.optimizer, show_default=True)
+@click.option("--lr", type=float, default=_LOOP.lr, show_default=True)
+@click.option("--window", type=click.IntRange(1), default=_LOOP.window, show_default=True)
 @click.option("--data-dir", "data_dirs", multiple=True, help="Extra shard dirs (e.g. supervised data).")
-@click.option("--gate-backend", type=click.Choice(["gtp", "arena"]), default="gtp", show_default=True)
-@click.option("--gate-games", type=click.IntRange(2), default=40, show_default=True)
-@click.option("--gate-visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--gate-parallel", type=click.IntRange(1), default=2, show_default=True)
-@click.option("--elo1", type=float, default=35.0, show_default=True, help="SPRT H1 Elo (H0 is 0).")
-@click.option("--min-score", type=click.FloatRange(0, 1), default=0.55, show_default=True,
+@click.option("--gate-backend", type=click.Choice(["gtp", "arena"]), default=_LOOP.gate_backend, show_default=True)
+@click.option("--gate-games", type=click.IntRange(2), default=_LOOP.gate_games, show_default=True)
+@click.option("--gate-visits", type=click.IntRange(1), default=_LOOP.gate_visits, show_default=True)
+@click.option("--gate-parallel", type=click.IntRange(1), default=_LOOP.gate_parallel, show_default=True)
+@click.option("--elo1", type=float, default=_LOOP.elo1, show_default=True, help="SPRT H1 Elo (H0 is 0).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=_LOOP.min_score, show_default=True,
               help="Promote an undecided candidate that scores at least this.")
-@click.option("--anchor-games", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--anchor-games", type=click.IntRange(0), default=_LOOP.anchor_games, show_default=True,
               help="Games per anchor in the rating step (0: no rating).")
-@click.option("--opening-moves", type=click.IntRange(0), default=4, show_default=True,
+@click.option("--opening-moves", type=click.IntRange(0), default=_LOOP.opening_moves, show_default=True,
               help="Plies of self-play games used as openings in gate and rating matches.")
 @click.option("--anchor-gnugo", multiple=True, type=int, default=(1, 10), show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=_LOOP.seed, show_default=True)
 def loop_command(**kw):
     """Self-play, train, export, gate (SPRT) and promote, for N generations; resumable."""
     kw["data_dirs"] = list(kw["data_dirs"])
@@ -297,28 +300,31 @@ def loop_command(**kw):
 
 
 # ------------------------------------------------------------ from nets.pg
+_PG = PgSettings()   # option defaults come from the settings dataclass
+
+
 @click.command("train-pg")
 @click.option("--start", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Checkpoint (.pt) to fine-tune, e.g. the supervised net.")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
+@click.option("--board-size", type=click.IntRange(2, 25), default=_PG.board_size, show_default=True)
+@click.option("--komi", type=float, default=_PG.komi,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--iterations", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--games", type=click.IntRange(2), default=64, show_default=True,
+@click.option("--iterations", type=click.IntRange(1), default=_PG.iterations, show_default=True)
+@click.option("--games", type=click.IntRange(2), default=_PG.games, show_default=True,
               help="Games per iteration (played at once).")
-@click.option("--max-moves", type=click.IntRange(1), default=None)
-@click.option("--ppo-epochs", type=click.IntRange(1), default=3, show_default=True)
-@click.option("--minibatch", type=click.IntRange(1), default=256, show_default=True)
-@click.option("--clip", type=click.FloatRange(0, 1), default=0.2, show_default=True)
-@click.option("--lr", type=float, default=1e-4, show_default=True)
-@click.option("--entropy", type=float, default=0.01, show_default=True)
-@click.option("--pool-every", type=click.IntRange(1), default=5, show_default=True)
-@click.option("--train-trunk/--head-only", default=False, show_default=True)
-@click.option("--eval-games", type=click.IntRange(2), default=100, show_default=True)
-@click.option("--eval-visits", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--max-moves", type=click.IntRange(1), default=_PG.max_moves)
+@click.option("--ppo-epochs", type=click.IntRange(1), default=_PG.ppo_epochs, show_default=True)
+@click.option("--minibatch", type=click.IntRange(1), default=_PG.minibatch, show_default=True)
+@click.option("--clip", type=click.FloatRange(0, 1), default=_PG.clip, show_default=True)
+@click.option("--lr", type=float, default=_PG.lr, show_default=True)
+@click.option("--entropy", type=float, default=_PG.entropy, show_default=True)
+@click.option("--pool-every", type=click.IntRange(1), default=_PG.pool_every, show_default=True)
+@click.option("--train-trunk/--head-only", default=_PG.train_trunk, show_default=True)
+@click.option("--eval-games", type=click.IntRange(2), default=_PG.eval_games, show_default=True)
+@click.option("--eval-visits", type=click.IntRange(0), default=_PG.eval_visits, show_default=True,
               help="Also measure the win rate with MCTS at this many visits (0: no).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=_PG.seed, show_default=True)
 def train_pg_command(**kw):
     """PPO fine-tuning of the policy by search-free self-play against a pool of earlier nets."""
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
@@ -327,28 +333,31 @@ def train_pg_command(**kw):
 
 
 # ------------------------------------------------------------ from nets.tune
+_TUNE = TuneSettings()   # option defaults come from the settings dataclass
+
+
 @click.command("tune")
-@click.option("--mode", type=click.Choice(["search", "train"]), default="search", show_default=True)
-@click.option("--study", default="zerogo", show_default=True, help="Study name in the storage.")
-@click.option("--storage", default="tune.db", show_default=True,
+@click.option("--mode", type=click.Choice(["search", "train"]), default=_TUNE.mode, show_default=True)
+@click.option("--study", default=_TUNE.study, show_default=True, help="Study name in the storage.")
+@click.option("--storage", default=_TUNE.storage, show_default=True,
               help="SQLite file (or any optuna storage URL); reruns resume the study.")
-@click.option("--trials", type=click.IntRange(1), default=20, show_default=True,
+@click.option("--trials", type=click.IntRange(1), default=_TUNE.trials, show_default=True,
               help="Total finished trials wanted.")
-@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--network", default="uniform", show_default=True, help="search mode: the net.")
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
+@click.option("--sampler", type=click.Choice(["tpe", "random"]), default=_TUNE.sampler, show_default=True)
+@click.option("--seed", type=int, default=_TUNE.seed, show_default=True)
+@click.option("--network", default=_TUNE.network, show_default=True, help="search mode: the net.")
+@click.option("--board-size", type=click.IntRange(2, 25), default=_TUNE.board_size, show_default=True)
+@click.option("--komi", type=float, default=_TUNE.komi,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--games", type=click.IntRange(2), default=40, show_default=True,
+@click.option("--games", type=click.IntRange(2), default=_TUNE.games, show_default=True,
               help="search mode: match games per trial.")
-@click.option("--visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--parallel", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--visits", type=click.IntRange(1), default=_TUNE.visits, show_default=True)
+@click.option("--parallel", type=click.IntRange(1), default=_TUNE.parallel, show_default=True)
 @click.option("--data-dir", "data_dirs", multiple=True, help="train mode: training shards.")
 @click.option("--val-dir", "val_dirs", multiple=True, help="train mode: held-out shards.")
-@click.option("--config", default="b4c32", show_default=True, help="train mode: net config.")
-@click.option("--steps", type=click.IntRange(1), default=200, show_default=True)
-@click.option("--run-dir", default="runs/tune", show_default=True)
+@click.option("--config", default=_TUNE.config, show_default=True, help="train mode: net config.")
+@click.option("--steps", type=click.IntRange(1), default=_TUNE.steps, show_default=True)
+@click.option("--run-dir", default=_TUNE.run_dir, show_default=True)
 def tune_command(**kw):
     """Tune search parameters (by match score) or training ones (by validation loss)."""
     kw["data_dirs"], kw["val_dirs"] = list(kw["data_dirs"]), list(kw["val_dirs"])
@@ -372,17 +381,20 @@ def ladder_command(run_dir: Path, out_prefix: Path) -> None:
 
 
 # ------------------------------------------------------------ from nets.gnugo_games
+_GNUGO = GnuGoGameSettings()   # option defaults come from the settings dataclass
+
+
 @click.command("gnugo-games")
 @click.option("--games", default=100, show_default=True, help="Number of games.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
-@click.option("--size", default=9, show_default=True)
-@click.option("--komi", type=float, default=None,
+@click.option("--size", default=_GNUGO.size, show_default=True)
+@click.option("--komi", type=float, default=_GNUGO.komi,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--level", default=1, show_default=True, help="GNU Go level.")
-@click.option("--random-moves", default=6, show_default=True,
+@click.option("--level", default=_GNUGO.level, show_default=True, help="GNU Go level.")
+@click.option("--random-moves", default=_GNUGO.random_moves, show_default=True,
               help="At most this many random opening moves per game.")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--gnugo", default="/usr/games/gnugo", show_default=True)
+@click.option("--gnugo", default=_GNUGO.gnugo, show_default=True)
 def gnugo_games_command(games, out_dir, size, komi, level, random_moves, seed, gnugo):
     """Generate GNU Go self-play games as SGF files."""
     cfg = GnuGoGameSettings(size=size, komi=komi, level=level, random_moves=random_moves,

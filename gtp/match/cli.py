@@ -11,6 +11,7 @@ from collections import Counter
 
 import click
 
+from gtp.match.referee import MatchConfig
 from engine.timecontrol import TimeSettings, TimeSettingsError
 from gtp.match.times import collect
 
@@ -61,27 +62,31 @@ def find_openings(directory: str | None) -> list[str]:
     return files
 
 
+_MATCH = MatchConfig(black="", white="")   # option defaults come from the settings dataclass
+
+
 @click.command("match", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--black", required=True, help="Command of engine A (black in the first game).")
 @click.option("--white", required=True, help="Command of engine B (white in the first game).")
-@click.option("--games", default=2, show_default=True, type=click.IntRange(1), help="Games to play.")
-@click.option("--size", default=9, show_default=True, type=click.IntRange(2, 25), help="Board size.")
-@click.option("--komi", type=float, default=None,
+@click.option("--games", default=_MATCH.games, show_default=True, type=click.IntRange(1), help="Games to play.")
+@click.option("--size", default=_MATCH.size, show_default=True, type=click.IntRange(2, 25), help="Board size.")
+@click.option("--komi", type=float, default=_MATCH.komi,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
-@click.option("--rules", default="chinese", show_default=True, help="Rules of the referee and engines.")
+@click.option("--rules", default=_MATCH.rules, show_default=True, help="Rules of the referee and engines.")
 @click.option("--alternate", is_flag=True, help="Swap colours every game.")
 @click.option("--time", "time_text", default=None,
               help="Clock: MAIN (absolute), MAIN+PERIOD/STONES (Canadian) or MAIN+PERIODxN "
                    "(byo-yomi); seconds, or m for minutes. Default: no clock.")
-@click.option("--lag", default=1.0, show_default=True, type=click.FloatRange(0),
+@click.option("--lag", default=_MATCH.lag, show_default=True, type=click.FloatRange(0),
               help="Seconds per move not charged to the clock (lag allowance).")
-@click.option("--move-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+@click.option("--move-timeout", default=_MATCH.move_timeout, show_default=True, type=click.FloatRange(0.1),
               help="Seconds a move may take when there is no clock.")
-@click.option("--parallel", default=1, show_default=True, type=click.IntRange(1), help="Games at once.")
-@click.option("--sgf-dir", type=click.Path(file_okay=False), default=None, help="Write one SGF per game here.")
+@click.option("--parallel", default=_MATCH.parallel, show_default=True, type=click.IntRange(1), help="Games at once.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=_MATCH.sgf_dir,
+              help="Write one SGF per game here.")
 @click.option("--openings", type=click.Path(exists=True, file_okay=False), default=None,
               help="Directory of SGF openings, used in turn (each twice with --alternate).")
-@click.option("--max-moves", default=0, type=click.IntRange(0),
+@click.option("--max-moves", default=_MATCH.max_moves, type=click.IntRange(0),
               help="Stop and score a game after this many moves (0: 4 x board area).")
 @click.option("--sprt", "sprt_text", default=None, help="ELO0,ELO1: stop early when the SPRT decides.")
 @click.option("--results", type=click.Path(dir_okay=False), default=None,
