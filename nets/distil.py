@@ -18,16 +18,17 @@ Every move of the teacher becomes a training row in ZERO-GO'S OWN features
 
 Diversity: board sizes drawn by weight, rules drawn from a list (Chinese and
 Japanese by default), komi spread around the rules' usual komi, some handicap
-games on 13x13 and larger (fixed points, komi 0.5, no resignation), 0..``opening_moves`` uniformly random first
-moves (never filling an own eye), the teacher's policy sampled at
-``temperature`` for the first ``temperature_moves`` plies (auto: area / 7) and
-at ``late_temperature`` after (raw mode; the search picks its own moves).
+games on 13x13 and larger (fixed points, komi 0.5, no resignation),
+0..``opening_moves`` uniformly random first moves (never filling an own eye),
+the teacher's policy sampled at ``temperature`` for the first
+``temperature_moves`` plies (auto: area / 7) and at ``late_temperature``
+after (raw mode; the search picks its own moves).
 
 Resumable: ``OUT/{prefix}-progress.json`` counts the games whose rows are in
 shards; shards (one writer per board size, ``{prefix}-{W}x{H}-NNNNNN.npz``)
 are flushed after whole games every ``positions_per_shard`` rows or
-``flush_minutes``, and on SIGINT/SIGTERM (which then exit with 128 + the signal
-number, dropping only the games still in flight). ``games`` is the total to reach, so
+``flush_minutes``, and on SIGINT/SIGTERM (which then exit with 128 + the
+signal number, dropping only the games still in flight). ``games`` is the total to reach, so
 rerunning the same command carries on; a SIGKILL loses at most the games of
 the last ``flush_minutes``.
 """
@@ -85,7 +86,7 @@ class DistilSettings:
     temperature: float = 1.0
     temperature_moves: int = -1            # -1: area // 7
     late_temperature: float = 0.3
-    resign_threshold: float | None = -0.97   # never in handicap games
+    resign_threshold: float = 0.0          # teacher's win rate (0: never); never in handicap games
     resign_playout_fraction: float = 0.1
     max_moves: int = 0                     # 0: 2 * area
     positions_per_shard: int = 4096
@@ -385,7 +386,7 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
         start = setup.start(rng)
         cfg = SelfPlayConfig(board_size=setup.size, rules=setup.rules, komi=setup.komi,
                              full_prob=1.0,
-                             resign_threshold=None if setup.handicap else s.resign_threshold,
+                             resign_threshold=0.0 if setup.handicap else s.resign_threshold,
                              resign_playout_fraction=s.resign_playout_fraction,
                              max_moves=s.max_moves or None)
         sp = play_game(batcher, cfg, rng, game=start.copy(),

@@ -1,6 +1,6 @@
 """How close a zerogo net comes to the teacher on held-out teacher shards.
 
-``python -m nets.distil_eval NET.onnx [NET2.onnx ...] --shards DIR_OR_FILE ...`` prints, per
+``zerogo data distil-eval NET.onnx [NET2.onnx ...] --shards DIR_OR_FILE ...`` prints, per
 net, over every row of the shards (identity symmetry): the policy cross-entropy
 against the teacher's policy target, the share of rows where the net's top
 move is the teacher's top move, the value MSE against the teacher's value and
@@ -10,14 +10,12 @@ teacher's score lead.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import click
 import numpy as np
 
 from engine.evaluator import EvaluatorConfig, OnnxEvaluator, softmax_legal
-from nets.shards import list_shards, load_shard
+from nets.shards import load_shard
 
 
 def _legal(planes: np.ndarray) -> np.ndarray:
@@ -49,20 +47,3 @@ def evaluate_net(net: Path, shards: list[Path], batch: int = 256) -> dict:
     return {"net": str(net), "rows": rows, "policy_ce": ce / rows, "top1_teacher": top1 / rows,
             "value_mse_teacher": v_teacher / rows, "value_mse_game": v_game / rows,
             "score_mae_teacher": s_err / rows}
-
-
-@click.command()
-@click.argument("nets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--shards", "shard_args", multiple=True, required=True, type=click.Path(exists=True),
-              help="Held-out teacher shards (files or folders).")
-def main(nets, shard_args):
-    """Print one JSON line per net."""
-    shards: list[Path] = []
-    for s in shard_args:
-        shards += list_shards(s) if Path(s).is_dir() else [Path(s)]
-    for net in nets:
-        click.echo(json.dumps(evaluate_net(Path(net), shards)))
-
-
-if __name__ == "__main__":
-    main()

@@ -35,7 +35,7 @@ def tiny_teacher(tmp_path, monkeypatch):
 def _settings(teacher, out, **kw) -> DistilSettings:
     base = {"teacher": str(teacher), "out_dir": str(out), "games": 2, "parallel": 2,
             "sizes": (5,), "max_moves": 12, "threads": 1, "positions_per_shard": 16, "seed": 3,
-            "opening_moves": 1, "resign_threshold": None}
+            "opening_moves": 1, "resign_threshold": 0.0}
     base.update(kw)
     return DistilSettings(**base)
 
@@ -101,7 +101,7 @@ def test_search_policy_targets(tiny_teacher, tmp_path):
 
 
 def test_cli_runs_and_reports_throughput(tiny_teacher, tmp_path):
-    from nets.data_cli import data_group
+    from nets.cli import data_group
 
     res = CliRunner().invoke(data_group, [
         "distil", "--teacher", str(tiny_teacher), "--out", str(tmp_path / "c"), "--games", "2",
@@ -199,3 +199,8 @@ def test_distil_eval_scores_a_net_against_the_teacher(tiny_teacher, tmp_path):
     assert r["rows"] == prog.positions
     assert 0 <= r["top1_teacher"] <= 1 and r["policy_ce"] > 0
     assert 0 <= r["value_mse_teacher"] <= 4 and 0 <= r["value_mse_game"] <= 4
+    from nets.cli import data_group
+
+    res = CliRunner().invoke(data_group, ["distil-eval", str(net), "--shards", str(tmp_path / "e")])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output.strip().splitlines()[-1]) == r
