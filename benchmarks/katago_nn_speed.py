@@ -11,7 +11,10 @@ busy machine's stalls count less) over at least ``--seconds`` per row. FLOPs
 come from the layer shapes (2 per multiply-add, convolutions and dense layers);
 the peak is the best of a few large float32 matmuls with numpy on the same
 number of threads, measured in the same run. ``--mish-op`` compares ONNX's Mish
-operator with the default x*tanh(softplus(x)).
+operator with the default x*tanh(softplus(x)). ``--search-visits N`` also
+runs zerogo's MCTS from the empty board through the whole evaluator path
+(KataGo's input features, batching, the net) and prints visits/s and the share
+of time spent in the evaluator.
 """
 
 from __future__ import annotations
@@ -102,6 +105,9 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--mish-op", action="store_true", help="also time the Mish-operator graph")
+    p.add_argument("--search-visits", type=int, default=0,
+                   help="also time an MCTS search of this many visits per board size")
+    p.add_argument("--search-batch", type=int, default=8, help="leaves per network call")
     args = p.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     peak = peak_gflops(args.threads)
@@ -126,6 +132,40 @@ def main(argv=None) -> None:
                     print(f"{model_file.name[:40]:40s} {label:20s} {size:2d}x{size:<2d} "
                           f"batch {batch:3d}: {rate:7.1f} evals/s  {gf:6.1f} GFLOP/s "
                           f"({100 * gf / peak:3.0f}% of peak)", flush=True)
+        if args.search_visits:
+            for size in (int(s) for s in args.sizes.split(",")):
+                visits, sec, net = search_speed(model_file, size, args.search_visits,
+                                                args.search_batch, args.threads)
+                print(f"{model_file.name[:40]:40s} search {size:2d}x{size:<2d} batch "
+                      f"{args.search_batch}: {visits} visits in {sec:.1f} s = "
+                      f"{visits / sec:.1f} visits/s ({100 * net / sec:.0f}% in the evaluator)",
+                      flush=True)
+
+
+def search_speed(model_file, size: int, visits: int, batch: int, threads: int):
+    """(visits, seconds, evaluator seconds) of one search from the empty board (after a warm-up)."""
+    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from engine.game import Game
+    from engine.player import MoveLimits
+    from engine.search import SearchConfig, Searcher
+
+    inner = load_evaluator(model_file, EvaluatorConfig(threads=threads, batch_size=batch,
+                                                       cache_size=0))
+    spent = [0.0]
+
+    class Timed:
+        def evaluate(self, positions):
+            t = time.perf_counter()
+            out = inner.evaluate(positions)
+            spent[0] += time.perf_counter() - t
+            return out
+
+    cfg = SearchConfig(batch_size=batch, early_stop=False, reuse_tree=False, seed=0)
+    Searcher(Timed(), cfg).search(Game(size), MoveLimits(visits=min(16, visits)))
+    spent[0] = 0.0
+    start = time.perf_counter()
+    result = Searcher(Timed(), cfg).search(Game(size), MoveLimits(visits=visits))
+    return result.playouts, time.perf_counter() - start, spent[0]
 
 
 def _activations(model: KataModel):
