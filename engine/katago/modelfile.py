@@ -297,7 +297,14 @@ class _Stream:
             out = np.frombuffer(self.data, dtype="<f4", count=count, offset=start).copy()
             self.pos = end
         else:
-            out = np.array([self.number("a weight") for _ in range(count)], dtype=np.float32)
+            m = re.compile(rb"(?:\s*\S+){%d}" % count).match(self.data, self.pos)
+            if m is None:
+                self.fail(f"expected {count} text weights but the file ends early (truncated?)")
+            try:
+                out = np.array(self.data[self.pos:m.end()].split()).astype(np.float32)
+            except ValueError:
+                self.fail("weights are not numbers (is this a .bin model named .txt?)")
+            self.pos = m.end()
         if not np.all(np.isfinite(out)):
             self.fail("weights contain NaN or infinity")
         return out.astype(np.float32, copy=False)
