@@ -339,6 +339,38 @@ def _chain_result(scratch: _Scratch, board: Board, stones: list[int], nlibs: int
     return result
 
 
+def _extension_libs_at_least_3(board: Board, group, point: int, occupied: int = -1) -> bool:
+    """Extending ``group`` at its liberty ``point`` surely gives three liberties or more.
+
+    A lower bound from the board's chains (captures would only add liberties);
+    ``occupied`` is a point the attacker has just filled.
+    """
+    stones, gid, groups = board.stones, board._gid, board._groups
+    libs = set(group.libs)
+    libs.discard(point)
+    color = group.color
+    for n in board._nbrs[point]:
+        sn = stones[n]
+        if sn == EMPTY:
+            libs.add(n)
+        elif sn == color:
+            other = groups[gid[n]]
+            if other is not group:
+                libs |= other.libs
+    libs.discard(point)
+    libs.discard(occupied)
+    return len(libs) >= 3
+
+
+def _surely_escapes(board: Board, group) -> bool:
+    """The chain is provably not laddered: each attack leaves an extension to three liberties."""
+    if len(group.libs) == 1:
+        return _extension_libs_at_least_3(board, group, next(iter(group.libs)))
+    lib0, lib1 = group.libs
+    return (_extension_libs_at_least_3(board, group, lib1, lib0)
+            and _extension_libs_at_least_3(board, group, lib0, lib1))
+
+
 def board_ladders(board: Board) -> LadderInfo:
     """iterLadders over a whole board: laddered stones and working moves by defending colour."""
     scratch: _Scratch | None = None
@@ -346,7 +378,7 @@ def board_ladders(board: Board) -> LadderInfo:
     working: dict[int, list[int]] = {1: [], -1: []}
     for group in board._groups.values():
         nlibs = len(group.libs)
-        if nlibs not in (1, 2):
+        if nlibs not in (1, 2) or _surely_escapes(board, group):
             continue
         if scratch is None:
             scratch = _Scratch(board)
