@@ -15,7 +15,7 @@ Spatial planes ``[22, H, W]`` (board in the top-left corner, zero padding):
 6     the simple-ko point, and points banned by superko (non-simple ko rules)
 7, 8  encore ko marks (always 0 here)
 9-13  where the last 1..5 moves were played (the chain of moves stops at the
-      first one not by the alternating colour; hidden after the game ended)
+      first one not by the alternating colour; see "history" below)
 14    stones of chains that are ladder-captured (see ``ladders``)
 15    the same on the board one move ago, 16 two moves ago (the current or
       previous board when that move is not in the shown history)
@@ -33,9 +33,26 @@ territory scoring; 10-11 tax (seki 1,0; all 1,1); 12-13 encore phase (0);
 14 a pass now would end the game (or phase); 15-16 playout doubling (0); 17
 button; 18 the komi parity wave (area scoring).
 
+History, as KataGo 1.17.2's GTP engine shows it to the net (``kata-raw-nn``;
+fitted to, and checked against, its outputs in ``shared/katago-reference``,
+where the older source that was read differs): under rules where a friendly
+pass is fine (KataGo's chinese, aga, new-zealand) a pass that would end the
+game hides all history (planes 9-13, globals 0-4 and 14 are 0); a pass that
+ends the phase (the second in a row, or under simple ko one made before in
+the same position) does not end anything: the history shown starts again at
+that pass. Under simple ko a third repetition of a position without passes
+("no result") hides the history.
+
 The game's history comes from ``Position.trail`` (``engine.trail``); without
-one, the boards in ``Position.boards`` stand in (no superko bans, the initial
-board assumed to be the oldest one given).
+one, the boards in ``Position.boards`` stand in (the oldest one given taken
+as the game's start).
+
+Not modelled (KataGo's GTP defaults make them constant): the encore (planes
+7, 8, 20, 21 and globals 12, 13 stay 0), playout doubling (globals 15, 16),
+draw utility other than half a win. The attacker's move-ordering heuristic of
+KataGo's ladder search is simplified (order changes speed, not results).
+Superko legality of a suicide follows the board's own suicide setting
+(zerogo's presets agree with KataGo's).
 """
 
 from __future__ import annotations
