@@ -9,8 +9,8 @@ from engine.evaluator import EvaluatorConfig, load_evaluator
 from engine.mcts_player import MctsPlayer
 from engine.rules import rules_by_name
 from engine.sgf import load_sgf_file
-from gtp.katago_commands import cmd_kata_raw_nn
-from gtp.protocol import GtpFailure
+from gtp.server.commands_katago import cmd_kata_raw_nn
+from gtp.server.protocol import GtpFailure
 from tests.gtp_session import make_engine
 from tests.test_katago_parity import NETS, REFERENCE, _network, _reference
 from tests.test_katago_rawnn import _parse

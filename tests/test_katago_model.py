@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from engine.katago.cache import converted_path, is_katago_model
 from engine.katago.modelfile import KataModelError, load_model, parse_model
 from engine.katago.onnx_build import KATAGO_OUTPUT_NAMES, OUTPUT_NAMES, build_onnx
-from gtp.katago_cli import import_katago_command
+from gtp.server.cli import import_katago_command
 from tests.katago_tiny import dump_model, forward, random_model
 
 VERSIONS = (8, 9, 10, 11, 12, 13, 14)

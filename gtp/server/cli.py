@@ -1,0 +1,122 @@
+"""``zerogo gtp``: run the engine as a GTP program (Sabaki, GoGui, gtp2ogs, KGS, twogtp).
+
+Also ``zerogo import-katago MODEL.bin.gz -o NET.onnx``: convert a KataGo
+network for play (numpy and onnx only, no torch); ``zerogo gtp --network
+MODEL.bin.gz`` does the same once, into a cache keyed by the file's SHA-256.
+
+stdout carries GTP replies and nothing else; every log line goes to stderr
+(and to ``--log FILE`` when given).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from gtp.server.players import EngineOptions, PlayerError, make_player
+
+# Each option's default is the settings dataclass's own (written once, in EngineOptions).
+DEFAULTS = EngineOptions()
+
+
+def setup_logging(log_file: str | None, verbose: bool) -> None:
+    """Logs to stderr (and a file); never to stdout."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s", force=True)
+
+
+def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
+    """Build the player and serve GTP on the given streams (default: stdin/stdout)."""
+    from engine.rules import RulesError, rules_by_name
+    from gtp.server.commands import GtpEngine
+    from gtp.server.protocol import GtpServer
+    try:
+        rules_by_name(options.rules)
+        player = make_player(options)
+    except (RulesError, PlayerError) as exc:
+        raise click.UsageError(str(exc)) from None
+    engine = GtpEngine(options, player)
+    if stdin is None and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a stray byte must not end the session
+    GtpServer(engine, stdin or sys.stdin, stdout or sys.stdout).serve()
+
+
+@click.command("gtp", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--size", default=DEFAULTS.size, show_default=True, type=click.IntRange(2, 25),
+              help="Board size before the controller sends boardsize.")
+@click.option("--rules", default=DEFAULTS.rules, show_default=True,
+              help="Rule set: chinese, japanese, korean, tromp-taylor, aga, new-zealand.")
+@click.option("--komi", type=float, default=DEFAULTS.komi, help="Komi (default: the rules' own komi).")
+@click.option("--network", default=DEFAULTS.network, show_default=True,
+              help="ONNX network file, or a KataGo network (.bin.gz, converted once into "
+                   "~/.cache/zerogo/onnx); 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
+                   "19x19 or plain zerogo.onnx net); 'none' plays without a network (random legal "
+                   "moves that never fill own eyes). A missing or bad file falls back to 'none'.")
+@click.option("--visits", type=click.IntRange(1), default=DEFAULTS.visits,
+              help="Search visits per move (default: the searcher's, cut by any time limit).")
+@click.option("--time-per-move", type=click.FloatRange(0), default=DEFAULTS.time_per_move,
+              help="Target seconds per move when the controller sets no clock.")
+@click.option("--max-time", type=click.FloatRange(0), default=DEFAULTS.max_time,
+              help="Hard cap in seconds on any one move, clock or not.")
+@click.option("--lag", type=click.FloatRange(0), default=DEFAULTS.lag, show_default=True,
+              help="Seconds kept back per move for network and GUI lag.")
+@click.option("--threads", type=click.IntRange(0), default=DEFAULTS.threads, show_default=True,
+              help="CPU threads for the network runtime (0: all physical cores).")
+@click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
+              help="Positions per network evaluation batch.")
+@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
+              help="Resign when the win rate falls below this (0: never resign).")
+@click.option("--ponder/--no-ponder", default=DEFAULTS.ponder, show_default=True,
+              help="Think on the opponent's time.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=DEFAULTS.log_file,
+              help="Also write the log (always on stderr) to this file.")
+@click.option("--seed", type=int, default=DEFAULTS.seed, help="Random seed, for reproducible games.")
+@click.option("--player", default=DEFAULTS.player,
+              help="Plug in another move generator: MODULE:CALLABLE taking the options.")
+@click.option("--ogs-chat", type=click.Choice(["none", "malkovich", "discussion"]), default=DEFAULTS.ogs_chat,
+              show_default=True,
+              help="After each move write the search's view (win rate, visits, variation) to "
+                   "stderr as a 'MALKOVICH:' (OGS's hidden log) or 'DISCUSSION:' (game chat) "
+                   "line, which gtp2ogs turns into chat.")
+@click.option("--verbose", is_flag=True, help="Log every command (debug level).")
+def gtp_command(log_file, verbose, **settings):
+    """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
+    setup_logging(log_file, verbose)
+    run_engine(EngineOptions(log_file=log_file, **settings))
+
+
+@click.command("import-katago")
+@click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="ONNX file to write (default: the conversion cache, path printed).")
+@click.option("--mish-op/--no-mish-op", default=False, show_default=True,
+              help="Use ONNX's Mish operator instead of x*tanh(softplus(x)).")
+def import_katago_command(model_file: Path, output: Path | None, mish_op: bool):
+    """Convert a KataGo network file (.bin.gz, .txt.gz; model versions 8-14) to ONNX."""
+    from engine.katago.cache import converted_path
+    from engine.katago.modelfile import KataModelError, load_model
+    try:
+        from engine.katago.onnx_build import write_onnx
+    except ImportError as exc:
+        raise click.ClickException(f"converting KataGo networks needs the 'onnx' package "
+                                   f"({exc}): pip install onnx") from None
+
+    start = time.perf_counter()
+    try:
+        if output is None:
+            path = converted_path(model_file, mish_op=mish_op)
+            click.echo(str(path))
+            return
+        model = load_model(model_file)
+        write_onnx(model, output, mish_op=mish_op)
+    except KataModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{model_file.name} (KataGo model version {model.version}, {model.name}) -> "
+               f"{output} in {time.perf_counter() - start:.1f} s", err=True)
