@@ -11,7 +11,7 @@ from engine.rules import rules_by_name
 from engine.sgf import load_sgf_file
 from gtp.server.commands_katago import cmd_kata_raw_nn
 from gtp.server.protocol import GtpFailure
-from tests.gtp_session import make_engine
+from tests.gtp_session import make_engine, ok, session
 from tests.test_katago_parity import NETS, REFERENCE, _network, _reference
 from tests.test_katago_rawnn import _parse
 
@@ -50,3 +50,19 @@ def test_bad_symmetry(b15_engine, arg):
 def test_without_a_network():
     with pytest.raises(GtpFailure, match="no neural network"):
         cmd_kata_raw_nn(make_engine(), ["0"], None)
+
+
+def test_reference_procedure_through_the_protocol(b15_engine):
+    """KataGo's own steps: loadsgf FILE, kata-set-rules RULES, komi KOMI, kata-raw-nn 0."""
+    entry = next(e for e in _reference("g170e-b15c192")["positions"]
+                 if e["handicap"] and "chinese" in e["sgf"])
+    replies = session([f"loadsgf {REFERENCE / 'positions' / entry['sgf']}",
+                       f"kata-set-rules {entry['rules']}", f"komi {entry['komi']}",
+                       "kata-raw-nn 0", "kata-raw-nn 9", "list_commands"], b15_engine)
+    assert all(r.startswith("=") for r in replies[:4]), replies[:4]
+    assert replies[4].startswith("?") and "kata-raw-nn" in ok(replies[5]).split("\n")
+    size = b15_engine.game.width
+    got = _parse(ok(replies[3]), size, size)
+    assert got["whiteWin"] == pytest.approx(entry["whiteWin"], abs=2e-3)
+    assert got["whiteLead"] == pytest.approx(entry["whiteLead"], abs=0.05)
+    np.testing.assert_allclose(got["whiteOwnership"], entry["whiteOwnership"], atol=0.01)
