@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import re
 import tempfile
 from pathlib import Path
 
@@ -449,7 +450,12 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               help="Leela Zero binary ('' to skip).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the random nets (default: a temporary folder).")
-def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_bin, workdir):
+@click.option("--network", "networks", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also search with this network file (ONNX or a KataGo .bin.gz; repeatable); "
+                   "--nets '' skips the random nets.")
+def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_bin, workdir,
+                         networks):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
     from engine.evaluator import EvaluatorConfig, load_evaluator
     sizes_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -474,6 +480,16 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_b
                            f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
             if leelaz_bin:
                 _bench_leelaz(leelaz_bin, name, folder, visits)
+        for path in networks:
+            cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
+                                  cache_size=0)
+            evaluator = load_evaluator(path, cfg)
+            shape = re.search(r"b\d+c\d+(nbt)?", path.name)
+            name = shape.group(0) if shape else path.stem[:10]
+            for size in sizes_list:
+                b = bench_zerogo(evaluator, size, visits, batch_size)
+                click.echo(f"{'zerogo':8} {name:7} {size:>5} {b.visits:>7} {b.seconds:>8.2f} "
+                           f"{b.rate:>9.1f} {100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
 
 
 def _parse(text: str, kind=str) -> list:
