@@ -36,10 +36,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.evaluation import Position
-from engine.katago import features as KF
-from engine.katago import ladders
-from engine.sgf import load_sgf_file
+from engine.evaluation import Position  # noqa: E402
+from engine.katago import features as KF  # noqa: E402
+from engine.katago import ladders  # noqa: E402
+from engine.sgf import load_sgf_file  # noqa: E402
 
 
 def clear_caches() -> None:
