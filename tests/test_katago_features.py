@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine import coords
-from engine.board import BLACK, WHITE, Board
+from engine.board import BLACK, WHITE
 from engine.evaluation import Position
 from engine.game import Game
 from engine.katago import features as KF
@@ -18,14 +18,12 @@ from engine.katago.katarules import KATAGO_PRESETS, katago_rules
 from engine.life import area_map
 from engine.rules import PRESETS, rules_by_name
 from engine.trail import Trail
+from tests.conftest import game_from_diagram
 
 
-def game_from(text: str, rules: str = "chinese", to_play: int = WHITE, komi=None) -> Game:
-    """A game whose initial position is the drawn board (stones set up), ``to_play`` to move."""
-    board = Board.from_ascii(text)
-    game = Game(board.width, board.height, rules=rules, komi=komi)
-    game.setup([(s, p) for p, s in enumerate(board.stones) if s], to_play=to_play)
-    return game
+def game_from(text: str, rules: str = "chinese", to_play: int = WHITE) -> Game:
+    """The drawn position (stones set up) with ``to_play`` to move."""
+    return game_from_diagram(text, rules=rules, to_play=to_play)
 
 
 def encode(game: Game) -> tuple[np.ndarray, np.ndarray]:
