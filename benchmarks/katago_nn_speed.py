@@ -30,29 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.katago.modelfile import Conv, KataModel, MatMul, load_model
+from engine.katago.modelfile import KataModel, load_model
 
 
 def flops_per_eval(model: KataModel, size: int) -> float:
-    """Multiply-adds x 2 of one evaluation on a ``size`` x ``size`` board."""
-    total = 0.0
-
-    def visit(obj):
-        nonlocal total
-        if isinstance(obj, Conv):
-            oc, ic, kh, kw = obj.weight.shape
-            total += 2.0 * oc * ic * kh * kw * size * size
-        elif isinstance(obj, MatMul):
-            total += 2.0 * obj.weight.size
-        elif isinstance(obj, list):
-            for x in obj:
-                visit(x)
-        elif hasattr(obj, "__dataclass_fields__"):
-            for k in obj.__dataclass_fields__:
-                visit(getattr(obj, k))
-
-    visit([model.trunk, model.policy, model.value])
-    return total
+    """Floating-point operations of one evaluation on a ``size`` x ``size`` board."""
+    return model.flops(size, size)
 
 
 def peak_gflops(threads: int, n: int = 1024) -> float:

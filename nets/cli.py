@@ -31,7 +31,8 @@ import torch
 
 from engine.evaluator import physical_cores
 from gtp.bench.search import LZ_BOARD, NET_SHAPES, bench_zerogo, leelaz_weights_lines, run_leelaz
-from nets.bench_nn import BenchSettings, echo_line, gpu_peak, matmul_peak, run_configs
+from nets.bench_nn import (BenchSettings, bench_network, echo_line, gpu_peak, matmul_peak,
+                            run_configs)
 from nets.bench_search import make_random_onnx
 from nets.data import DataSettings, convert
 from nets.export import ExportError, export_onnx, random_net
@@ -419,8 +420,12 @@ data_group.add_command(gnugo_games_command)
               help="Skip a batch size whose single run would take longer than this.")
 @click.option("--fp16", is_flag=True, help="Also time fp16 exports on GPU providers.")
 @click.option("--peak-n", default=2048, show_default=True, help="Matrix size of the peak matmul.")
+@click.option("--network", "networks", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also time this network file (ONNX, or a KataGo .bin.gz; repeatable); "
+                   "--configs '' skips the random nets.")
 def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, max_run_seconds,
-                     fp16, peak_n):
+                     fp16, peak_n, networks):
     """Evaluations per second and GFLOP/s of the network, against the measured matmul peak."""
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("bench nn builds random nets with torch: "
@@ -434,6 +439,9 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
     if peaks["gpu32"]:
         echo_line(f"GPU peak: {peaks['gpu32']:.0f} GFLOP/s fp32, {peaks['gpu16']:.0f} GFLOP/s fp16")
     run_configs(settings, _parse(backends), peaks)
+    for path in networks:
+        echo_line(f"{path.name}:")
+        bench_network(path, settings, peak)
     again, _ = matmul_peak(settings.threads, peak_n, settings.min_seconds)
     echo_line(f"peak measured again at the end: {again:.1f} GFLOP/s (percentages use the first)")
 

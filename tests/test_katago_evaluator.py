@@ -128,3 +128,15 @@ def test_bench_search_takes_a_katago_network(tiny_net):
     row = result.output.strip().splitlines()[-1].split()
     assert row[:3] == ["zerogo", "tiny.bin", "5"]
     assert int(row[3]) >= 15 and float(row[5]) > 0
+
+
+def test_bench_nn_takes_a_katago_network(tiny_net):
+    from click.testing import CliRunner
+
+    from nets.cli import bench_nn_command
+    result = CliRunner().invoke(bench_nn_command, [
+        "--configs", "", "--sizes", "5", "--batches", "1,4", "--threads", "1", "--peak-n", "256",
+        "--min-seconds", "0.05", "--network", str(tiny_net)])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "evals/s" in line]
+    assert len(rows) == 2 and all("GFLOP/s" in r and "nan" not in r for r in rows), rows

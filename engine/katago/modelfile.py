@@ -229,6 +229,26 @@ class KataModel:
     sha256: str = ""
     extra: dict = field(default_factory=dict)
 
+    def flops(self, height: int, width: int) -> float:
+        """Floating-point operations of one evaluation (2 per multiply-add; convs and dense)."""
+        total = 0.0
+
+        def visit(obj):
+            nonlocal total
+            if isinstance(obj, Conv):
+                total += 2.0 * obj.weight.size * height * width
+            elif isinstance(obj, MatMul):
+                total += 2.0 * obj.weight.size
+            elif isinstance(obj, list):
+                for x in obj:
+                    visit(x)
+            elif hasattr(obj, "__dataclass_fields__"):
+                for k in obj.__dataclass_fields__:
+                    visit(getattr(obj, k))
+
+        visit([self.trunk, self.policy, self.value])
+        return total
+
     @property
     def training_steps(self) -> int | None:
         """Training samples in the name (``...-s1672170752-...``), or None."""
