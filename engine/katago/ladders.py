@@ -302,7 +302,7 @@ def working_moves(b: _Scratch, target: int) -> list[int]:
 
 
 _CHAIN_MEMO: OrderedDict = OrderedDict()
-_CHAIN_MEMO_SIZE = 50000
+_CHAIN_MEMO_SIZE = 8192
 
 
 def _chain_result(scratch: _Scratch, board: Board, stones: list[int], nlibs: int
@@ -318,8 +318,8 @@ def _chain_result(scratch: _Scratch, board: Board, stones: list[int], nlibs: int
            board.ko_point if nlibs == 2 else -1)
     entries = _CHAIN_MEMO.get(key)
     if entries is not None:
-        for reads, result in entries:
-            if all(now[p] == v for p, v in reads):
+        for points, values, result in entries:
+            if all(now[p] == v for p, v in zip(points, values)):
                 _CHAIN_MEMO.move_to_end(key)
                 return result
     scratch.reads = set()
@@ -328,13 +328,14 @@ def _chain_result(scratch: _Scratch, board: Board, stones: list[int], nlibs: int
     else:
         moves = working_moves(scratch, stones[0])
         result = (bool(moves), tuple(moves))
-    reads = tuple((p, now[p]) for p in scratch.reads)
+    points = tuple(scratch.reads)
+    entry = (points, tuple(now[p] for p in points), result)
     if entries is None:
-        _CHAIN_MEMO[key] = [(reads, result)]
+        _CHAIN_MEMO[key] = [entry]
         if len(_CHAIN_MEMO) > _CHAIN_MEMO_SIZE:
             _CHAIN_MEMO.popitem(last=False)
     else:
-        entries.insert(0, (reads, result))
+        entries.insert(0, entry)
         del entries[4:]
     return result
 
