@@ -10,8 +10,8 @@ timed on random inputs: the median seconds per ``session.run`` (so a shared,
 busy machine's stalls count less) over at least ``--seconds`` per row. FLOPs
 come from the layer shapes (2 per multiply-add, convolutions and dense layers);
 the peak is the best of a few large float32 matmuls with numpy on the same
-number of threads, measured in the same run. ``--mish-op`` compares ONNX's Mish
-operator with the default x*tanh(softplus(x)). ``--search-visits N`` also
+number of threads, measured in the same run. ``--mish`` also times the other ways
+of writing Mish (literal softplus, ONNX's Mish operator) beside the default. ``--search-visits N`` also
 runs zerogo's MCTS from the empty board through the whole evaluator path
 (KataGo's input features, batching, the net) and prints visits/s and the share
 of time spent in the evaluator.
@@ -87,7 +87,7 @@ def main(argv=None) -> None:
     p.add_argument("--batches", default="1,8,16")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=5.0)
-    p.add_argument("--mish-op", action="store_true", help="also time the Mish-operator graph")
+    p.add_argument("--mish", action="store_true", help="also time the other Mish forms")
     p.add_argument("--search-visits", type=int, default=0,
                    help="also time an MCTS search of this many visits per board size")
     p.add_argument("--search-batch", type=int, default=8, help="leaves per network call")
@@ -99,12 +99,12 @@ def main(argv=None) -> None:
           f"load average {load:.1f}", flush=True)
     for model_file in args.models:
         model = load_model(model_file)
-        variants = [("x*tanh(softplus(x))", False)]
-        if args.mish_op and any(a == "mish" for a in _activations(model)):
-            variants.append(("Mish op", True))
-        for label, mish in variants:
-            path = converted_path(model_file, mish_op=mish,
-                                  cache_dir=None if not mish else Path("/tmp/zerogo-mish-op"))
+        variants = ["sigmoid"]
+        if args.mish and any(a == "mish" for a in _activations(model)):
+            variants += ["softplus", "op"]
+        for mish in variants:
+            label = f"mish={mish}"
+            path = converted_path(model_file, mish=mish)
             sess = session(path, args.threads)
             for size in (int(s) for s in args.sizes.split(",")):
                 flops = flops_per_eval(model, size)

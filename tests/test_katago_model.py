@@ -120,14 +120,17 @@ def test_onnx_matches_numpy_forward(version):
         np.testing.assert_allclose(out["shortterm_score_error"], want_err, rtol=1e-4)
 
 
-def test_mish_op_gives_the_same_outputs():
+def test_mish_forms_give_the_same_outputs():
     model = parse_model(dump_model(random_model(14, seed=3)), True, "tiny")
     planes, glob = _inputs(np.random.default_rng(0), 2, 5, 5)
     feeds = {"planes": planes, "globals": glob}
-    a = _session(build_onnx(model, mish_op=False)).run(None, feeds)
-    b = _session(build_onnx(model, mish_op=True)).run(None, feeds)
-    for x, y in zip(a, b):
-        np.testing.assert_allclose(x, y, atol=1e-5)
+    a = _session(build_onnx(model, mish="sigmoid")).run(None, feeds)
+    for form in ("softplus", "op"):
+        b = _session(build_onnx(model, mish=form)).run(None, feeds)
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, atol=2e-5)
+    with pytest.raises(ValueError, match="mish form"):
+        build_onnx(model, mish="swish")
 
 
 def test_board_size_is_dynamic():

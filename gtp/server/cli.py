@@ -96,9 +96,11 @@ def gtp_command(log_file, verbose, **settings):
 @click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="ONNX file to write (default: the conversion cache, path printed).")
-@click.option("--mish-op/--no-mish-op", default=False, show_default=True,
-              help="Use ONNX's Mish operator instead of x*tanh(softplus(x)).")
-def import_katago_command(model_file: Path, output: Path | None, mish_op: bool):
+@click.option("--mish", type=click.Choice(["sigmoid", "softplus", "op"]), default="sigmoid",
+              show_default=True,
+              help="How to write Mish: via sigmoid (fastest on CPU), literally with "
+                   "softplus, or ONNX's Mish operator (same values).")
+def import_katago_command(model_file: Path, output: Path | None, mish: str):
     """Convert a KataGo network file (.bin.gz, .txt.gz; model versions 8-14) to ONNX."""
     from engine.katago.cache import converted_path
     from engine.katago.modelfile import KataModelError, load_model
@@ -111,11 +113,11 @@ def import_katago_command(model_file: Path, output: Path | None, mish_op: bool):
     start = time.perf_counter()
     try:
         if output is None:
-            path = converted_path(model_file, mish_op=mish_op)
+            path = converted_path(model_file, mish=mish)
             click.echo(str(path))
             return
         model = load_model(model_file)
-        write_onnx(model, output, mish_op=mish_op)
+        write_onnx(model, output, mish=mish)
     except KataModelError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{model_file.name} (KataGo model version {model.version}, {model.name}) -> "
