@@ -15,7 +15,7 @@ SUBCOMMANDS = {
     "gtp": ("gtp.server.cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
     "match": ("gtp.match.cli:match_command", "Play engine-vs-engine matches between GTP engines."),
     "match-times": ("gtp.match.cli:match_times_command", "Move times and results from zerogo match SGFs."),
-    "bench": ("gtp.bench.cli:bench_group", "Speed benchmarks: board, nn, search."),
+    "bench": ("gtp.bench.cli:bench_group", "Speed benchmarks: board, nn, search, features."),
     "import-katago": ("gtp.server.cli:import_katago_command",
                       "Convert a KataGo network (.bin.gz) to ONNX (no torch needed)."),
     "export": ("nets.cli:export_command", "Export a training checkpoint to ONNX."),

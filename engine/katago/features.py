@@ -80,6 +80,7 @@ from engine.katago.katarules import (
     katago_rules,
 )
 from engine.katago.ladders import LadderCache
+from engine.katago.ladders import clear_chain_memo as chain_memo_clear
 from engine.life import area_map
 from engine.trail import Trail
 
@@ -313,6 +314,13 @@ def _area(board: Board, suicide: bool) -> list[int]:
         if len(_AREAS) > 4096:
             _AREAS.popitem(last=False)
     return hit
+
+
+def clear_caches() -> None:
+    """Forget every cached ladder and area result (for benchmarks and tests)."""
+    _LADDERS.data.clear()
+    _AREAS.clear()
+    chain_memo_clear()
 
 
 def self_komi(position: Position, kr: KataRules, facts: HistoryFacts) -> float:

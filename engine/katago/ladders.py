@@ -305,6 +305,11 @@ _CHAIN_MEMO: OrderedDict = OrderedDict()
 _CHAIN_MEMO_SIZE = 8192
 
 
+def clear_chain_memo() -> None:
+    """Forget every per-chain ladder result."""
+    _CHAIN_MEMO.clear()
+
+
 def _chain_result(scratch: _Scratch, board: Board, stones: list[int], nlibs: int
                   ) -> tuple[bool, tuple[int, ...]]:
     """Laddered?, and working moves (two liberties), for one chain; reused when nothing it read changed.
