@@ -10,8 +10,11 @@ timed on random inputs: the median seconds per ``session.run`` (so a shared,
 busy machine's stalls count less) over at least ``--seconds`` per row. FLOPs
 come from the layer shapes (2 per multiply-add, convolutions and dense layers);
 the peak is the best of a few large float32 matmuls with numpy on the same
-number of threads, measured in the same run. ``--mish-op`` compares ONNX's Mish
-operator with the default x*tanh(softplus(x)).
+number of threads, measured in the same run. ``--mish`` also times the other ways
+of writing Mish (literal softplus, ONNX's Mish operator) beside the default. ``--search-visits N`` also
+runs zerogo's MCTS from the empty board through the whole evaluator path
+(KataGo's input features, batching, the net) and prints visits/s and the share
+of time spent in the evaluator.
 """
 
 from __future__ import annotations
@@ -27,29 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.katago.modelfile import Conv, KataModel, MatMul, load_model
+from engine.katago.modelfile import KataModel, load_model
 
 
 def flops_per_eval(model: KataModel, size: int) -> float:
-    """Multiply-adds x 2 of one evaluation on a ``size`` x ``size`` board."""
-    total = 0.0
-
-    def visit(obj):
-        nonlocal total
-        if isinstance(obj, Conv):
-            oc, ic, kh, kw = obj.weight.shape
-            total += 2.0 * oc * ic * kh * kw * size * size
-        elif isinstance(obj, MatMul):
-            total += 2.0 * obj.weight.size
-        elif isinstance(obj, list):
-            for x in obj:
-                visit(x)
-        elif hasattr(obj, "__dataclass_fields__"):
-            for k in obj.__dataclass_fields__:
-                visit(getattr(obj, k))
-
-    visit([model.trunk, model.policy, model.value])
-    return total
+    """Floating-point operations of one evaluation on a ``size`` x ``size`` board."""
+    return model.flops(size, size)
 
 
 def peak_gflops(threads: int, n: int = 1024) -> float:
@@ -101,7 +87,10 @@ def main(argv=None) -> None:
     p.add_argument("--batches", default="1,8,16")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=5.0)
-    p.add_argument("--mish-op", action="store_true", help="also time the Mish-operator graph")
+    p.add_argument("--mish", action="store_true", help="also time the other Mish forms")
+    p.add_argument("--search-visits", type=int, default=0,
+                   help="also time an MCTS search of this many visits per board size")
+    p.add_argument("--search-batch", type=int, default=8, help="leaves per network call")
     args = p.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     peak = peak_gflops(args.threads)
@@ -110,12 +99,12 @@ def main(argv=None) -> None:
           f"load average {load:.1f}", flush=True)
     for model_file in args.models:
         model = load_model(model_file)
-        variants = [("x*tanh(softplus(x))", False)]
-        if args.mish_op and any(a == "mish" for a in _activations(model)):
-            variants.append(("Mish op", True))
-        for label, mish in variants:
-            path = converted_path(model_file, mish_op=mish,
-                                  cache_dir=None if not mish else Path("/tmp/zerogo-mish-op"))
+        variants = ["sigmoid"]
+        if args.mish and any(a == "mish" for a in _activations(model)):
+            variants += ["softplus", "op"]
+        for mish in variants:
+            label = f"mish={mish}"
+            path = converted_path(model_file, mish=mish)
             sess = session(path, args.threads)
             for size in (int(s) for s in args.sizes.split(",")):
                 flops = flops_per_eval(model, size)
@@ -126,6 +115,40 @@ def main(argv=None) -> None:
                     print(f"{model_file.name[:40]:40s} {label:20s} {size:2d}x{size:<2d} "
                           f"batch {batch:3d}: {rate:7.1f} evals/s  {gf:6.1f} GFLOP/s "
                           f"({100 * gf / peak:3.0f}% of peak)", flush=True)
+        if args.search_visits:
+            for size in (int(s) for s in args.sizes.split(",")):
+                visits, sec, net = search_speed(model_file, size, args.search_visits,
+                                                args.search_batch, args.threads)
+                print(f"{model_file.name[:40]:40s} search {size:2d}x{size:<2d} batch "
+                      f"{args.search_batch}: {visits} visits in {sec:.1f} s = "
+                      f"{visits / sec:.1f} visits/s ({100 * net / sec:.0f}% in the evaluator)",
+                      flush=True)
+
+
+def search_speed(model_file, size: int, visits: int, batch: int, threads: int):
+    """(visits, seconds, evaluator seconds) of one search from the empty board (after a warm-up)."""
+    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from engine.game import Game
+    from engine.player import MoveLimits
+    from engine.search import SearchConfig, Searcher
+
+    inner = load_evaluator(model_file, EvaluatorConfig(threads=threads, batch_size=batch,
+                                                       cache_size=0))
+    spent = [0.0]
+
+    class Timed:
+        def evaluate(self, positions):
+            t = time.perf_counter()
+            out = inner.evaluate(positions)
+            spent[0] += time.perf_counter() - t
+            return out
+
+    cfg = SearchConfig(batch_size=batch, early_stop=False, reuse_tree=False, seed=0)
+    Searcher(Timed(), cfg).search(Game(size), MoveLimits(visits=min(16, visits)))
+    spent[0] = 0.0
+    start = time.perf_counter()
+    result = Searcher(Timed(), cfg).search(Game(size), MoveLimits(visits=visits))
+    return result.playouts, time.perf_counter() - start, spent[0]
 
 
 def _activations(model: KataModel):

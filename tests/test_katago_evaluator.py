@@ -116,3 +116,27 @@ def test_real_net_through_the_evaluator_matches_katago(tmp_path, monkeypatch):
 def _reference_sgf(name: str) -> str:
     from tests.test_katago_parity import REFERENCE
     return (REFERENCE / "positions" / name).read_text()
+
+
+def test_bench_search_takes_a_katago_network(tiny_net):
+    from click.testing import CliRunner
+
+    from nets.cli import bench_search_command
+    result = CliRunner().invoke(bench_search_command, ["--nets", "", "--leelaz", "", "--sizes", "5",
+                                                       "--visits", "16", "--network", str(tiny_net)])
+    assert result.exit_code == 0, result.output
+    row = result.output.strip().splitlines()[-1].split()
+    assert row[:3] == ["zerogo", "tiny.bin", "5"]
+    assert int(row[3]) >= 15 and float(row[5]) > 0
+
+
+def test_bench_nn_takes_a_katago_network(tiny_net):
+    from click.testing import CliRunner
+
+    from nets.cli import bench_nn_command
+    result = CliRunner().invoke(bench_nn_command, [
+        "--configs", "", "--sizes", "5", "--batches", "1,4", "--threads", "1", "--peak-n", "256",
+        "--min-seconds", "0.05", "--network", str(tiny_net)])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "evals/s" in line]
+    assert len(rows) == 2 and all("GFLOP/s" in r and "nan" not in r for r in rows), rows

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from engine.katago.cache import converted_path, is_katago_model
 from engine.katago.modelfile import KataModelError, load_model, parse_model
 from engine.katago.onnx_build import KATAGO_OUTPUT_NAMES, OUTPUT_NAMES, build_onnx
-from gtp.katago_cli import import_katago_command
+from gtp.server.cli import import_katago_command
 from tests.katago_tiny import dump_model, forward, random_model
 
 VERSIONS = (8, 9, 10, 11, 12, 13, 14)
@@ -120,14 +120,17 @@ def test_onnx_matches_numpy_forward(version):
         np.testing.assert_allclose(out["shortterm_score_error"], want_err, rtol=1e-4)
 
 
-def test_mish_op_gives_the_same_outputs():
+def test_mish_forms_give_the_same_outputs():
     model = parse_model(dump_model(random_model(14, seed=3)), True, "tiny")
     planes, glob = _inputs(np.random.default_rng(0), 2, 5, 5)
     feeds = {"planes": planes, "globals": glob}
-    a = _session(build_onnx(model, mish_op=False)).run(None, feeds)
-    b = _session(build_onnx(model, mish_op=True)).run(None, feeds)
-    for x, y in zip(a, b):
-        np.testing.assert_allclose(x, y, atol=1e-5)
+    a = _session(build_onnx(model, mish="sigmoid")).run(None, feeds)
+    for form in ("softplus", "op"):
+        b = _session(build_onnx(model, mish=form)).run(None, feeds)
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, atol=2e-5)
+    with pytest.raises(ValueError, match="mish form"):
+        build_onnx(model, mish="swish")
 
 
 def test_board_size_is_dynamic():

@@ -21,7 +21,7 @@ from engine.katago.modelfile import KataModelError, file_sha256, load_model
 
 log = logging.getLogger(__name__)
 
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2
 MODEL_SUFFIXES = (".bin.gz", ".txt.gz", ".bin", ".txt", ".gz")
 
 
@@ -36,7 +36,7 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "zerogo" / "onnx"
 
 
-def converted_path(model_file, cache_dir=None, mish_op: bool = False) -> Path:
+def converted_path(model_file, cache_dir=None, mish: str = "sigmoid") -> Path:
     """The ONNX conversion of ``model_file``, made now if the cache does not hold it yet."""
     try:
         from engine.katago.onnx_build import write_onnx
@@ -49,7 +49,8 @@ def converted_path(model_file, cache_dir=None, mish_op: bool = False) -> Path:
     digest = file_sha256(model_file) if model_file.is_file() else None
     if digest is None:
         load_model(model_file)  # raises KataModelError naming the missing file
-    target = folder / f"{digest}-c{CONVERTER_VERSION}{'-mish' if mish_op else ''}.onnx"
+    suffix = "" if mish == "sigmoid" else f"-mish-{mish}"
+    target = folder / f"{digest}-c{CONVERTER_VERSION}{suffix}.onnx"
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,7 @@ def converted_path(model_file, cache_dir=None, mish_op: bool = False) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{digest[:16]}-", suffix=".onnx.tmp", dir=folder)
     os.close(fd)
     try:
-        write_onnx(model, tmp, mish_op=mish_op)
+        write_onnx(model, tmp, mish=mish)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

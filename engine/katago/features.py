@@ -15,7 +15,7 @@ Spatial planes ``[22, H, W]`` (board in the top-left corner, zero padding):
 6     the simple-ko point, and points banned by superko (non-simple ko rules)
 7, 8  encore ko marks (always 0 here)
 9-13  where the last 1..5 moves were played (the chain of moves stops at the
-      first one not by the alternating colour; hidden after the game ended)
+      first one not by the alternating colour; see "history" below)
 14    stones of chains that are ladder-captured (see ``ladders``)
 15    the same on the board one move ago, 16 two moves ago (the current or
       previous board when that move is not in the shown history)
@@ -33,9 +33,26 @@ territory scoring; 10-11 tax (seki 1,0; all 1,1); 12-13 encore phase (0);
 14 a pass now would end the game (or phase); 15-16 playout doubling (0); 17
 button; 18 the komi parity wave (area scoring).
 
+History, as KataGo 1.17.2's GTP engine shows it to the net (``kata-raw-nn``;
+fitted to, and checked against, its outputs in ``shared/katago-reference``,
+where the older source that was read differs): under rules where a friendly
+pass is fine (KataGo's chinese, aga, new-zealand) a pass that would end the
+game hides all history (planes 9-13, globals 0-4 and 14 are 0); a pass that
+ends the phase (the second in a row, or under simple ko one made before in
+the same position) does not end anything: the history shown starts again at
+that pass. Under simple ko a third repetition of a position without passes
+("no result") hides the history.
+
 The game's history comes from ``Position.trail`` (``engine.trail``); without
-one, the boards in ``Position.boards`` stand in (no superko bans, the initial
-board assumed to be the oldest one given).
+one, the boards in ``Position.boards`` stand in (the oldest one given taken
+as the game's start).
+
+Not modelled (KataGo's GTP defaults make them constant): the encore (planes
+7, 8, 20, 21 and globals 12, 13 stay 0), playout doubling (globals 15, 16),
+draw utility other than half a win. The attacker's move-ordering heuristic of
+KataGo's ladder search is simplified (order changes speed, not results).
+Superko legality of a suicide follows the board's own suicide setting
+(zerogo's presets agree with KataGo's).
 """
 
 from __future__ import annotations
@@ -46,7 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.board import BLACK, EMPTY, WHITE, Board
+from engine.board import BLACK, EMPTY, WHITE, Board, zobrist_table
 from engine.evaluation import Position
 from engine.katago.katarules import (
     KO_POSITIONAL,
@@ -63,6 +80,7 @@ from engine.katago.katarules import (
     katago_rules,
 )
 from engine.katago.ladders import LadderCache
+from engine.katago.ladders import clear_chain_memo as chain_memo_clear
 from engine.life import area_map
 from engine.trail import Trail
 
@@ -91,138 +109,195 @@ class HistoryFacts:
 
 
 # ------------------------------------------------------------------ history
-def _ko_key(board: Board, situational: bool) -> int | tuple[int, int]:
-    """KataGo's ko hash of a position: stones, plus the side to move unless positional."""
-    return (board.hash, board.to_play) if situational else board.hash
+class _Stats:
+    """What KataGo's BoardHistory accumulates over a game, memoised on each trail node."""
+
+    __slots__ = ("initial_black", "initial_white", "lead_black", "nonpass", "pass_keys",
+                 "phase_plain", "phase_simple", "run", "stones", "white_moved")
+
+    def child(self, node: Trail) -> _Stats:
+        """The stats after the move that led to ``node``."""
+        out = _Stats()
+        board, before = node.board, node.prev.board
+        move, color = board.last_move, -board.to_play
+        out.initial_black, out.initial_white = self.initial_black, self.initial_white
+        out.stones = board.area - board.stones.count(EMPTY)
+        out.nonpass = dict(self.nonpass)
+        out.pass_keys = self.pass_keys
+        out.phase_plain, out.phase_simple = self.phase_plain, self.phase_simple
+        out.white_moved = self.white_moved or color == WHITE
+        out.lead_black = self.lead_black
+        if move == board.area:
+            out.run = self.run + 1
+            key = (before.hash, color)
+            spight = key in self.pass_keys
+            out.pass_keys = self.pass_keys + (key,)
+            if out.run >= 2:
+                out.phase_plain = out.phase_simple = node.length
+            elif spight:
+                out.phase_simple = node.length
+        else:
+            out.run = 0
+            out.nonpass[color] += 1
+            if color == BLACK and not self.white_moved:
+                out.lead_black += 1
+        return out
+
+    @classmethod
+    def initial(cls, board: Board) -> _Stats:
+        """The stats of a game's initial position."""
+        out = cls()
+        out.initial_black = board.stones.count(BLACK)
+        out.initial_white = board.stones.count(WHITE)
+        out.stones = out.initial_black + out.initial_white
+        out.nonpass = {BLACK: 0, WHITE: 0}
+        out.pass_keys = ()
+        out.phase_plain = out.phase_simple = 0  # trail length of the latest phase-ending pass
+        out.run = 0
+        out.white_moved = False
+        out.lead_black = 0
+        return out
 
 
-def _stone_count(node: Trail) -> int:
-    """Stones on a trail node's board (memoised)."""
-    n = node.memo.get("stones")
-    if n is None:
-        board = node.board
-        n = node.memo["stones"] = board.area - board.stones.count(EMPTY)
-    return n
-
-
-def _handicap_stones(nodes: list[Trail]) -> int:
-    """KataGo's computeNumHandicapStones (starting black moves count as handicap)."""
-    initial = nodes[-1].board
-    if WHITE in initial.stones:
-        return 0
-    count = initial.stones.count(BLACK)
-    for node in reversed(nodes[:-1]):  # oldest move first
-        if node.color != BLACK:
+def _stats(node: Trail) -> _Stats:
+    """The node's stats, computed forward from the nearest memoised ancestor."""
+    todo = []
+    while "kata" not in node.memo:
+        todo.append(node)
+        if node.prev is None:
             break
-        if node.move != node.board.area:
-            count += 1
+        node = node.prev
+    for n in reversed(todo):
+        n.memo["kata"] = _Stats.initial(n.board) if n.prev is None else n.prev.memo["kata"].child(n)
+    return (todo[0] if todo else node).memo["kata"]
+
+
+def _handicap_stones(stats: _Stats) -> int:
+    """KataGo's computeNumHandicapStones (starting black moves count as handicap)."""
+    if stats.initial_white:
+        return 0
+    count = stats.initial_black + stats.lead_black
     return count if count > 1 else 0
 
 
-def _superko_banned(nodes: list[Trail], kr: KataRules) -> tuple[int, ...]:
-    """Points where ``pla`` may not play because the position would repeat (non-simple ko)."""
-    if kr.ko == KO_SIMPLE or len(nodes) < 2:
+def _zobrist_points(board: Board) -> dict[int, dict[int, int]]:
+    """For each colour, the point of each Zobrist key (to undo a one-stone difference)."""
+    key = (board.width, board.height)
+    table = _ZOBRIST_POINTS.get(key)
+    if table is None:
+        keys = zobrist_table(board.width, board.height)[0]
+        table = _ZOBRIST_POINTS[key] = {c: {k: p for p, k in enumerate(keys[c])} for c in (BLACK, WHITE)}
+    return table
+
+
+_ZOBRIST_POINTS: dict = {}
+
+
+def _superko_banned(trail: Trail, kr: KataRules) -> tuple[int, ...]:
+    """Points where ``pla`` may not play because the position would repeat (non-simple ko).
+
+    Only a capture or a suicide can give back a position with as many stones
+    as now or fewer; any other move adds one stone, so it can only repeat a
+    position holding exactly the current stones and that one, whose point the
+    Zobrist keys reveal.
+    """
+    if kr.ko == KO_SIMPLE or trail.prev is None:
         return ()
-    board = nodes[0].board
+    board = trail.board
     pla = board.to_play
     situational = kr.ko == KO_SITUATIONAL
-    seen = {_ko_key(n.board, situational) for n in nodes}
-    counts = {_stone_count(n) for n in nodes}
-    if _stone_count(nodes[0]) + 1 in counts:
-        candidates = [p for p in range(board.area) if board.stones[p] == EMPTY]
-    else:  # only captures and suicides can give back a position with as many stones
-        candidates = sorted({lib for _, _, libs in board.atari_chains() for lib in libs})
+    now = _stats(trail).stones
+    seen = set()
+    placed: set[int] = set()
+    points = _zobrist_points(board)[pla]
+    node: Trail | None = trail
+    while node is not None:
+        b = node.board
+        seen.add((b.hash, b.to_play) if situational else b.hash)
+        if (not situational or b.to_play == -pla) and _stats(node).stones == now + 1:
+            p = points.get(b.hash ^ board.hash)
+            if p is not None:
+                placed.add(p)
+        node = node.prev
+    candidates = placed | {lib for _, _, libs in board.atari_chains() for lib in libs}
     banned = []
-    for p in candidates:
-        if p == board.ko_point:
+    for p in sorted(candidates):
+        if board.stones[p] != EMPTY or p == board.ko_point:
             continue
         if board.illegal_reason(p, pla) is not None:  # suicide as the board's rules say
             continue
         after = board.hash_after(p, pla)
-        key = (after, -pla) if situational else after
-        if key in seen:
+        if ((after, -pla) if situational else after) in seen:
             banned.append(p)
     return tuple(banned)
+
+
+def _trail_of(position: Position) -> Trail:
+    """The position's trail, or one made of its boards (oldest first) when it has none."""
+    if position.trail is not None:
+        return position.trail
+    node = None
+    for b in reversed(position.boards):
+        node = Trail(b) if node is None else node.extend(b)
+    return node
 
 
 def history_facts(position: Position, kr: KataRules) -> HistoryFacts:
     """KataGo's view of the game behind ``position`` (its trail, or its boards when it has none)."""
     board = position.board
     area = board.area
-    if position.trail is not None:
-        nodes = position.trail.nodes()
-    else:  # a hand-built position: the boards given are the whole game
-        nodes = []
-        node = None
-        for b in reversed(position.boards):
-            node = Trail(b) if node is None else node.extend(b)
-        nodes = node.nodes()
-    move_nodes = nodes[:-1]
-    moves = [(n.move, n.color) for n in move_nodes]
+    trail = _trail_of(position)
+    stats = _stats(trail)
     simple = kr.ko == KO_SIMPLE
-
-    trailing = 0
-    for move, _ in moves:
-        if move != area:
-            break
-        trailing += 1
-
-    def passed_here_before(i: int) -> bool:
-        """Spight ending (simple ko): the player passing at move i passed before in the same position."""
-        before = nodes[i + 1].board.hash
-        mover = moves[i][1]
-        return any(moves[j] == (area, mover) and nodes[j + 1].board.hash == before
-                   for j in range(i + 1, len(moves)))
-
     # The phase ends at a pass that follows a pass (or, under simple ko, a pass
     # made before in the same position). KataGo 1.17's GTP engine then keeps
-    # going: the history it shows starts at that pass.
-    turns = len(moves)
-    run = 0
-    for i in range(len(moves) - 1, -1, -1):  # oldest first
-        if moves[i][0] != area:
-            run = 0
-            continue
-        run += 1
-        if run >= 2 or (simple and passed_here_before(i)):
-            turns = i + 1
-    phase_ended_now = bool(moves) and moves[0][0] == area and turns == 1
+    # going, and the history it shows starts at that pass.
+    phase = stats.phase_simple if simple else stats.phase_plain
+    turns = trail.length - phase + 1 if phase else trail.length
+    phase_ended_now = phase > 0 and phase == trail.length
+    trailing = stats.run
 
-    pass_ends = trailing >= 1 or (simple and any(
-        m == (area, board.to_play) and nodes[j + 1].board.hash == board.hash
-        for j, m in enumerate(moves)))
+    pass_ends = trailing >= 1 or (simple and (board.hash, board.to_play) in stats.pass_keys)
     hide = False
     if kr.friendly_pass_ok and kr.scoring == SCORING_AREA and pass_ends and not phase_ended_now:
         hide = True  # a pass now would end the game: the net sees no history
-    elif simple and moves and moves[0][0] != area:
+    elif simple and trail.prev is not None and trailing == 0:
         # Long cycles without passes end the game with no result.
         key = (board.hash, board.to_play)
         repeats = 0
-        for n in nodes:
-            if (n.board.hash, n.board.to_play) == key:
+        node: Trail | None = trail
+        while node is not None:
+            if (node.board.hash, node.board.to_play) == key:
                 repeats += 1
-            if n.prev is not None and n.move == area:
+            if node.prev is not None and node.board.last_move == area:
                 break
+            node = node.prev
         hide = repeats >= 3
     if hide:
         pass_ends = False
 
+    moves = []
+    node = trail
+    while node.prev is not None and len(moves) < min(5, turns):
+        moves.append((node.board.last_move, -node.board.to_play))
+        node = node.prev
+
     white_bonus = 0.0
     if kr.scoring == SCORING_TERRITORY:
-        initial = nodes[-1].board
-        white_bonus = float(initial.stones.count(BLACK) - initial.stones.count(WHITE))
-        for move, color in moves:
-            if move != area:
-                white_bonus += 1.0 if color == BLACK else -1.0
-
+        white_bonus = float(stats.initial_black - stats.initial_white
+                            + stats.nonpass[BLACK] - stats.nonpass[WHITE])
     whb = 0
     if kr.white_handicap_bonus in (WHB_N, WHB_N_MINUS_ONE):
-        n = _handicap_stones(nodes)
+        n = _handicap_stones(stats)
         whb = n if kr.white_handicap_bonus == WHB_N else (n - 1 if n > 1 else 0)
 
-    prev = tuple(n.board for n in nodes[1:3])
-    return HistoryFacts(tuple(moves[:min(5, turns)]), hide, pass_ends, _superko_banned(nodes, kr),
-                        white_bonus, whb, prev)
+    prev = []
+    node = trail
+    while node.prev is not None and len(prev) < 2:
+        node = node.prev
+        prev.append(node.board)
+    return HistoryFacts(tuple(moves), hide, pass_ends, _superko_banned(trail, kr),
+                        white_bonus, whb, tuple(prev))
 
 
 # ----------------------------------------------------------------- features
@@ -239,6 +314,13 @@ def _area(board: Board, suicide: bool) -> list[int]:
         if len(_AREAS) > 4096:
             _AREAS.popitem(last=False)
     return hit
+
+
+def clear_caches() -> None:
+    """Forget every cached ladder and area result (for benchmarks and tests)."""
+    _LADDERS.data.clear()
+    _AREAS.clear()
+    chain_memo_clear()
 
 
 def self_komi(position: Position, kr: KataRules, facts: HistoryFacts) -> float:

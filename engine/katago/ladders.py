@@ -41,24 +41,27 @@ class LadderInfo:
 class _Scratch:
     """Stones that the search plays on and takes back; chains found by flood fill."""
 
-    __slots__ = ("ko", "limit", "nb", "s")
+    __slots__ = ("ko", "limit", "nb", "reads", "s")
 
     def __init__(self, board: Board):
         self.s = list(board.stones)
         self.nb = board._nbrs
         self.ko = board.ko_point
         self.limit = board.width * board.height * 3 // 2 + 1  # KataGo's stack size
+        self.reads: set[int] = set()  # every point whose contents the search looked at
 
     def chain(self, p: int) -> tuple[list[int], set[int]]:
         """The stones and liberties of the chain at ``p``."""
-        s, nb = self.s, self.nb
+        s, nb, reads = self.s, self.nb, self.reads
         color = s[p]
         stones = [p]
         seen = {p}
         libs: set[int] = set()
         i = 0
         while i < len(stones):
-            for n in nb[stones[i]]:
+            around = nb[stones[i]]
+            reads.update(around)
+            for n in around:
                 sn = s[n]
                 if sn == EMPTY:
                     libs.add(n)
@@ -66,18 +69,22 @@ class _Scratch:
                     seen.add(n)
                     stones.append(n)
             i += 1
+        reads.update(stones)
         return stones, libs
 
     def libs_at_most(self, p: int, cap: int) -> int:
         """The chain's liberty count, or ``cap`` once that many are found."""
-        s, nb = self.s, self.nb
+        s, nb, reads = self.s, self.nb, self.reads
         color = s[p]
         stones = [p]
         seen = {p}
         libs: set[int] = set()
+        reads.add(p)
         i = 0
         while i < len(stones):
-            for n in nb[stones[i]]:
+            around = nb[stones[i]]
+            reads.update(around)
+            for n in around:
                 sn = s[n]
                 if sn == EMPTY:
                     libs.add(n)
@@ -92,8 +99,10 @@ class _Scratch:
     def legal(self, move: int, color: int) -> bool:
         """Empty, not the ko point, and not suicide (never legal in ladders)."""
         s = self.s
+        self.reads.add(move)
         if s[move] != EMPTY or move == self.ko:
             return False
+        self.reads.update(self.nb[move])
         for n in self.nb[move]:
             sn = s[n]
             if sn == EMPTY:
@@ -108,6 +117,7 @@ class _Scratch:
     def play(self, move: int, color: int) -> tuple[int, list[int], int]:
         """Play a legal move with captures and the ko rule; returns what ``undo`` needs."""
         s, nb = self.s, self.nb
+        self.reads.update(nb[move])
         s[move] = color
         captured: list[int] = []
         for n in nb[move]:
@@ -137,6 +147,7 @@ class _Scratch:
     def immediate_libs(self, p: int) -> int:
         """Empty neighbours of a point."""
         s = self.s
+        self.reads.update(self.nb[p])
         return sum(1 for n in self.nb[p] if s[n] == EMPTY)
 
     def atari_neighbour_libs(self, stones: list[int], color: int, first_only: bool = False) -> list[int]:
@@ -160,8 +171,10 @@ class _Scratch:
     def would_be_ko_capture(self, p: int, color: int) -> bool:
         """``color`` at empty ``p`` would capture exactly one lone stone, every neighbour an opponent's."""
         s = self.s
+        self.reads.add(p)
         if s[p] != EMPTY:
             return False
+        self.reads.update(self.nb[p])
         capturable = -1
         for n in self.nb[p]:
             if s[n] != -color:
@@ -172,11 +185,13 @@ class _Scratch:
                 capturable = n
         if capturable < 0:
             return False
+        self.reads.update(self.nb[capturable])
         return all(s[m] != -color for m in self.nb[capturable])
 
     def libs_after_play(self, p: int, color: int, cap: int) -> int:
         """Liberties a ``color`` stone at ``p`` would have (captures included), at most ``cap``."""
         s, nb = self.s, self.nb
+        self.reads.update(nb[p])
         libs: set[int] = set()
         captured: set[int] = set()
         for n in nb[p]:
@@ -286,20 +301,97 @@ def working_moves(b: _Scratch, target: int) -> list[int]:
     return out
 
 
+_CHAIN_MEMO: OrderedDict = OrderedDict()
+_CHAIN_MEMO_SIZE = 8192
+
+
+def clear_chain_memo() -> None:
+    """Forget every per-chain ladder result."""
+    _CHAIN_MEMO.clear()
+
+
+def _chain_result(scratch: _Scratch, board: Board, stones: list[int], nlibs: int
+                  ) -> tuple[bool, tuple[int, ...]]:
+    """Laddered?, and working moves (two liberties), for one chain; reused when nothing it read changed.
+
+    The search is a function of the contents of the points it looked at (and,
+    for two liberties, of the ko point at the root), so a result computed on
+    another board stays valid while those points hold the same stones.
+    """
+    now = board.stones
+    key = (board.width, board.height, now[stones[0]], frozenset(stones),
+           board.ko_point if nlibs == 2 else -1)
+    entries = _CHAIN_MEMO.get(key)
+    if entries is not None:
+        for points, values, result in entries:
+            if all(now[p] == v for p, v in zip(points, values)):
+                _CHAIN_MEMO.move_to_end(key)
+                return result
+    scratch.reads = set()
+    if nlibs == 1:
+        result = (is_ladder_captured(scratch, stones[0]), ())
+    else:
+        moves = working_moves(scratch, stones[0])
+        result = (bool(moves), tuple(moves))
+    points = tuple(scratch.reads)
+    entry = (points, tuple(now[p] for p in points), result)
+    if entries is None:
+        _CHAIN_MEMO[key] = [entry]
+        if len(_CHAIN_MEMO) > _CHAIN_MEMO_SIZE:
+            _CHAIN_MEMO.popitem(last=False)
+    else:
+        entries.insert(0, entry)
+        del entries[4:]
+    return result
+
+
+def _extension_libs_at_least_3(board: Board, group, point: int, occupied: int = -1) -> bool:
+    """Extending ``group`` at its liberty ``point`` surely gives three liberties or more.
+
+    A lower bound from the board's chains (captures would only add liberties);
+    ``occupied`` is a point the attacker has just filled.
+    """
+    stones, gid, groups = board.stones, board._gid, board._groups
+    libs = set(group.libs)
+    libs.discard(point)
+    color = group.color
+    for n in board._nbrs[point]:
+        sn = stones[n]
+        if sn == EMPTY:
+            libs.add(n)
+        elif sn == color:
+            other = groups[gid[n]]
+            if other is not group:
+                libs |= other.libs
+    libs.discard(point)
+    libs.discard(occupied)
+    return len(libs) >= 3
+
+
+def _surely_escapes(board: Board, group) -> bool:
+    """The chain is provably not laddered: each attack leaves an extension to three liberties."""
+    if len(group.libs) == 1:
+        return _extension_libs_at_least_3(board, group, next(iter(group.libs)))
+    lib0, lib1 = group.libs
+    return (_extension_libs_at_least_3(board, group, lib1, lib0)
+            and _extension_libs_at_least_3(board, group, lib0, lib1))
+
+
 def board_ladders(board: Board) -> LadderInfo:
     """iterLadders over a whole board: laddered stones and working moves by defending colour."""
-    scratch = _Scratch(board)
+    scratch: _Scratch | None = None
     laddered: list[int] = []
     working: dict[int, list[int]] = {1: [], -1: []}
     for group in board._groups.values():
         nlibs = len(group.libs)
-        if nlibs == 1:
-            if is_ladder_captured(scratch, group.stones[0]):
-                laddered.extend(group.stones)
-        elif nlibs == 2:
-            moves = working_moves(scratch, group.stones[0])
+        if nlibs not in (1, 2) or _surely_escapes(board, group):
+            continue
+        if scratch is None:
+            scratch = _Scratch(board)
+        captured, moves = _chain_result(scratch, board, group.stones, nlibs)
+        if captured:
+            laddered.extend(group.stones)
             if moves:
-                laddered.extend(group.stones)
                 bucket = working[group.color]
                 bucket.extend(m for m in moves if m not in bucket)
     return LadderInfo(tuple(laddered), {c: tuple(m) for c, m in working.items()})

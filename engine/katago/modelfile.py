@@ -229,6 +229,26 @@ class KataModel:
     sha256: str = ""
     extra: dict = field(default_factory=dict)
 
+    def flops(self, height: int, width: int) -> float:
+        """Floating-point operations of one evaluation (2 per multiply-add; convs and dense)."""
+        total = 0.0
+
+        def visit(obj):
+            nonlocal total
+            if isinstance(obj, Conv):
+                total += 2.0 * obj.weight.size * height * width
+            elif isinstance(obj, MatMul):
+                total += 2.0 * obj.weight.size
+            elif isinstance(obj, list):
+                for x in obj:
+                    visit(x)
+            elif hasattr(obj, "__dataclass_fields__"):
+                for k in obj.__dataclass_fields__:
+                    visit(getattr(obj, k))
+
+        visit([self.trunk, self.policy, self.value])
+        return total
+
     @property
     def training_steps(self) -> int | None:
         """Training samples in the name (``...-s1672170752-...``), or None."""
@@ -297,7 +317,14 @@ class _Stream:
             out = np.frombuffer(self.data, dtype="<f4", count=count, offset=start).copy()
             self.pos = end
         else:
-            out = np.array([self.number("a weight") for _ in range(count)], dtype=np.float32)
+            m = re.compile(rb"(?:\s*\S+){%d}" % count).match(self.data, self.pos)
+            if m is None:
+                self.fail(f"expected {count} text weights but the file ends early (truncated?)")
+            try:
+                out = np.array(self.data[self.pos:m.end()].split()).astype(np.float32)
+            except ValueError:
+                self.fail("weights are not numbers (is this a .bin model named .txt?)")
+            self.pos = m.end()
         if not np.all(np.isfinite(out)):
             self.fail("weights contain NaN or infinity")
         return out.astype(np.float32, copy=False)

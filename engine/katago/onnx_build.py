@@ -66,6 +66,11 @@ KATAGO_OUTPUT_NAMES = ("policy_optimistic_logits", "wdl", "score_mean", "score_s
                        "var_time_left", "shortterm_winloss_error", "shortterm_score_error")
 OUTPUT_SHAPES = {"policy_logits": ["N", "moves"], "policy_optimistic_logits": ["N", "moves"],
                  "ownership": ["N", "H", "W"], "wdl": ["N", 3]}
+# How Mish, x * tanh(softplus(x)), is written: "sigmoid" (the default: x * n / (2 - n),
+# n = s * (2 - s), s = sigmoid(x); same values to 2e-6), "softplus" (literally), or
+# "op" (ONNX's Mish operator). Measured on the b18c384nbt net, 19x19, 2 threads:
+# see benchmarks/katago_nn_speed.py --mish.
+MISH_FORMS = ("sigmoid", "softplus", "op")
 NUM_SPATIAL = 22
 NUM_GLOBAL = 19
 KO_NOT_SIMPLE, TERRITORY_SCORING = 6, 9  # indices in the V7 globals
@@ -74,11 +79,13 @@ KO_NOT_SIMPLE, TERRITORY_SCORING = 6, 9  # indices in the V7 globals
 class _Graph:
     """Accumulates ONNX nodes and initializers with unique names."""
 
-    def __init__(self, mish_op: bool):
+    def __init__(self, mish: str):
         self.nodes: list = []
         self.inits: list = []
         self.count = 0
-        self.mish_op = mish_op
+        if mish not in MISH_FORMS:
+            raise ValueError(f"mish form {mish!r}: use one of {', '.join(MISH_FORMS)}")
+        self.mish = mish
         self.consts: dict = {}
 
     def name(self, hint: str) -> str:
@@ -110,19 +117,27 @@ class _Graph:
         if act.kind == "relu":
             return self.op("Relu", [x])
         if act.kind == "mish":
-            if self.mish_op:
+            if self.mish == "op":
                 return self.op("Mish", [x])
-            return self.op("Mul", [x, self.op("Tanh", [self.op("Softplus", [x])])], "mish")
+            if self.mish == "softplus":
+                return self.op("Mul", [x, self.op("Tanh", [self.op("Softplus", [x])])], "mish")
+            # tanh(softplus(x)) = n / (2 - n) with n = s * (2 - s), s = sigmoid(x): one
+            # vectorised transcendental instead of Softplus, which ONNX Runtime's CPU kernel
+            # computes slowly (37% of the b18c384nbt net's time; this form: see MISH_FORMS)
+            s = self.op("Sigmoid", [x])
+            n = self.op("Mul", [s, self.op("Sub", [self.const(np.float32(2.0)), s])])
+            t = self.op("Div", [n, self.op("Sub", [self.const(np.float32(2.0)), n])])
+            return self.op("Mul", [x, t], "mish")
         return x
 
 
 class _Builder:
     """Lowers a KataModel's layers to ONNX nodes."""
 
-    def __init__(self, model: KataModel, mish_op: bool, optimism: float):
+    def __init__(self, model: KataModel, mish: str, optimism: float):
         self.m = model
         self.optimism = optimism
-        self.g = _Graph(mish_op)
+        self.g = _Graph(mish)
 
     # -- primitives ---------------------------------------------------------------------
     def conv(self, x: str, conv: Conv, mul=None, add=None) -> str:
@@ -339,10 +354,10 @@ class _Builder:
         return self.g.op("Gather", [x, self.g.const(np.array(i))], axis=1)
 
 
-def build_onnx(model: KataModel, mish_op: bool = False,
+def build_onnx(model: KataModel, mish: str = "sigmoid",
                policy_optimism: float = POLICY_OPTIMISM) -> onnx.ModelProto:
     """The ONNX graph (with metadata) for a parsed KataGo model."""
-    proto = _Builder(model, mish_op, policy_optimism).build()
+    proto = _Builder(model, mish, policy_optimism).build()
     meta = {
         "feature_set": FEATURE_SET,
         "feature_version": FEATURE_SET,
@@ -363,10 +378,10 @@ def build_onnx(model: KataModel, mish_op: bool = False,
     return proto
 
 
-def write_onnx(model: KataModel, path, mish_op: bool = False,
+def write_onnx(model: KataModel, path, mish: str = "sigmoid",
                policy_optimism: float = POLICY_OPTIMISM) -> Path:
     """Convert ``model`` and save it at ``path`` (checked with ``onnx.checker``)."""
-    proto = build_onnx(model, mish_op, policy_optimism)
+    proto = build_onnx(model, mish, policy_optimism)
     onnx.checker.check_model(proto)
     path = Path(path)
     onnx.save(proto, str(path))

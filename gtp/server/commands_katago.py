@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.evaluation import Position
 from engine.katago.rawnn import format_raw_nn_all, raw_nn
-from gtp.protocol import GtpFailure
+from gtp.server.protocol import GtpFailure
 
 
 def network_evaluator(engine):
