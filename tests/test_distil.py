@@ -105,7 +105,7 @@ def test_cli_runs_and_reports_throughput(tiny_teacher, tmp_path):
 
     res = CliRunner().invoke(data_group, [
         "distil", "--teacher", str(tiny_teacher), "--out", str(tmp_path / "c"), "--games", "2",
-        "--parallel", "2", "--sizes", "5,7", "--max-moves", "8", "--threads", "1", "--quiet"])
+        "--parallel", "2", "--sizes", "5,7", "--size-weights", "1,3", "--max-moves", "8", "--threads", "1", "--quiet"])
     assert res.exit_code == 0, res.output
     assert "games: 2" in res.output and "positions/h" in res.output
     bad = CliRunner().invoke(data_group, ["distil", "--teacher", str(tiny_teacher), "--out",
