@@ -9,8 +9,13 @@ into probabilities over the board's ``area + 1`` moves with the moves that
 Superko is the caller's job (it needs the game's history).
 
 ``OnnxEvaluator`` runs an ONNX file written by ``zerogo export`` (tensor names
-and metadata: see ``nets/export.py``); it refuses a missing, corrupt or
-mismatched file with a ``ModelLoadError`` that says what is wrong.
+and metadata: see ``nets/export.py``) or by ``zerogo import-katago`` (a KataGo
+network: metadata ``feature_set=katago-v7``, inputs computed by
+``engine.katago.features``, see ``engine/katago/onnx_build.py``); the metadata
+``feature_set`` (absent: ``zerogo-v1``) chooses the encoder. It refuses a
+missing, corrupt or mismatched file with a ``ModelLoadError`` that says what is
+wrong. ``load_evaluator`` also takes a KataGo model file (``.bin.gz``) and
+converts it once (``engine.katago.cache.converted_path``).
 ``nets.torch_evaluator.TorchEvaluator`` is the same on top of a torch model.
 
 Default networks live in the repository's ``weights/`` folder and are named
@@ -40,6 +45,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 INPUT_NAMES = ("planes", "globals")
 OUTPUT_NAMES = ("policy_logits", "value", "score_lead", "ownership")
 META_KEYS = ("feature_version", "config", "board_sizes", "training_step", "provenance")
+ZEROGO_FEATURES = "zerogo-v1"
+KATAGO_FEATURES = "katago-v7"
+KATAGO_META_KEYS = ("feature_set", "katago_model_version", "config", "source_sha256")
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
     "cuda": "CUDAExecutionProvider",
@@ -134,6 +142,7 @@ class NetEvaluator(Evaluator):
         self.random_symmetry = random_symmetry
         self.rng = np.random.default_rng(seed)
         self.evaluations = 0
+        self.encode_batch = F.encode_batch  # planes and globals for a batch of positions
 
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net: ``planes [B, C, H, W]``, ``glob [B, G]`` -> (logits, value, score, ownership)."""
@@ -162,7 +171,7 @@ class NetEvaluator(Evaluator):
     def _evaluate_chunk(self, positions: list[Position]) -> list[Evaluation]:
         """One network run over positions of one board shape."""
         syms = [self._symmetry(p) for p in positions]
-        planes, glob = F.encode_batch(positions)
+        planes, glob = self.encode_batch(positions)
         for j, k in enumerate(syms):
             if k:
                 planes[j] = F.apply_symmetry_planes(planes[j], k)
@@ -189,6 +198,11 @@ class OnnxEvaluator(NetEvaluator):
         self.path = Path(path)
         self.session = _open_session(self.path, config)
         self.meta = check_model(self.session, self.path)
+        self.feature_set = self.meta.get("feature_set", ZEROGO_FEATURES)
+        if self.feature_set == KATAGO_FEATURES:
+            from engine.katago import features as katago_features
+            self.encode_batch = katago_features.encode_batch
+        self.output_names = [o.name for o in self.session.get_outputs()]
         self.provider = self.session.get_providers()[0]
         self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
             else np.float32
@@ -206,6 +220,13 @@ class OnnxEvaluator(NetEvaluator):
                  "globals": glob.astype(self.input_dtype, copy=False)}
         outs = self.session.run(list(OUTPUT_NAMES), feeds)
         return [o.astype(np.float32, copy=False) for o in outs]
+
+    def run_all(self, planes: np.ndarray, glob: np.ndarray) -> dict[str, np.ndarray]:
+        """Every output of the network by name (KataGo nets: also wdl, score_mean, ...)."""
+        feeds = {"planes": planes.astype(self.input_dtype, copy=False),
+                 "globals": glob.astype(self.input_dtype, copy=False)}
+        outs = self.session.run(self.output_names, feeds)
+        return {k: o.astype(np.float32, copy=False) for k, o in zip(self.output_names, outs)}
 
     def close(self) -> None:
         """Drop the session."""
@@ -258,6 +279,12 @@ def _open_session(path: Path, config: EvaluatorConfig):
 def check_model(session, path: Path) -> dict:
     """The model's metadata after checking it against this engine; ModelLoadError if it differs."""
     meta = dict(session.get_modelmeta().custom_metadata_map)
+    feature_set = meta.get("feature_set", ZEROGO_FEATURES)
+    if feature_set == KATAGO_FEATURES:
+        return _check_katago_model(session, path, meta)
+    if feature_set != ZEROGO_FEATURES:
+        raise ModelLoadError(f"{path} needs input features {feature_set!r}, which this engine "
+                             f"does not compute (it knows {ZEROGO_FEATURES}, {KATAGO_FEATURES})")
     missing = [k for k in META_KEYS if k not in meta]
     if missing:
         raise ModelLoadError(f"{path} lacks zerogo metadata ({', '.join(missing)}): "
@@ -278,6 +305,28 @@ def check_model(session, path: Path) -> dict:
     outputs = {o.name for o in session.get_outputs()}
     if not set(OUTPUT_NAMES) <= outputs:
         raise ModelLoadError(f"{path} lacks outputs {sorted(set(OUTPUT_NAMES) - outputs)}")
+    return meta
+
+
+def _check_katago_model(session, path: Path, meta: dict) -> dict:
+    """Checks for a network converted from KataGo (``zerogo import-katago``)."""
+    from engine.katago import features as katago_features
+    missing = [k for k in KATAGO_META_KEYS if k not in meta]
+    if missing:
+        raise ModelLoadError(f"{path} lacks KataGo metadata ({', '.join(missing)}): "
+                             "convert KataGo networks with `zerogo import-katago`")
+    inputs = {i.name: i.shape for i in session.get_inputs()}
+    want = {"planes": (4, katago_features.NUM_SPATIAL),
+            "globals": (2, katago_features.NUM_GLOBAL)}
+    for name, (rank, channels) in want.items():
+        shape = inputs.get(name)
+        if shape is None or len(shape) != rank or shape[1] != channels:
+            raise ModelLoadError(f"{path}: input {name!r} has shape {shape}, expected rank "
+                                 f"{rank} with {channels} channels in axis 1")
+    outputs = {o.name for o in session.get_outputs()}
+    if not set(OUTPUT_NAMES) <= outputs:
+        raise ModelLoadError(f"{path} lacks outputs {sorted(set(OUTPUT_NAMES) - outputs)}")
+    meta.setdefault("training_step", "?")
     return meta
 
 
@@ -322,6 +371,16 @@ class CachedEvaluator(Evaluator):
         self.inner.close()
 
 
+def _convert_katago(path) -> Path:
+    """The cached ONNX conversion of a KataGo model file; ModelLoadError if it cannot be read."""
+    from engine.katago.cache import converted_path
+    from engine.katago.modelfile import KataModelError
+    try:
+        return converted_path(path)
+    except KataModelError as exc:
+        raise ModelLoadError(str(exc)) from None
+
+
 def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int = 19,
                    height: int = 19, weights_dir: Path | None = None) -> Evaluator:
     """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked."""
@@ -333,6 +392,9 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
             raise ModelLoadError(f"no network for {width}x{height} in {folder} (looked for "
                                  f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
                                  "give one with --model")
+    from engine.katago.cache import is_katago_model
+    if is_katago_model(path):
+        path = _convert_katago(path)
     evaluator: Evaluator = OnnxEvaluator(path, config)
     if config.cache_size > 0:
         evaluator = CachedEvaluator(evaluator, config.cache_size)

@@ -44,9 +44,10 @@ class GtpEngine:
         self.commands = {}
         self._ponder_stop: threading.Event | None = None
         self._ponder_thread: threading.Thread | None = None
-        from gtp.server import commands_analysis, commands_setup, commands_time, gogui
+        from gtp.server import (commands_analysis, commands_katago, commands_setup,
+                                commands_time, gogui)
         for table in (CORE, commands_setup.COMMANDS, commands_time.COMMANDS,
-                      commands_analysis.COMMANDS, gogui.COMMANDS):
+                      commands_analysis.COMMANDS, commands_katago.COMMANDS, gogui.COMMANDS):
             self.commands.update(table)
 
     # ---------------------------------------------------------------- state
