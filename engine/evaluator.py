@@ -52,6 +52,36 @@ class ModelLoadError(RuntimeError):
     """A network file that is missing, unreadable or does not match this engine."""
 
 
+class ModelShapeError(ModelLoadError):
+    """A network whose outputs do not fit the board it was asked about."""
+
+
+def check_outputs(outputs, n: int, height: int, width: int):
+    """The raw outputs ``(logits [n, area+1], value [n], score [n], ownership [n, h, w])``.
+
+    ``value``/``score`` may come as ``[n, 1]`` and ownership as ``[n, 1, h, w]``;
+    anything else raises ModelShapeError naming the output and both shapes.
+    """
+    if len(outputs) != 4:
+        raise ModelShapeError(f"the network gave {len(outputs)} outputs, expected 4 "
+                              f"({', '.join(OUTPUT_NAMES)})")
+    area = height * width
+    want = {"policy_logits": (n, area + 1), "value": (n,), "score_lead": (n,),
+            "ownership": (n, height, width)}
+    fixed = []
+    for name, arr in zip(OUTPUT_NAMES, outputs):
+        arr = np.asarray(arr, np.float32)
+        shape = want[name]
+        if arr.shape != shape and arr.size == int(np.prod(shape)) and arr.shape[:1] == (n,):
+            arr = arr.reshape(shape)            # [n, 1] or [n, 1, h, w]
+        if arr.shape != shape:
+            raise ModelShapeError(f"output {name!r} has shape {list(arr.shape)} on a "
+                                  f"{width}x{height} board, expected {list(shape)}: this "
+                                  "network does not fit this board size")
+        fixed.append(arr)
+    return fixed
+
+
 @dataclass
 class EvaluatorConfig:
     """How to run the network.
@@ -134,10 +164,26 @@ class NetEvaluator(Evaluator):
         self.random_symmetry = random_symmetry
         self.rng = np.random.default_rng(seed)
         self.evaluations = 0
+        self.sizes_ok: set[tuple[int, int]] = set()
 
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net: ``planes [B, C, H, W]``, ``glob [B, G]`` -> (logits, value, score, ownership)."""
         raise NotImplementedError
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """Run the net once on an empty ``width x height`` board; ModelShapeError if it does not fit."""
+        if (width, height) in self.sizes_ok:
+            return
+        from engine.board import Board
+        from engine.rules import Rules
+        try:
+            self.evaluate([Position([Board(width, height)], Rules())])
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # ORT refuses static shapes with assorted error types
+            raise ModelShapeError(f"the network cannot evaluate a {width}x{height} board: "
+                                  f"{str(exc).strip().splitlines()[0][:300]}") from exc
+        self.sizes_ok.add((width, height))
 
     def _symmetry(self, pos: Position) -> int:
         if not self.random_symmetry:
@@ -166,10 +212,8 @@ class NetEvaluator(Evaluator):
         for j, k in enumerate(syms):
             if k:
                 planes[j] = F.apply_symmetry_planes(planes[j], k)
-        logits, value, score, own = self.run(planes, glob)
         h, w = positions[0].board.height, positions[0].board.width
-        logits = np.asarray(logits, np.float32)
-        own = np.asarray(own, np.float32)
+        logits, value, score, own = check_outputs(self.run(planes, glob), len(positions), h, w)
         for j, k in enumerate(syms):
             if k:
                 logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
@@ -317,6 +361,12 @@ class CachedEvaluator(Evaluator):
         """Forget every cached evaluation (e.g. after a rules or komi change)."""
         self.cache.clear()
 
+    def check_board_size(self, width: int, height: int) -> None:
+        """The inner evaluator's check (see ``NetEvaluator.check_board_size``)."""
+        check = getattr(self.inner, "check_board_size", None)
+        if check is not None:
+            check(width, height)
+
     def close(self) -> None:
         """Close the inner evaluator."""
         self.inner.close()
@@ -324,7 +374,11 @@ class CachedEvaluator(Evaluator):
 
 def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int = 19,
                    height: int = 19, weights_dir: Path | None = None) -> Evaluator:
-    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked."""
+    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked.
+
+    The net is run once on an empty ``width x height`` board, so one whose
+    outputs do not fit the board is refused here and not at the first move.
+    """
     config = config or EvaluatorConfig()
     if path is None:
         path = default_network_path(width, height, weights_dir)
@@ -334,6 +388,10 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
                                  f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
                                  "give one with --model")
     evaluator: Evaluator = OnnxEvaluator(path, config)
+    try:
+        evaluator.check_board_size(width, height)
+    except ModelLoadError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
     if config.cache_size > 0:
         evaluator = CachedEvaluator(evaluator, config.cache_size)
     return evaluator

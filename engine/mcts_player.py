@@ -197,6 +197,10 @@ class MctsPlayer(Player):
         """The network's move probabilities for the position."""
         return np.asarray(self.evaluator.evaluate([Position.from_game(game)])[0].policy)
 
+    def check_board_size(self, width: int, height: int) -> None:
+        """The evaluator's check: a net that does not fit the size raises ModelLoadError."""
+        self.evaluator.check_board_size(width, height)
+
     def clear(self) -> None:
         """Forget the tree and the resignation counters."""
         self.searcher.clear()
