@@ -11,6 +11,7 @@ behind a guard: whatever it does, a genmove answers a legal move (or pass).
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
@@ -30,6 +31,11 @@ MAX_NUMBER_TEXT = 12  # longer numeric arguments are refused before int() sees t
 
 
 # ------------------------------------------------------------------ helpers
+# ASCII digits only: Python's int() and float() also read "٤", "４" and "1_0".
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def arg_count(args: list[str], low: int, high: int | None = None, usage: str = "") -> None:
     """Fail with a syntax error unless low <= len(args) <= high."""
     high = low if high is None else high
@@ -40,17 +46,17 @@ def arg_count(args: list[str], low: int, high: int | None = None, usage: str = "
 def parse_int(word: str, what: str = "number") -> int:
     """A decimal integer argument, or GtpFailure (huge or malformed: 'syntax error')."""
     text = word.strip()
-    if len(text) > MAX_NUMBER_TEXT or not text.lstrip("+-").isdigit():
+    if len(text) > MAX_NUMBER_TEXT or not _INT.fullmatch(text):
         raise GtpFailure(f"syntax error: {what} must be an integer, got {word!r}")
     return int(text)
 
 
 def parse_float(word: str, what: str = "number") -> float:
     """A finite float argument, or GtpFailure."""
-    try:
-        value = float(word)
-    except ValueError:
-        raise GtpFailure(f"syntax error: {what} must be a number, got {word!r}") from None
+    text = word.strip()
+    if len(text) > MAX_NUMBER_TEXT or not _FLOAT.fullmatch(text):
+        raise GtpFailure(f"syntax error: {what} must be a number, got {word!r}")
+    value = float(text)
     if value != value or value in (float("inf"), float("-inf")):
         raise GtpFailure(f"syntax error: {what} must be finite")
     return value

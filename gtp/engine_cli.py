@@ -29,7 +29,7 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
     from gtp.commands import GtpEngine
     from gtp.protocol import GtpServer
     try:
-        rules_by_name(options.rules)
+        rules_by_name(options.rules, options.komi)  # also refuses a NaN or infinite komi
         player = make_player(options)
     except (RulesError, PlayerError) as exc:
         raise click.UsageError(str(exc)) from None
