@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.game import Game  # noqa: E402
-from engine.sgf import SgfError, game_to_sgf, load_sgf  # noqa: E402
+from engine.game import Game
+from engine.sgf import SgfError, game_to_sgf, load_sgf
 
 
 def main() -> None:

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from engine.board import BLACK, WHITE
 from engine.game import Game
-from engine.sgf import SgfError, SgfLimits, count_nodes, game_to_sgf, load_sgf, load_sgf_file
+from engine.sgf import (
+    SgfError,
+    SgfLimits,
+    count_nodes,
+    game_to_sgf,
+    load_sgf,
+    load_sgf_file,
+)
 
 
 def _passes(n: int) -> Game:
