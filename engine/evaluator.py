@@ -101,6 +101,7 @@ class EvaluatorConfig:
     threads: int = 0
     batch_size: int = 32
     cache_size: int = 200_000
+    cache_mb: int = 256
     random_symmetry: bool = False
     seed: int | None = None
     spin: bool = False
@@ -331,12 +332,20 @@ class CachedEvaluator(Evaluator):
     Cached ``Evaluation`` objects are shared: callers must not modify them.
     """
 
-    def __init__(self, inner: Evaluator, size: int = 200_000):
+    def __init__(self, inner: Evaluator, size: int = 200_000, max_bytes: int = 256 << 20):
         self.inner = inner
         self.size = max(1, int(size))
+        self.max_bytes = max(1, int(max_bytes))
+        self.bytes = 0
         self.cache: OrderedDict[int, Evaluation] = OrderedDict()
         self.hits = 0
         self.misses = 0
+
+    @staticmethod
+    def entry_bytes(ev: Evaluation) -> int:
+        """Approximate memory of one cached evaluation (arrays plus object overhead)."""
+        own = 0 if ev.ownership is None else np.asarray(ev.ownership).nbytes
+        return np.asarray(ev.policy).nbytes + own + 400
 
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
         """Cached results where present; one batched call to the inner evaluator for the rest."""
@@ -353,13 +362,15 @@ class CachedEvaluator(Evaluator):
         out = [fresh[k] if k in fresh else self.cache[k] for k in keys]
         for key, ev in fresh.items():
             self.cache[key] = ev
-        while len(self.cache) > self.size:
-            self.cache.popitem(last=False)
+            self.bytes += self.entry_bytes(ev)
+        while len(self.cache) > self.size or (self.bytes > self.max_bytes and len(self.cache) > 1):
+            self.bytes -= self.entry_bytes(self.cache.popitem(last=False)[1])
         return out
 
     def clear(self) -> None:
         """Forget every cached evaluation (e.g. after a rules or komi change)."""
         self.cache.clear()
+        self.bytes = 0
 
     def check_board_size(self, width: int, height: int) -> None:
         """The inner evaluator's check (see ``NetEvaluator.check_board_size``)."""
@@ -393,5 +404,5 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
     except ModelLoadError as exc:
         raise type(exc)(f"{path}: {exc}") from None
     if config.cache_size > 0:
-        evaluator = CachedEvaluator(evaluator, config.cache_size)
+        evaluator = CachedEvaluator(evaluator, config.cache_size, config.cache_mb << 20)
     return evaluator

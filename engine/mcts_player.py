@@ -19,7 +19,7 @@ from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluator, Position
 from engine.game import Game
 from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player
-from engine.search import SearchConfig, SearchResult, Searcher, analysis_report
+from engine.search import SearchConfig, SearchResult, Searcher, analysis_report, return_memory
 
 
 class MctsPlayer(Player):
@@ -202,6 +202,12 @@ class MctsPlayer(Player):
         self.evaluator.check_board_size(width, height)
 
     def clear(self) -> None:
-        """Forget the tree and the resignation counters."""
-        self.searcher.clear()
+        """Forget the tree, the cached evaluations and the resignation counters; return the memory."""
+        with self._lock:
+            self.searcher.clear()
+            self.last_result = None
+            clear_cache = getattr(self.evaluator, "clear", None)
+            if clear_cache is not None:
+                clear_cache()
+            return_memory()
         self._low = {BLACK: 0, WHITE: 0}

@@ -42,6 +42,7 @@ class EngineOptions:
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
+    max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
     ponder: bool = False
     log_file: str | None = None
@@ -99,7 +100,7 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
                                                         seed=options.seed))
     settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
-                "seed": options.seed}
+                "seed": options.seed, "max_tree_mb": options.max_tree_mb}
     if options.visits is not None:
         settings["visits"] = options.visits
     return MctsPlayer(evaluator, SearchConfig(**settings))
