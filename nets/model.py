@@ -230,10 +230,9 @@ def flops_per_eval(config_name: str, height: int, width: int) -> float:
 
 def load_checkpoint(path, map_location="cpu") -> tuple[ZeroGoNet, dict]:
     """Load a checkpoint written in the shared format; returns (model in eval mode, checkpoint)."""
-    ckpt = torch.load(path, map_location=map_location, weights_only=False)
-    if not isinstance(ckpt, dict) or "config" not in ckpt or "model" not in ckpt:
-        raise ConfigError(f"{path} is not a zerogo checkpoint (needs 'config' and 'model')")
+    from nets.checkpoints import load_weights, read_checkpoint
+    ckpt = read_checkpoint(path, map_location)
     model = build_model(ckpt["config"])
-    model.load_state_dict(ckpt["model"])
+    load_weights(model, ckpt["model"], path)
     model.eval()
     return model, ckpt

@@ -6,7 +6,8 @@ import logging
 
 import click
 
-from nets.train import TrainError, Trainer, TrainSettings
+from nets.checkpoints import CheckpointError
+from nets.train import Trainer, TrainError, TrainSettings
 
 _D = TrainSettings()
 
@@ -71,8 +72,8 @@ def train_command(threads, **kwargs):
             last = trainer.run()
         finally:
             trainer.close()
-    except TrainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (TrainError, CheckpointError) as exc:
+        raise click.ClickException(str(exc)) from None
     if trainer.dist.main:
         summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items())
         click.echo(f"step {trainer.step}: {summary}", err=True)
