@@ -63,8 +63,8 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="Positions per network evaluation batch.")
 @click.option("--max-tree-mb", type=click.IntRange(0), default=1024, show_default=True,
               help="Memory for the search tree in MiB; past it the least-visited subtrees are "
-                   "pruned and the search goes on (0: no cap). A 19x19 node takes ~34 kB, so "
-                   "1024 MiB hold ~30k nodes; the evaluation cache (256 MiB) comes on top.")
+                   "pruned and the search goes on (0: no cap). A 19x19 node takes ~41 kB, so "
+                   "1024 MiB hold ~26k nodes; the evaluation cache (256 MiB) comes on top.")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
 @click.option("--ponder/--no-ponder", default=False, show_default=True,
