@@ -282,8 +282,14 @@ def provider_entry(provider: str):
 def _open_session(path: Path, config: EvaluatorConfig):
     """An ONNX Runtime session for ``path``, or ModelLoadError saying why not."""
     import onnxruntime as ort
-    if not path.is_file():
+    if path.is_dir():
+        raise ModelLoadError(f"network file {path} is a directory, not an ONNX file")
+    if not path.exists():
         raise ModelLoadError(f"network file {path} does not exist")
+    if not path.is_file():
+        raise ModelLoadError(f"network file {path} is not a regular file")
+    if path.stat().st_size == 0:
+        raise ModelLoadError(f"network file {path} is empty (0 bytes)")
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.intra_op_num_threads = config.threads or physical_cores()

@@ -165,3 +165,32 @@ def test_gtp_size_changes_play_searched_moves():
     assert len(moves) == 4
     assert np.all([m.upper() not in ("PASS", "RESIGN") for m in moves])
     assert lines[-1].startswith("info move ")
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_every_unloadable_network_is_a_model_load_error(net_file, tmp_path):
+    good = net_file.read_bytes()
+    cases = {"missing": (None, "does not exist"), "empty": (b"", "empty"),
+             "truncated": (good[: len(good) // 3], "truncated or corrupt"),
+             "random": (np.random.default_rng(1).bytes(4096), "truncated or corrupt"),
+             "directory": ("dir", "is a directory")}
+    for name, (content, message) in cases.items():
+        path = tmp_path / f"{name}.onnx"
+        if content == "dir":
+            path.mkdir()
+        elif content is not None:
+            path.write_bytes(content)
+        with pytest.raises(ModelLoadError, match=message):
+            load_evaluator(path, CFG, 9, 9)
+
+
+class _WrongOwnership(_FlatPolicy):
+    def forward(self, x, g):
+        return self.lin(g), g.sum(1), g.sum(1), x[:, 0, :3, :3]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_wrong_output_shape_refused_at_load(tmp_path):
+    bad = _export(_WrongOwnership(), tmp_path / "own.onnx", dynamic_hw=True)
+    with pytest.raises(ModelShapeError, match="ownership"):
+        load_evaluator(bad, CFG, 9, 9)
