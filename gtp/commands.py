@@ -23,6 +23,7 @@ from engine.player import Decision, Player, SimplePlayer
 from engine.rules import Rules, RulesError, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.players import EngineOptions, find_network, make_player
+from gtp.sgf_files import SgfFiles
 from gtp.protocol import GtpFailure, QuitRequested, ReplyIO
 
 log = logging.getLogger("zerogo.gtp")
@@ -92,6 +93,7 @@ class GtpEngine:
         self.player = player
         self.network_path = find_network(options) if not options.player else None
         self.fallback = SimplePlayer(options.seed)
+        self.sgf_files = SgfFiles(options.sgf_dir, options.allow_any_path)
         self.base_rules: Rules = rules_by_name(options.rules)
         self.komi = options.komi if options.komi is not None else self.base_rules.komi
         self.time_settings = TimeSettings("none")

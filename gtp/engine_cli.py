@@ -65,6 +65,12 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="Memory for the search tree in MiB; past it the least-visited subtrees are "
                    "pruned and the search goes on (0: no cap). A 19x19 node takes ~41 kB, so "
                    "1024 MiB hold ~26k nodes; the evaluation cache (256 MiB) comes on top.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="loadsgf and printsgf FILE read and write only in this folder and below "
+                   "(regular files, no symlinks leading out, at most 16 MiB).")
+@click.option("--allow-any-path", is_flag=True,
+              help="Let loadsgf and printsgf reach any path the process can (the old behaviour; "
+                   "never with an untrusted controller).")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
 @click.option("--ponder/--no-ponder", default=False, show_default=True,
@@ -81,12 +87,13 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "line, which gtp2ogs turns into chat.")
 @click.option("--verbose", is_flag=True, help="Log every command (debug level).")
 def gtp_command(size, rules, komi, network, visits, time_per_move, max_time, lag, threads,
-                batch_size, max_tree_mb, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
+                batch_size, max_tree_mb, sgf_dir, allow_any_path, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
     """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
     setup_logging(log_file, verbose)
     options = EngineOptions(size=size, rules=rules, komi=komi, network=network, visits=visits,
                             time_per_move=time_per_move, max_time=max_time, lag=lag,
                             threads=threads, batch_size=batch_size, max_tree_mb=max_tree_mb,
+                            sgf_dir=sgf_dir, allow_any_path=allow_any_path,
                             resign_threshold=resign_threshold, ponder=ponder,
                             log_file=log_file, seed=seed, player=player, ogs_chat=ogs_chat)
     run_engine(options)

@@ -43,6 +43,8 @@ class EngineOptions:
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
     max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
+    sgf_dir: str = "."                 # loadsgf/printsgf: this folder and below only
+    allow_any_path: bool = False       # loadsgf/printsgf: any path (the old behaviour)
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
     ponder: bool = False
     log_file: str | None = None

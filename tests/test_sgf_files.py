@@ -91,3 +91,41 @@ def test_allow_any_path_reaches_outside_but_still_only_regular_files(folder):
     with pytest.raises(SgfFileError, match="not a regular file"):
         files.read("/dev/zero")
     assert time.monotonic() - t < 5
+
+
+# ------------------------------------------------------------- through GTP
+def test_gtp_loadsgf_printsgf_confined_by_default(folder, monkeypatch):
+    from tests.gtp_session import make_engine, session
+    monkeypatch.chdir(folder)
+    (folder / "link.sgf").symlink_to(folder.parent / "secret.sgf")
+    t = time.monotonic()
+    replies = session(["loadsgf a.sgf", "printsgf sub/new.sgf", "loadsgf /etc/passwd",
+                       "loadsgf ../secret.sgf", "printsgf ../secret.sgf", "printsgf link.sgf",
+                       "loadsgf /dev/zero", "loadsgf /dev/stdin", "printsgf /tmp/zerogo-x.sgf",
+                       "name"], make_engine())
+    assert time.monotonic() - t < 10
+    assert replies[0] == "= black" and replies[1] == "="
+    assert (folder / "sub" / "new.sgf").read_bytes().startswith(b"(;")
+    for r in replies[2:9]:
+        assert r.startswith("? cannot") and "outside the SGF folder" in r, r
+        assert str(folder) not in r and "/etc" not in r and "/dev" not in r
+    assert replies[9] == "= zerogo"
+    assert (folder.parent / "secret.sgf").read_bytes() == GAME
+    assert not os.path.exists("/tmp/zerogo-x.sgf")
+
+
+def test_gtp_sgf_dir_and_allow_any_path(folder, tmp_path):
+    from tests.gtp_session import make_engine, session
+    replies = session(["loadsgf b.sgf", "loadsgf ../a.sgf"], make_engine(sgf_dir=str(folder / "sub")))
+    assert replies[0] == "= black" and replies[1].startswith("? cannot load file")
+    anywhere = make_engine(sgf_dir=str(folder), allow_any_path=True)
+    replies = session([f"loadsgf {folder.parent / 'secret.sgf'}", "loadsgf /dev/zero"], anywhere)
+    assert replies[0] == "= black" and "not a regular file" in replies[1]
+
+
+def test_gtp_help_documents_the_file_options():
+    from click.testing import CliRunner
+
+    from gtp.engine_cli import gtp_command
+    text = CliRunner().invoke(gtp_command, ["--help"]).output
+    assert "--sgf-dir" in text and "--allow-any-path" in text
