@@ -69,12 +69,13 @@ def sgf_dir(tmp_path, monkeypatch):
 
 
 def test_fuzz_every_command_with_the_simple_player(sgf_dir):
-    assert _fuzz(make_engine(), seed=14, lines=3000) == 3000
+    # time_per_move bounds the GoGui analysis commands (1 s each by default).
+    assert _fuzz(make_engine(time_per_move=0.02), seed=14, lines=1600) == 1600
     assert not (sgf_dir.parent / "x.sgf").exists()
 
 
 def test_fuzz_every_command_with_the_searcher(sgf_dir):
     player = MctsPlayer(UniformEvaluator(), SearchConfig(visits=8, batch_size=4,
                                                          max_tree_mb=16))
-    engine = make_engine(player)
+    engine = make_engine(player, time_per_move=0.02)
     assert _fuzz(engine, seed=1414, lines=800) == 800
