@@ -14,7 +14,7 @@ from nets.checkpoints import CheckpointError, atomic_save, read_checkpoint
 from nets.data import convert
 from nets.model import build_model, load_checkpoint
 from nets.train import Trainer, TrainSettings
-from nets.train_cli import train_command
+from nets.cli import train_command
 from tests.test_data import write_games
 
 torch.set_num_threads(1)

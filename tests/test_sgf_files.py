@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gtp.sgf_files import SgfFileError, SgfFiles
+from gtp.server.sgf_files import SgfFileError, SgfFiles
 
 GAME = b"(;GM[1]FF[4]SZ[9];B[cc];W[gg])"
 
@@ -126,6 +126,6 @@ def test_gtp_sgf_dir_and_allow_any_path(folder, tmp_path):
 def test_gtp_help_documents_the_file_options():
     from click.testing import CliRunner
 
-    from gtp.engine_cli import gtp_command
+    from gtp.server.cli import gtp_command
     text = CliRunner().invoke(gtp_command, ["--help"]).output
     assert "--sgf-dir" in text and "--allow-any-path" in text

@@ -16,10 +16,11 @@ import numpy as np
 from engine.board import EMPTY, IllegalMoveError
 from engine.rules import AREA, POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY, Rules, \
     RulesError, rules_by_name
+from engine.deadstones import mc_status
+from engine.player import has_own_status
 from engine.scoring import result_string
-from gtp.deadstones import has_own_status, mc_status
-from gtp.commands import arg_count, parse_color, parse_int, parse_vertex, vertex
-from gtp.protocol import GtpFailure
+from gtp.server.args import arg_count, parse_color, parse_int, parse_vertex, vertex
+from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 
@@ -72,7 +73,7 @@ def cmd_set_free_handicap(engine, args, io):
 def cmd_loadsgf(engine, args, io):
     """Load an SGF file, optionally only up to (not including) move_number."""
     from engine.sgf import SgfError, load_sgf
-    from gtp.sgf_files import SgfFileError
+    from gtp.server.sgf_files import SgfFileError
     arg_count(args, 1, 2, usage="loadsgf FILE [MOVE_NUMBER]")
     limit = None
     if len(args) == 2:
@@ -93,7 +94,7 @@ def cmd_loadsgf(engine, args, io):
 def cmd_printsgf(engine, args, io):
     """The game as SGF; with a file name, written there instead."""
     from engine.sgf import game_to_sgf
-    from gtp.sgf_files import SgfFileError
+    from gtp.server.sgf_files import SgfFileError
     data = game_to_sgf(engine.game)
     if args:
         try:
