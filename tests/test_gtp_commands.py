@@ -231,12 +231,13 @@ def test_gogui_views_without_a_network():
 
 def test_make_player_choices(tmp_path, caplog):
     assert isinstance(make_player(EngineOptions(network="none")), SimplePlayer)
-    assert isinstance(make_player(EngineOptions(network=str(tmp_path / "nope.onnx"))), SimplePlayer)
-    assert "not found" in caplog.text
+    # Random play only on request: a missing or bad network is an error, never a silent fallback.
+    with pytest.raises(PlayerError, match="does not exist"):
+        make_player(EngineOptions(network=str(tmp_path / "nope.onnx")))
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a network")
-    assert isinstance(make_player(EngineOptions(network=str(bad))), SimplePlayer)
-    assert "SimplePlayer" in caplog.text
+    with pytest.raises(PlayerError, match="not a readable ONNX network"):
+        make_player(EngineOptions(network=str(bad)))
     custom = make_player(EngineOptions(player="tests.fake_gtp_player:make_streaming"))
     assert isinstance(custom, StreamingPlayer)
     for spec in ("nomodule", "tests.fake_gtp_player:nothing", "engine.player:MoveLimits"):

@@ -17,12 +17,13 @@ import time
 
 from engine import coords
 from engine.board import IllegalMoveError
+from engine.evaluator import ModelLoadError
 from engine.game import Game
 from engine.player import Decision, Player, SimplePlayer
 from engine.rules import Rules, RulesError, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.server.args import arg_count, parse_color, parse_float, parse_int, parse_vertex, vertex
-from gtp.server.players import EngineOptions, find_network, make_player
+from gtp.server.players import EngineOptions, PlayerError, find_network, make_player
 from gtp.server.protocol import GtpFailure, QuitRequested, ReplyIO
 from gtp.server.sgf_files import SgfFiles
 
@@ -214,9 +215,16 @@ def _resize(engine, width_word: str, height_word: str) -> str:
         coords.check_size(width, height)
     except (GtpFailure, coords.CoordinateError):
         raise GtpFailure("unacceptable size") from None
+    old = engine.game
     engine.game = engine.new_game(width, height)
     engine.player.clear()
-    engine.match_network_to_size()
+    try:
+        engine.match_network_to_size()
+        engine.player.check_board_size(width, height)
+    except (PlayerError, ModelLoadError, ValueError) as exc:
+        log.warning("boardsize %dx%d refused: %s", width, height, exc)
+        engine.game = old
+        raise GtpFailure("unacceptable size") from None
     return ""
 
 
