@@ -93,3 +93,11 @@ def test_cache_bounded_in_bytes():
     entry = cache.entry_bytes(next(iter(cache.cache.values())))
     assert cache.bytes <= 1 << 20 and len(cache.cache) <= (1 << 20) // entry + 1
     assert cache.misses > len(cache.cache)       # it had to evict
+
+
+def test_max_tree_mb_reaches_the_searcher_from_the_command_line_options():
+    from engine.evaluator import WEIGHTS_DIR
+    from gtp.server.players import EngineOptions, make_player
+    player = make_player(EngineOptions(size=9, network=str(WEIGHTS_DIR / "zerogo-9x9.onnx"),
+                                       max_tree_mb=7, threads=1))
+    assert player.searcher.config.max_tree_mb == 7
