@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.board import BLACK, WHITE
+from engine.board import BLACK, WHITE, IllegalMoveError
 from engine.game import Game
 from engine.sgf import (
     SgfError,
@@ -41,14 +41,19 @@ def test_printsgf_is_linear_in_the_game_length():
 
 def test_huge_all_pass_sgf_refused_fast_in_constant_memory():
     data = b"(;GM[1]FF[4]SZ[19]" + b";B[];W[]" * 840_000 + b")"    # 1.68 M passes, ~6.7 MB
-    tracemalloc.start()
     t = time.perf_counter()
     with pytest.raises(SgfError, match="more than 200000 nodes"):
         load_sgf(data)
     elapsed = time.perf_counter() - t
+    assert elapsed < 5.0, elapsed      # was 123 s and 5.2 GB
+    # Counting stops at the limit and allocates nothing that grows with the file
+    # (a smaller limit keeps tracemalloc's overhead low).
+    tracemalloc.start()
+    with pytest.raises(SgfError, match="more than 20000 nodes"):
+        load_sgf(data, limits=SgfLimits(max_nodes=20_000))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 10.0 and peak < 20e6, (elapsed, peak)
+    assert peak < 1e6, peak
 
 
 def test_node_count_ignores_semicolons_in_values():
@@ -96,7 +101,10 @@ def games(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     if draw(st.booleans()) and width * height >= 9:
         stones = rng.choice(width * height, size=draw(st.integers(1, 4)), replace=False)
-        game.setup([(BLACK if i % 2 == 0 else WHITE, int(p)) for i, p in enumerate(stones)])
+        try:
+            game.setup([(BLACK if i % 2 == 0 else WHITE, int(p)) for i, p in enumerate(stones)])
+        except IllegalMoveError:
+            pass                       # a stone without liberties: play on the empty board
     for _ in range(draw(st.integers(0, 60))):
         legal = np.flatnonzero(game.legal_mask())
         game.play(int(rng.choice(legal)), game.to_play)
