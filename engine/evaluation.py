@@ -50,10 +50,17 @@ class Position:
         return Position([board] + self.boards[: history - 1], self.rules, trail)
 
     def key(self) -> int:
-        """A transposition key: hashes of the boards in history, side to move, komi, rules."""
-        h = hash((tuple((b.hash, b.ko_point) for b in self.boards), self.board.to_play,
-                  self.rules.komi, self.rules.scoring, self.rules.ko))
-        return h
+        """A transposition key over everything the network's inputs depend on.
+
+        Board size (every empty board hashes to 0), the history boards' hashes
+        and ko state, the side to move, whether the last move was a pass, and
+        the rules the net sees (komi, scoring, ko rule, suicide).
+        """
+        board, rules = self.board, self.rules
+        return hash((board.width, board.height,
+                     tuple((b.hash, b.ko_point, b.ko_color) for b in self.boards),
+                     board.to_play, board.passes >= 1,
+                     rules.komi, rules.scoring, rules.ko, rules.suicide))
 
 
 @dataclass
@@ -72,6 +79,9 @@ class Evaluator:
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
         """Evaluate a batch of positions."""
         raise NotImplementedError
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """Raise (``engine.evaluator.ModelLoadError``) if this evaluator cannot serve the size."""
 
     def close(self) -> None:
         """Release resources (sessions, threads)."""

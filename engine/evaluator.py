@@ -60,6 +60,36 @@ class ModelLoadError(RuntimeError):
     """A network file that is missing, unreadable or does not match this engine."""
 
 
+class ModelShapeError(ModelLoadError):
+    """A network whose outputs do not fit the board it was asked about."""
+
+
+def check_outputs(outputs, n: int, height: int, width: int):
+    """The raw outputs ``(logits [n, area+1], value [n], score [n], ownership [n, h, w])``.
+
+    ``value``/``score`` may come as ``[n, 1]`` and ownership as ``[n, 1, h, w]``;
+    anything else raises ModelShapeError naming the output and both shapes.
+    """
+    if len(outputs) != 4:
+        raise ModelShapeError(f"the network gave {len(outputs)} outputs, expected 4 "
+                              f"({', '.join(OUTPUT_NAMES)})")
+    area = height * width
+    want = {"policy_logits": (n, area + 1), "value": (n,), "score_lead": (n,),
+            "ownership": (n, height, width)}
+    fixed = []
+    for name, arr in zip(OUTPUT_NAMES, outputs):
+        arr = np.asarray(arr, np.float32)
+        shape = want[name]
+        if arr.shape != shape and arr.size == int(np.prod(shape)) and arr.shape[:1] == (n,):
+            arr = arr.reshape(shape)            # [n, 1] or [n, 1, h, w]
+        if arr.shape != shape:
+            raise ModelShapeError(f"output {name!r} has shape {list(arr.shape)} on a "
+                                  f"{width}x{height} board, expected {list(shape)}: this "
+                                  "network does not fit this board size")
+        fixed.append(arr)
+    return fixed
+
+
 @dataclass
 class EvaluatorConfig:
     """How to run the network.
@@ -79,6 +109,7 @@ class EvaluatorConfig:
     threads: int = 0
     batch_size: int = 32
     cache_size: int = 200_000
+    cache_mb: int = 256
     random_symmetry: bool = False
     seed: int | None = None
     spin: bool = False
@@ -143,10 +174,26 @@ class NetEvaluator(Evaluator):
         self.rng = np.random.default_rng(seed)
         self.evaluations = 0
         self.encode_batch = F.encode_batch  # planes and globals for a batch of positions
+        self.sizes_ok: set[tuple[int, int]] = set()
 
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net: ``planes [B, C, H, W]``, ``glob [B, G]`` -> (logits, value, score, ownership)."""
         raise NotImplementedError
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """Run the net once on an empty ``width x height`` board; ModelShapeError if it does not fit."""
+        if (width, height) in self.sizes_ok:
+            return
+        from engine.board import Board
+        from engine.rules import Rules
+        try:
+            self.evaluate([Position([Board(width, height)], Rules())])
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # ORT refuses static shapes with assorted error types
+            raise ModelShapeError(f"the network cannot evaluate a {width}x{height} board: "
+                                  f"{str(exc).strip().splitlines()[0][:300]}") from exc
+        self.sizes_ok.add((width, height))
 
     def _symmetry(self, pos: Position) -> int:
         if not self.random_symmetry:
@@ -175,10 +222,8 @@ class NetEvaluator(Evaluator):
         for j, k in enumerate(syms):
             if k:
                 planes[j] = F.apply_symmetry_planes(planes[j], k)
-        logits, value, score, own = self.run(planes, glob)
         h, w = positions[0].board.height, positions[0].board.width
-        logits = np.asarray(logits, np.float32)
-        own = np.asarray(own, np.float32)
+        logits, value, score, own = check_outputs(self.run(planes, glob), len(positions), h, w)
         for j, k in enumerate(syms):
             if k:
                 logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
@@ -258,8 +303,14 @@ def provider_entry(provider: str):
 def _open_session(path: Path, config: EvaluatorConfig):
     """An ONNX Runtime session for ``path``, or ModelLoadError saying why not."""
     import onnxruntime as ort
-    if not path.is_file():
+    if path.is_dir():
+        raise ModelLoadError(f"network file {path} is a directory, not an ONNX file")
+    if not path.exists():
         raise ModelLoadError(f"network file {path} does not exist")
+    if not path.is_file():
+        raise ModelLoadError(f"network file {path} is not a regular file")
+    if path.stat().st_size == 0:
+        raise ModelLoadError(f"network file {path} is empty (0 bytes)")
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.intra_op_num_threads = config.threads or physical_cores()
@@ -336,12 +387,20 @@ class CachedEvaluator(Evaluator):
     Cached ``Evaluation`` objects are shared: callers must not modify them.
     """
 
-    def __init__(self, inner: Evaluator, size: int = 200_000):
+    def __init__(self, inner: Evaluator, size: int = 200_000, max_bytes: int = 256 << 20):
         self.inner = inner
         self.size = max(1, int(size))
+        self.max_bytes = max(1, int(max_bytes))
+        self.bytes = 0
         self.cache: OrderedDict[int, Evaluation] = OrderedDict()
         self.hits = 0
         self.misses = 0
+
+    @staticmethod
+    def entry_bytes(ev: Evaluation) -> int:
+        """Approximate memory of one cached evaluation (arrays plus object overhead)."""
+        own = 0 if ev.ownership is None else np.asarray(ev.ownership).nbytes
+        return np.asarray(ev.policy).nbytes + own + 400
 
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
         """Cached results where present; one batched call to the inner evaluator for the rest."""
@@ -358,13 +417,21 @@ class CachedEvaluator(Evaluator):
         out = [fresh[k] if k in fresh else self.cache[k] for k in keys]
         for key, ev in fresh.items():
             self.cache[key] = ev
-        while len(self.cache) > self.size:
-            self.cache.popitem(last=False)
+            self.bytes += self.entry_bytes(ev)
+        while len(self.cache) > self.size or (self.bytes > self.max_bytes and len(self.cache) > 1):
+            self.bytes -= self.entry_bytes(self.cache.popitem(last=False)[1])
         return out
 
     def clear(self) -> None:
         """Forget every cached evaluation (e.g. after a rules or komi change)."""
         self.cache.clear()
+        self.bytes = 0
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """The inner evaluator's check (see ``NetEvaluator.check_board_size``)."""
+        check = getattr(self.inner, "check_board_size", None)
+        if check is not None:
+            check(width, height)
 
     def close(self) -> None:
         """Close the inner evaluator."""
@@ -383,7 +450,11 @@ def _convert_katago(path) -> Path:
 
 def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int = 19,
                    height: int = 19, weights_dir: Path | None = None) -> Evaluator:
-    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked."""
+    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked.
+
+    The net is run once on an empty ``width x height`` board, so one whose
+    outputs do not fit the board is refused here and not at the first move.
+    """
     config = config or EvaluatorConfig()
     if path is None:
         path = default_network_path(width, height, weights_dir)
@@ -396,6 +467,10 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
     if is_katago_model(path):
         path = _convert_katago(path)
     evaluator: Evaluator = OnnxEvaluator(path, config)
+    try:
+        evaluator.check_board_size(width, height)
+    except ModelLoadError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
     if config.cache_size > 0:
-        evaluator = CachedEvaluator(evaluator, config.cache_size)
+        evaluator = CachedEvaluator(evaluator, config.cache_size, config.cache_mb << 20)
     return evaluator

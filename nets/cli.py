@@ -34,6 +34,7 @@ from gtp.bench.search import LZ_BOARD, NET_SHAPES, bench_zerogo, leelaz_weights_
 from nets.bench_nn import (BenchSettings, bench_network, echo_line, gpu_peak, matmul_peak,
                             run_configs)
 from nets.bench_search import make_random_onnx
+from nets.checkpoints import CheckpointError
 from nets.data import DataSettings, convert
 from nets.export import ExportError, export_onnx, random_net
 from nets.gnugo_games import GnuGoGameSettings, generate
@@ -173,8 +174,8 @@ def train_command(threads, **kwargs):
             last = trainer.run()
         finally:
             trainer.close()
-    except TrainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (TrainError, CheckpointError) as exc:
+        raise click.ClickException(str(exc)) from None
     if trainer.dist.main:
         summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items())
         click.echo(f"step {trainer.step}: {summary}", err=True)

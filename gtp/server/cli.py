@@ -38,7 +38,7 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
     from gtp.server.commands import GtpEngine
     from gtp.server.protocol import GtpServer
     try:
-        rules_by_name(options.rules)
+        rules_by_name(options.rules, options.komi)  # also refuses a NaN or infinite komi
         player = make_player(options)
     except (RulesError, PlayerError) as exc:
         raise click.UsageError(str(exc)) from None
@@ -71,6 +71,18 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
               help="Positions per network evaluation batch.")
+@click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
+              show_default=True,
+              help="Memory for the search tree in MiB; past it the least-visited subtrees are "
+                   "pruned and the search goes on (0: no cap). A 19x19 node takes ~41 kB, so "
+                   "1024 MiB hold ~26k nodes; the evaluation cache (256 MiB) comes on top.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=DEFAULTS.sgf_dir,
+              show_default=True,
+              help="loadsgf and printsgf FILE read and write only in this folder and below "
+                   "(regular files, no symlinks leading out, at most 16 MiB).")
+@click.option("--allow-any-path", is_flag=True, default=DEFAULTS.allow_any_path,
+              help="Let loadsgf and printsgf reach any path the process can (the old behaviour; "
+                   "never with an untrusted controller).")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
 @click.option("--ponder/--no-ponder", default=DEFAULTS.ponder, show_default=True,
