@@ -21,7 +21,9 @@ def test_bench_nn_tiny():
                                             ("onnxruntime cpu", "1"), ("onnxruntime cpu", "2")}
     for _, _, evals, gflops, pct in rows:
         assert float(evals) > 0 and float(gflops) > 0
-        assert abs(float(gflops) / peak * 100 - float(pct)) < 0.2
+        # GFLOP/s and the peak print with 1 decimal, the share with 1: allow their rounding
+        slack = (5.0 + 0.05 * float(pct)) / peak + 0.06
+        assert abs(float(gflops) / peak * 100 - float(pct)) < slack
     assert "end to end" in res.output
 
 
