@@ -64,7 +64,10 @@ class EvaluatorConfig:
     Runtime's idle threads busy-wait (a little faster on a dedicated machine,
     much slower when other processes, e.g. the opponent in a match, share the
     cores: measured 2 threads on a busy 2-core box, b6c64 19x19 batch 32,
-    ~105 evals/s spinning vs ~125 not).
+    ~105 evals/s spinning vs ~125 not). runtime (onnxruntime, openvino, auto)
+    and precision (fp32, bf16, int8, auto): CPU inference settings, see
+    ``engine.runtimes``; convert_dir: where converted nets are cached (None:
+    ~/.cache/zerogo/onnx).
     """
 
     provider: str = "auto"
@@ -74,6 +77,9 @@ class EvaluatorConfig:
     random_symmetry: bool = False
     seed: int | None = None
     spin: bool = False
+    runtime: str = "onnxruntime"
+    precision: str = "fp32"
+    convert_dir: str | None = None
 
 
 def physical_cores() -> int:
@@ -189,6 +195,7 @@ class OnnxEvaluator(NetEvaluator):
         self.path = Path(path)
         self.session = _open_session(self.path, config)
         self.meta = check_model(self.session, self.path)
+        self.session, self.runtime = _runtime_session(self, config)
         self.provider = self.session.get_providers()[0]
         self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
             else np.float32
@@ -196,9 +203,9 @@ class OnnxEvaluator(NetEvaluator):
                  self.meta["training_step"], self.provider)
 
     def describe(self) -> str:
-        """One line: file, config, training step, execution provider."""
+        """One line: file, config, training step, execution provider, runtime and precision."""
         return (f"{self.path.name}: {self.meta['config']} step {self.meta['training_step']} "
-                f"on {self.provider}")
+                f"on {self.provider} ({self.runtime})")
 
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net outputs as float32 arrays (see ``NetEvaluator.run``)."""
@@ -210,6 +217,32 @@ class OnnxEvaluator(NetEvaluator):
     def close(self) -> None:
         """Drop the session."""
         self.session = None
+
+
+def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig):
+    """(session, "runtime precision") for the config (``engine.runtimes``); fp32 as loaded on GPUs."""
+    from engine import calibration, runtimes
+    if (config.runtime, config.precision) == ("onnxruntime", "fp32"):
+        return ev.session, "onnxruntime fp32"
+    if ev.session.get_providers()[0] != PROVIDERS["cpu"]:
+        log.warning("runtime/precision settings are for the CPU; %s runs fp32 as exported",
+                    ev.session.get_providers()[0])
+        return ev.session, "onnxruntime fp32"
+    sizes = [int(x) for x in str(ev.meta.get("board_sizes", "9")).replace(" ", "").split(",") if x.isdigit()]
+    probe_cache: list = []
+
+    def probe():
+        if not probe_cache:
+            probe_cache.append(calibration.make_probe(
+                lambda ps: dict(zip(INPUT_NAMES, F.encode_batch(ps))), ev.evaluate, sizes))
+        return probe_cache[0]
+    request = runtimes.RuntimeRequest(config.runtime, config.precision, config.threads or physical_cores(),
+                                      Path(config.convert_dir) if config.convert_dir else None)
+    try:
+        return runtimes.choose_session(ev.path, ev.session, ev.meta, list(OUTPUT_NAMES), request,
+                                       lambda p: _open_session(Path(p), config), probe)
+    except runtimes.RuntimeChoiceError as exc:
+        raise ModelLoadError(str(exc)) from exc
 
 
 def choose_providers(requested: str, available: list[str]) -> list[str]:
