@@ -58,6 +58,16 @@ def neighbor_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
     return _offset_table(width, height, ((-1, 0), (1, 0), (0, -1), (0, 1)))
 
 
+@lru_cache(maxsize=64)
+def neighbor_array(width: int, height: int) -> np.ndarray:
+    """``[area, 4]`` neighbour indices, padded with ``area`` (a sentinel slot) on the edges."""
+    area = width * height
+    out = np.full((area, 4), area, dtype=np.intp)
+    for p, nbrs in enumerate(neighbor_table(width, height)):
+        out[p, :len(nbrs)] = nbrs
+    return out
+
+
 @lru_cache(maxsize=None)
 def diagonal_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
     """For each flat point, the flat indices of its diagonal neighbours."""
@@ -196,23 +206,23 @@ class Board:
         return self.illegal_reason(move, color) is None
 
     def legal_mask(self, color: int | None = None) -> np.ndarray:
-        """Boolean mask of shape (area + 1,): legal points, and pass (always legal)."""
+        """Boolean mask of shape (area + 1,): legal points, and pass (always legal).
+
+        Vectorised: an empty point with an empty neighbour is always legal (never
+        suicide, never the ko point); only the few surrounded empty points are
+        checked one by one.
+        """
         color = self.to_play if color is None else color
-        stones, nbrs = self.stones, self._nbrs
-        legal = []
-        for p in range(self.area):
-            if stones[p] != EMPTY:
-                continue
-            for n in nbrs[p]:
-                if stones[n] == EMPTY:
-                    legal.append(p)  # an empty neighbour: never suicide, never ko
-                    break
-            else:
-                if self.illegal_reason(p, color) is None:
-                    legal.append(p)
-        mask = np.zeros(self.area + 1, dtype=bool)
-        mask[legal] = True
-        mask[self.area] = True
+        area = self.area
+        empty = np.zeros(area + 1, dtype=bool)   # the last slot: the off-board sentinel
+        empty[:area] = np.array(self.stones, dtype=np.int8) == EMPTY
+        free = empty[neighbor_array(self.width, self.height)].any(axis=1)
+        mask = np.empty(area + 1, dtype=bool)
+        np.logical_and(empty[:area], free, out=mask[:area])
+        for p in np.flatnonzero(empty[:area] & ~free).tolist():
+            if self.illegal_reason(p, color) is None:
+                mask[p] = True
+        mask[area] = True
         return mask
 
     def is_eye(self, point: int, color: int) -> bool:

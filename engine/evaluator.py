@@ -125,10 +125,11 @@ def default_network_path(width: int, height: int, weights_dir: Path | None = Non
 
 def softmax_legal(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``logits [B, M]`` over ``legal [B, M]`` (bool); illegal -> 0."""
-    x = np.where(legal, logits.astype(np.float64), -np.inf)
+    x = np.where(legal, logits, np.float32(-np.inf)).astype(np.float32, copy=False)
     x -= x.max(axis=1, keepdims=True)
-    e = np.exp(x)
-    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    np.exp(x, out=x)
+    x /= x.sum(axis=1, keepdims=True)
+    return x
 
 
 class NetEvaluator(Evaluator):

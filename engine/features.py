@@ -166,10 +166,43 @@ def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = Non
         pad_to = (max(p.board.height for p in positions), max(p.board.width for p in positions))
     planes = np.zeros((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
     glob = np.zeros((len(positions), NUM_GLOBALS), np.float32)
+    if len({(p.board.height, p.board.width) for p in positions}) == 1:
+        _fill_batch(planes, positions)
+        for n, pos in enumerate(positions):
+            encode_globals(pos, glob[n])
+        return planes, glob
     for n, pos in enumerate(positions):
         _fill_planes(planes[n], pos)
         encode_globals(pos, glob[n])
     return planes, glob
+
+
+def _fill_batch(out: np.ndarray, positions: list[Position]) -> None:
+    """``_fill_planes`` for a batch of one board size, with one vectorised pass over the batch."""
+    board0 = positions[0].board
+    h, w = board0.height, board0.width
+    if h > out.shape[2] or w > out.shape[3]:
+        raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[3]}x{out.shape[2]} tensor")
+    count = len(positions)
+    stones = np.zeros((count, HISTORY, h, w), np.int8)   # missing history: zeros (no stones)
+    libs = np.empty((count, h, w), np.int8)
+    me = np.empty((count, 1, 1, 1), np.int8)
+    for n, pos in enumerate(positions):
+        arrays = [_CACHE.get(b) for b in pos.boards[:HISTORY]]
+        if any(a[0].shape != (h, w) for a in arrays):
+            raise FeatureError("history boards must have the current board's size")
+        stones[n, :len(arrays)] = [a[0] for a in arrays]
+        libs[n] = arrays[0][1]
+        board = pos.board
+        me[n] = board.to_play
+        if board.ko_point >= 0 and board.ko_color == board.to_play:
+            r, c = divmod(board.ko_point, w)
+            out[n, KO_PLANE, r, c] = 1.0
+    out[:, MASK_PLANE, :h, :w] = 1.0
+    out[:, 1:1 + 2 * HISTORY:2, :h, :w] = stones == me
+    out[:, 2:2 + 2 * HISTORY:2, :h, :w] = stones == -me
+    out[:, LIBERTY_PLANES:LIBERTY_PLANES + 3, :h, :w] = \
+        libs[:, None] == np.array([1, 2, 3], np.int8)[None, :, None, None]
 
 
 def board_policy(policy_padded: np.ndarray, width: int, height: int, pad_w: int) -> np.ndarray:

@@ -93,17 +93,23 @@ class Node:
     def expand(self, ev: Evaluation) -> None:
         """Set up the children arrays from an evaluation's policy."""
         board = self.board
-        empty = np.flatnonzero(np.asarray(board.stones, dtype=np.int8) == 0)
+        area = board.area
+        candidate = np.empty(area + 1, dtype=bool)
+        np.equal(np.array(board.stones, dtype=np.int8), 0, out=candidate[:area])
+        candidate[area] = True            # pass
         if board.ko_point >= 0 and board.ko_color == board.to_play:
-            empty = empty[empty != board.ko_point]
-        moves = np.append(empty, board.pass_move)
-        p = np.asarray(ev.policy, dtype=np.float64)[moves]
+            candidate[board.ko_point] = False
+        moves = np.flatnonzero(candidate)
+        p = np.asarray(ev.policy)[moves].astype(np.float64)
         total = p.sum()
-        p = p / total if total > 0 else np.full(len(moves), 1.0 / len(moves))
         k = len(moves)
+        if total > 0:
+            p /= total
+        else:
+            p[:] = 1.0 / k
         self.moves, self.prior, self.raw_prior = moves, p, p.copy()
-        self.child_N, self.child_W, self.child_W2 = np.zeros(k), np.zeros(k), np.zeros(k)
-        self.child_S, self.child_VL = np.zeros(k), np.zeros(k)
+        block = np.zeros((5, k))    # one allocation for the five statistics arrays
+        self.child_N, self.child_W, self.child_W2, self.child_S, self.child_VL = block
         self.children = [None] * k
         self.net_value, self.net_score = float(ev.value), float(ev.score_lead)
 
@@ -138,9 +144,15 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     reduction = cfg.fpu_reduction_root if is_root else cfg.fpu_reduction
     fpu = node.net_value - reduction * math.sqrt(node.visited_prior)
     c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
-    q = (node.child_W - vl) / np.maximum(n, 1.0)
-    q[n == 0] = fpu
-    q += (c * math.sqrt(max(total, 1.0))) * prior / (1.0 + n)
+    if total == 0:    # nothing visited yet: every child has the same q, the prior decides
+        return int(prior.argmax())
+    u = prior * (c * math.sqrt(max(total, 1.0)))
+    u /= 1.0 + n
+    unvisited = n == 0
+    q = node.child_W - vl
+    q /= np.maximum(n, 1.0)
+    q[unvisited] = fpu
+    q += u
     return int(q.argmax())
 
 
@@ -247,26 +259,30 @@ class Tree:
             parent.total -= 1.0
 
     def backup(self, leaf: Node, value: float, score: float) -> None:
-        """Add a leaf's value (its side to move's view) along the path; remove virtual loss."""
+        """Add a leaf's value (its side to move's view) along the path; remove virtual loss.
+
+        Walks up by ``parent``/``index`` (not a recorded path: a sibling deleted
+        as illegal meanwhile shifts indices, and ``remove_child`` keeps ``index``
+        right).
+        """
         x, s = -value, -score
-        node = leaf
-        while not isinstance(node, _Stub):
-            parent, i = node.parent, node.index
-            if parent.child_N[i] == 0 and not isinstance(parent, _Stub):
+        stub = self.stub
+        node, parent = leaf, leaf.parent
+        while parent is not stub:
+            i = node.index
+            if parent.child_N[i] == 0:
                 parent.visited_prior += parent.prior[i]
             parent.child_N[i] += 1
             parent.child_W[i] += x
             parent.child_W2[i] += x * x
             parent.child_S[i] += s
-            if not isinstance(parent, _Stub):
-                parent.child_VL[i] -= 1   # total unchanged: one virtual visit became a real one
+            parent.child_VL[i] -= 1   # total unchanged: one virtual visit became a real one
             x, s = -x, -s
-            node = parent
-
-    def _record_ownership(self, leaf: Node, ev: Evaluation) -> None:
-        if ev.ownership is not None and ev.ownership.shape == self.own_sum.shape:
-            self.own_sum += ev.ownership * leaf.board.to_play
-            self.own_count += 1
+            node, parent = parent, parent.parent
+        stub.child_N[0] += 1
+        stub.child_W[0] += x
+        stub.child_W2[0] += x * x
+        stub.child_S[0] += s
 
     def run_batch(self, evaluator: Evaluator, cfg: PuctConfig, batch_size: int,
                   root_choices: list[int] | None = None) -> int:
@@ -274,7 +290,7 @@ class Tree:
         leaves, done, misses = [], 0, 0
         count = len(root_choices) if root_choices is not None else batch_size
         for k in range(count):
-            leaf, path = self.descend(cfg, root_choices[k] if root_choices is not None else None)
+            leaf, _ = self.descend(cfg, root_choices[k] if root_choices is not None else None)
             if leaf is None:
                 misses += 1
                 if misses > batch_size:
@@ -294,10 +310,19 @@ class Tree:
             for leaf, ev in zip(leaves, evals):
                 leaf.pending = False
                 leaf.expand(ev)
-                self._record_ownership(leaf, ev)
                 self.backup(leaf, float(ev.value), float(ev.score_lead))
+            self._record_ownerships(leaves, evals)
             done += len(leaves)
         return done
+
+    def _record_ownerships(self, leaves: list, evals: list) -> None:
+        """Add the batch's ownership maps (black's view) in one sum."""
+        owns = [(ev.ownership, leaf.board.to_play) for leaf, ev in zip(leaves, evals)
+                if ev.ownership is not None and ev.ownership.shape == self.own_sum.shape]
+        if owns:
+            self.own_sum += np.einsum("bhw,b->hw", np.stack([o for o, _ in owns]),
+                                      np.array([c for _, c in owns], dtype=np.float64))
+            self.own_count += len(owns)
 
     # ---------------------------------------------------------------- reuse
     def advance(self, game) -> bool:
