@@ -61,6 +61,12 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True,
               help="Positions per network evaluation batch.")
+@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default="onnxruntime",
+              show_default=True, help="CPU inference runtime (openvino: pip install 'zerogo[cpu-fast]'); "
+                                      "auto: the fastest this CPU supports that passes the accuracy check.")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default="fp32",
+              show_default=True, help="CPU inference precision (int8: quantized once on real games and "
+                                      "cached; bf16: OpenVINO); auto: see --runtime.")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
 @click.option("--ponder/--no-ponder", default=False, show_default=True,
@@ -77,12 +83,13 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "line, which gtp2ogs turns into chat.")
 @click.option("--verbose", is_flag=True, help="Log every command (debug level).")
 def gtp_command(size, rules, komi, network, visits, time_per_move, max_time, lag, threads,
-                batch_size, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
+                batch_size, runtime, precision, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
     """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
     setup_logging(log_file, verbose)
     options = EngineOptions(size=size, rules=rules, komi=komi, network=network, visits=visits,
                             time_per_move=time_per_move, max_time=max_time, lag=lag,
-                            threads=threads, batch_size=batch_size,
+                            threads=threads, batch_size=batch_size, runtime=runtime,
+                            precision=precision,
                             resign_threshold=resign_threshold, ponder=ponder,
                             log_file=log_file, seed=seed, player=player, ogs_chat=ogs_chat)
     run_engine(options)

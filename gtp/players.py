@@ -42,6 +42,8 @@ class EngineOptions:
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
+    runtime: str = "onnxruntime"        # CPU inference runtime (engine.runtimes)
+    precision: str = "fp32"             # CPU inference precision (engine.runtimes)
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
     ponder: bool = False
     log_file: str | None = None
@@ -97,7 +99,8 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     from engine.search import SearchConfig
 
     evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
-                                                        seed=options.seed))
+                                                        seed=options.seed, runtime=options.runtime,
+                                                        precision=options.precision))
     settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
                 "seed": options.seed}
     if options.visits is not None:
