@@ -34,17 +34,17 @@ SHIPPED_GAMES = Path(__file__).resolve().parent.parent / "weights" / "data" / \
 HISTORY = 8
 
 
-def _records(source: Path, limit: int) -> list[bytes]:
-    """Up to ``limit`` SGF texts from a file, a folder or a tar archive, in name order."""
+def _records(source: Path, limit: int, skip: int = 0) -> list[bytes]:
+    """SGF texts ``skip .. skip + limit`` from a file, a folder or a tar archive, in name order."""
     source = Path(source)
     if source.is_dir():
-        return [p.read_bytes() for p in sorted(source.rglob("*.sgf"))[:limit]]
+        return [p.read_bytes() for p in sorted(source.rglob("*.sgf"))[skip:skip + limit]]
     if source.name.endswith((".tar.gz", ".tgz", ".tar")):
         out = []
         with tarfile.open(source) as tar:
             members = sorted((m for m in tar.getmembers() if m.name.endswith(".sgf")),
                              key=lambda m: m.name)
-            for m in members[:limit]:
+            for m in members[skip:skip + limit]:
                 out.append(tar.extractfile(m).read())
         return out
     return [source.read_bytes()]
@@ -61,29 +61,33 @@ def source_digest(source: Path) -> str:
 
 
 def game_positions(source: Path = SHIPPED_GAMES, count: int = 128, seed: int = 0,
-                   size: int | None = None, max_games: int = 400) -> list[Position]:
-    """``count`` positions from the games in ``source`` (only ``size`` x ``size`` ones if given)."""
+                   size: int | None = None, max_games: int = 400, skip_games: int = 0,
+                   per_game: int = 4) -> list[Position]:
+    """``count`` positions from the games in ``source`` (only ``size`` x ``size`` ones if given).
+
+    Games are taken in name order from ``skip_games`` on, at most ``max_games``
+    of them (calibration uses the first 400 of the shipped games, so a check
+    that skips them is held out), visited in a seeded random order, with
+    ``per_game`` positions at random move numbers from each.
+    """
     rng = np.random.default_rng(seed)
-    games = []
-    for data in _records(Path(source), max_games):
+    records = _records(Path(source), max_games, skip_games)
+    out: list[Position] = []
+    for index in rng.permutation(len(records)):
         try:
-            game = load_sgf(data)
+            game = load_sgf(records[index])
         except SgfError as exc:
             log.debug("skipping an unreadable record: %s", exc)
             continue
-        if size is not None and (game.width, game.height) != (size, size):
+        if (size is not None and (game.width, game.height) != (size, size)) or not game.moves:
             continue
-        if game.moves:
-            games.append(game)
-    if not games:
-        raise ValueError(f"no usable {'' if size is None else f'{size}x{size} '}games in {source}")
-    per_game = -(-count // len(games))
-    out: list[Position] = []
-    for game in rng.permutation(len(games)):
-        out.extend(_sample_game(games[game], per_game, rng))
+        out.extend(_sample_game(game, per_game, rng))
         if len(out) >= count:
-            break
-    return out[:count]
+            return out[:count]
+    if not out:
+        raise ValueError(f"no usable {'' if size is None else f'{size}x{size} '}games in {source}")
+    log.warning("only %d positions in %s (asked for %d)", len(out), source, count)
+    return out
 
 
 def _sample_game(game: Game, k: int, rng: np.random.Generator) -> list[Position]:
@@ -124,6 +128,15 @@ def policy_game_positions(evaluate, size: int, count: int = 128, seed: int = 0,
     return out[:count]
 
 
+def probe_key(board_sizes: list[int], calibration_count: int = 128, check_count: int = 128,
+              batch: int = 16, source: Path = SHIPPED_GAMES) -> str:
+    """Names the positions ``make_probe`` would use (part of converted nets' cache keys)."""
+    sizes = sorted(set(board_sizes)) or [9]
+    real = 9 in sizes and Path(source).is_file()
+    return (f"{source_digest(source)[:16] if real else 'policy-games'}|sizes={sizes}|"
+            f"cal={calibration_count}|check={check_count}|batch={batch}")
+
+
 def make_probe(feeds: Callable[[list[Position]], dict], evaluate, board_sizes: list[int],
                calibration_count: int = 128, check_count: int = 128, batch: int = 16,
                source: Path = SHIPPED_GAMES) -> Probe:
@@ -147,8 +160,6 @@ def make_probe(feeds: Callable[[list[Position]], dict], evaluate, board_sizes: l
         order = np.random.default_rng(size).permutation(len(both))
         cal += [both[i] for i in order[:n_cal]]
         chk += [both[i] for i in order[n_cal:]]
-    key = (f"{source_digest(source)[:16] if real else 'policy-games'}|sizes={sizes}|"
-           f"cal={calibration_count}|check={check_count}|batch={batch}")
 
     def batches(positions):
         by_size: dict = {}
@@ -158,4 +169,5 @@ def make_probe(feeds: Callable[[list[Position]], dict], evaluate, board_sizes: l
 
     checks = batches(chk)
     return Probe([feeds(b) for b in batches(cal)], [feeds(b) for b in checks],
-                 [np.stack([p.board.legal_mask() for p in b]) for b in checks], key)
+                 [np.stack([p.board.legal_mask() for p in b]) for b in checks],
+                 probe_key(board_sizes, calibration_count, check_count, batch, source))

@@ -238,7 +238,8 @@ def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig):
                 lambda ps: dict(zip(INPUT_NAMES, F.encode_batch(ps))), ev.evaluate, sizes))
         return probe_cache[0]
     request = runtimes.RuntimeRequest(config.runtime, config.precision, config.threads or physical_cores(),
-                                      Path(config.convert_dir) if config.convert_dir else None)
+                                      Path(config.convert_dir) if config.convert_dir else None,
+                                      calibration.probe_key(sizes))
     try:
         return runtimes.choose_session(ev.path, ev.session, ev.meta, list(OUTPUT_NAMES), request,
                                        lambda p: _open_session(Path(p), config), probe)

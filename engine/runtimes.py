@@ -87,7 +87,7 @@ class Probe:
     calibration: list[dict]
     check: list[dict]
     legal: list[np.ndarray]          # [B, moves] bool per check feed
-    key: str = ""                    # names the positions (source digest, count, seed)
+    key: str = ""                    # names the positions (``RuntimeRequest.probe_key``)
 
 
 @dataclass
@@ -98,6 +98,7 @@ class RuntimeRequest:
     precision: str = "fp32"
     threads: int = 1
     cache_dir: Path | None = None    # None: ~/.cache/zerogo/onnx
+    probe_key: str = ""              # names the calibration/check positions (cache keys)
     bounds: AccuracyBounds = field(default_factory=AccuracyBounds)
 
 
@@ -245,9 +246,9 @@ def quantize_int8(path: Path, calibration: list[dict], out: Path) -> Path:
 
 def int8_model(path: Path, probe: Callable[[], Probe], request: RuntimeRequest) -> Path:
     """The cached int8 copy of ``path``, made now if missing."""
-    p = probe()
-    out = quantized_path(path, p.key, request)
+    out = quantized_path(path, request.probe_key, request)
     if not out.is_file():
+        p = probe()
         log.info("quantizing %s to int8 on %d calibration batches (once; cached as %s)",
                  path, len(p.calibration), out)
         quantize_int8(path, p.calibration, out)
@@ -393,7 +394,7 @@ def choose_session(path: Path, base, meta: dict, names: list[str], request: Runt
         except Exception as exc:  # noqa: BLE001  (any failure to build or load: try the next one)
             tried.append(f"{' '.join(setting)} did not load ({str(exc).splitlines()[0][:120]})")
             continue
-        verdict = _verdict_path(path, setting, probe().key, request)
+        verdict = _verdict_path(path, setting, request.probe_key, request)
         if verdict.is_file():
             metrics = json.loads(verdict.read_text())
         else:
