@@ -8,6 +8,8 @@ BENCHMARKS = {
     "board": ("gtp.bench_board:bench_board_command", "Moves and random playouts per second."),
     "nn": ("gtp.bench_nn:bench_nn_command", "Network evaluations per second and GFLOP/s."),
     "search": ("gtp.bench_search:bench_search_command", "MCTS visits per second, beside Leela Zero."),
+    "accuracy": ("gtp.bench_accuracy:bench_accuracy_command",
+                 "Each CPU runtime/precision against fp32 on positions from real games."),
 }
 
 
@@ -17,4 +19,4 @@ class _BenchGroup(LazyGroup):
     table = BENCHMARKS
 
 
-bench_group = _BenchGroup(name="bench", help="Speed benchmarks: board, nn, search.")
+bench_group = _BenchGroup(name="bench", help="Speed benchmarks: board, nn, search; accuracy of the CPU precisions.")
