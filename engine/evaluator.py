@@ -196,10 +196,11 @@ class OnnxEvaluator(NetEvaluator):
         self.path = Path(path)
         self.session = _open_session(self.path, config)
         self.meta = check_model(self.session, self.path)
-        self.session, self.runtime = _runtime_session(self, config)
         self.provider = self.session.get_providers()[0]
         self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
             else np.float32
+        self.session, self.runtime = _runtime_session(self, config)   # engine.runtimes
+        self.provider = self.session.get_providers()[0]
         log.info("loaded %s (%s, step %s) on %s", self.path, self.meta["config"],
                  self.meta["training_step"], self.provider)
 

@@ -6,7 +6,10 @@ with ``zerogo``'s searcher; the evaluator is timed apart, so each visit's time
 splits into network and search overhead. Leela Zero (``leelaz --cpu-only
 --benchmark``) runs in the same invocation on random weights of the same
 size, written here in its version-1 text format; Leela Zero is built for
-19x19 only. Both sides use one CPU thread unless told otherwise.
+19x19 only. Both sides use ``--threads`` CPU threads (Leela Zero's ``-t``). ``--settings``
+searches with each CPU runtime/precision (``engine.runtimes``); each row also
+times the bare network on the search's own batch, so ``search/net`` is the
+share of the network's evaluations/s that the search keeps.
 
 Making a random ONNX net needs the training extras (torch); they are imported
 only inside ``make_random_onnx``, never by ``zerogo gtp``.
@@ -60,11 +63,12 @@ def leelaz_weights_lines(blocks: int, channels: int, seed: int = 0) -> list[str]
     return lines
 
 
-def run_leelaz(binary: str, weights: Path, visits: int, timeout: float = 900.0) -> tuple[float | None, str]:
-    """Run ``leelaz --cpu-only --benchmark -t 1 -v N``; (visits per second or None, its last output)."""
-    cmd = [binary, "--cpu-only", "--benchmark", "-w", str(weights), "-t", "1", "-v", str(visits)]
+def run_leelaz(binary: str, weights: Path, visits: int, timeout: float = 900.0,
+               threads: int = 1) -> tuple[float | None, str]:
+    """Run ``leelaz --cpu-only --benchmark -t THREADS -v N``; (visits per second or None, its last output)."""
+    cmd = [binary, "--cpu-only", "--benchmark", "-w", str(weights), "-t", str(threads), "-v", str(visits)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{type(exc).__name__}: {exc}"
     text = proc.stdout + proc.stderr
@@ -84,9 +88,12 @@ class TimedEvaluator(Evaluator):
 
     def __init__(self, inner: Evaluator):
         self.inner, self.seconds, self.calls, self.positions = inner, 0.0, 0, 0
+        self.largest: list = []   # the largest batch seen (for timing the bare network)
 
     def evaluate(self, positions):
         """Evaluate through the inner evaluator, timing the call."""
+        if len(positions) > len(self.largest):
+            self.largest = list(positions)
         t = time.perf_counter()
         out = self.inner.evaluate(positions)
         self.seconds += time.perf_counter() - t
@@ -102,6 +109,7 @@ class SearchBench:
     visits: int
     seconds: float
     net_seconds: float
+    bare_rate: float = 0.0     # the bare network's evaluations/s at the search's batch size
 
     @property
     def rate(self) -> float:
@@ -114,15 +122,33 @@ class SearchBench:
         return 1.0 - self.net_seconds / self.seconds if self.seconds else 0.0
 
 
+def bare_rate(evaluator, positions, seconds: float = 1.0) -> float:
+    """Evaluations/s of ``evaluator.run`` (the network alone) on ``positions``, median of runs."""
+    from engine import features as F
+    planes, glob = F.encode_batch(positions)
+    evaluator.run(planes, glob)
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < 5 or time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        evaluator.run(planes, glob)
+        times.append(time.perf_counter() - t)
+    return len(positions) / float(np.median(times))
+
+
 def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int) -> SearchBench:
-    """Search the empty board for ``visits`` visits (one warm-up search first)."""
+    """Search the empty board for ``visits`` visits (one warm-up search first), then time the
+    bare network on the search's largest batch (``SearchBench.bare_rate``)."""
     timed = TimedEvaluator(evaluator)
     cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
     Searcher(timed, cfg).search(Game(size), MoveLimits(visits=min(64, visits)))
     timed.seconds = 0.0
     start = time.perf_counter()
     result = Searcher(timed, cfg).search(Game(size), MoveLimits(visits=visits))
-    return SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)
+    bench = SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)
+    if hasattr(evaluator, "run") and timed.largest:
+        bench.bare_rate = bare_rate(evaluator, timed.largest)
+    return bench
 
 
 def make_random_onnx(name: str, path: Path) -> None:
@@ -154,14 +180,17 @@ def make_random_onnx(name: str, path: Path) -> None:
               help=f"Net shapes ({', '.join(NET_SHAPES)}).")
 @click.option("--visits", default=800, show_default=True, help="Visits per zerogo search.")
 @click.option("--batch-size", default=16, show_default=True, help="Leaves per network call.")
-@click.option("--threads", default=1, show_default=True, help="ONNX Runtime intra-op threads.")
+@click.option("--threads", default=1, show_default=True, help="Network runtime threads.")
+@click.option("--settings", default="onnxruntime:fp32", show_default=True,
+              help="runtime:precision pairs to search with (engine.runtimes), e.g. "
+                   "onnxruntime:fp32,onnxruntime:int8,openvino:bf16,auto:auto.")
 @click.option("--leelaz", "leelaz_bin", default="/usr/games/leelaz", show_default=True,
               help="Leela Zero binary ('' to skip).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the random nets (default: a temporary folder).")
-def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_bin, workdir):
+def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
-    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
     sizes_list = [int(s) for s in sizes.split(",") if s.strip()]
     names = [n.strip() for n in net_names.split(",") if n.strip()]
     unknown = [n for n in names if n not in NET_SHAPES]
@@ -170,30 +199,41 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_b
     with tempfile.TemporaryDirectory() as tmp:
         folder = workdir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        click.echo(f"{'engine':8} {'net':7} {'size':>5} {'visits':>7} {'seconds':>8} {'visits/s':>9} "
-                   f"{'net %':>6} {'search %':>8}")
+        click.echo(f"{'engine':8} {'net':7} {'size':>5} {'runtime':>11} {'prec':>5} {'visits':>7} "
+                   f"{'seconds':>8} {'visits/s':>9} {'net only':>9} {'search/net':>10} {'net %':>6} "
+                   f"{'search %':>8}")
+        pairs = [tuple((x.strip().split(":") + ["fp32"])[:2]) for x in settings.split(",") if x.strip()]
         for name in names:
             onnx_path = folder / f"random-{name}.onnx"
             if not onnx_path.exists():
                 make_random_onnx(name, onnx_path)
-            cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size), cache_size=0)
-            evaluator = load_evaluator(onnx_path, cfg)
-            for size in sizes_list:
-                b = bench_zerogo(evaluator, size, visits, batch_size)
-                click.echo(f"{'zerogo':8} {name:7} {size:>5} {b.visits:>7} {b.seconds:>8.2f} {b.rate:>9.1f} "
-                           f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
+            for runtime, precision in pairs:
+                cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
+                                      cache_size=0, runtime=runtime, precision=precision)
+                try:
+                    evaluator = load_evaluator(onnx_path, cfg)
+                except ModelLoadError as exc:
+                    click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
+                    continue
+                runtime, precision = evaluator.runtime.split()
+                for size in sizes_list:
+                    b = bench_zerogo(evaluator, size, visits, batch_size)
+                    ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
+                    click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
+                               f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
+                               f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
             if leelaz_bin:
-                _bench_leelaz(leelaz_bin, name, folder, visits)
+                _bench_leelaz(leelaz_bin, name, folder, visits, threads)
 
 
-def _bench_leelaz(binary: str, name: str, folder: Path, visits: int) -> None:
-    """Write Leela Zero random weights of the same shape and run its benchmark."""
+def _bench_leelaz(binary: str, name: str, folder: Path, visits: int, threads: int = 1) -> None:
+    """Write Leela Zero random weights of the same shape and run its benchmark (same threads)."""
     blocks, channels = NET_SHAPES[name]
     weights = folder / f"leelaz-random-{name}.txt"
     if not weights.exists():
         weights.write_text("\n".join(leelaz_weights_lines(blocks, channels)) + "\n")
-    rate, tail = run_leelaz(binary, weights, visits)
+    rate, tail = run_leelaz(binary, weights, visits, threads=threads)
     if rate is None:
         click.echo(f"leelaz   {name:7} {LZ_BOARD:>5} benchmark failed: {tail.strip()[-200:]}", err=True)
     else:
-        click.echo(f"{'leelaz':8} {name:7} {LZ_BOARD:>5} {'':>7} {'':>8} {rate:>9.1f}")
+        click.echo(f"{'leelaz':8} {name:7} {LZ_BOARD:>5} {'':>11} {'fp32':>5} {'':>7} {'':>8} {rate:>9.1f}")
