@@ -5,7 +5,9 @@ batch sizes on torch and on every ONNX Runtime execution provider that loads,
 and prints evaluations per second, the achieved GFLOP/s (FLOPs counted from
 the conv shapes, ``nets.model.flops_per_eval``) and that as a share of the
 peak: a large float32 matmul timed in the same run on the same threads (the
-faster of torch and numpy). A last line per config and size times the whole
+faster of torch and numpy). On the CPU each ``--settings`` pair
+(``engine.runtimes``: ONNX Runtime fp32/int8, OpenVINO fp32/bf16/int8) gets
+its own rows; GFLOP/s count the same FLOPs whatever the precision. A last line per config and size times the whole
 ``OnnxEvaluator.evaluate`` path (features, net, legal-move softmax).
 
 Random-weight nets are built and exported with torch (``nets``), imported only
@@ -45,6 +47,7 @@ class BenchSettings:
     min_seconds: float = 0.5
     max_run_seconds: float = 4.0
     fp16: bool = False
+    cpu_settings: list | None = None   # (runtime, precision) pairs swept on the CPU (engine.runtimes)
 
 
 def _out(line: str) -> None:
@@ -143,24 +146,28 @@ def onnx_providers(fp16: bool) -> list[tuple[str, bool]]:
 
 def bench_onnx(path32: Path, path16: Path | None, config: str, settings: BenchSettings,
                peaks: dict) -> None:
-    """Sweep every ONNX Runtime provider that loads."""
+    """Sweep every ONNX Runtime provider that loads; on the CPU, every runtime/precision asked for."""
     from nets.model import flops_per_eval
     for provider, half in onnx_providers(settings.fp16):
         short = next(k for k, v in PROVIDERS.items() if v == provider)
         path = path16 if half else path32
-        try:
-            ev = OnnxEvaluator(path, EvaluatorConfig(provider=short, threads=settings.threads))
-        except Exception as exc:  # a provider listed as available may still fail to load
-            _out(f"  onnxruntime {short}: did not load ({exc})")
-            continue
-        if ev.provider != provider:
-            _out(f"  onnxruntime {short}: fell back to {ev.provider}; skipped")
-            continue
-        peak = peaks["cpu"] if short == "cpu" else peaks.get("gpu16" if half else "gpu32")
-        label = f"onnxruntime {short}{' fp16' if half else ''}"
-        for size in settings.sizes:
-            sweep(label, ev.run, flops_per_eval(config, size, size), settings,
-                  peak or float("nan"), size)
+        cpu_settings = (settings.cpu_settings or [("onnxruntime", "fp32")]) if short == "cpu" \
+            else [("onnxruntime", "fp32")]
+        for runtime, precision in cpu_settings:
+            try:
+                ev = OnnxEvaluator(path, EvaluatorConfig(provider=short, threads=settings.threads,
+                                                         runtime=runtime, precision=precision))
+            except Exception as exc:  # noqa: BLE001  (a provider listed as available may still fail)
+                _out(f"  {runtime} {short} {precision}: did not load ({exc})")
+                continue
+            if ev.provider.startswith("CPUExecution") and provider != PROVIDERS["cpu"]:
+                _out(f"  onnxruntime {short}: fell back to {ev.provider}; skipped")
+                continue
+            peak = peaks["cpu"] if short == "cpu" else peaks.get("gpu16" if half else "gpu32")
+            label = f"{runtime} {short} {'fp16' if half else precision}"
+            for size in settings.sizes:
+                sweep(label, ev.run, flops_per_eval(config, size, size), settings,
+                      peak or float("nan"), size)
 
 
 def bench_torch(model, config: str, settings: BenchSettings, peaks: dict) -> None:
@@ -203,14 +210,18 @@ def _parse(text: str, kind=str) -> list:
               help="Skip a batch size whose single run would take longer than this.")
 @click.option("--fp16", is_flag=True, help="Also time fp16 exports on GPU providers.")
 @click.option("--peak-n", default=2048, show_default=True, help="Matrix size of the peak matmul.")
+@click.option("--settings", default="onnxruntime:fp32,onnxruntime:int8,openvino:fp32,openvino:bf16",
+              show_default=True, help="CPU runtime:precision pairs to time (engine.runtimes); "
+                                      "ones that cannot load here are reported and skipped.")
 def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, max_run_seconds,
-                     fp16, peak_n):
+                     fp16, peak_n, settings):
     """Evaluations per second and GFLOP/s of the network, against the measured matmul peak."""
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("bench nn builds random nets with torch: "
                                    "pip install -e '.[train]'")
     settings = BenchSettings(_parse(configs), _parse(sizes, int), _parse(batches, int),
-                             threads or physical_cores(), min_seconds, max_run_seconds, fp16)
+                             threads or physical_cores(), min_seconds, max_run_seconds, fp16,
+                             [tuple((x.split(":") + ["fp32"])[:2]) for x in _parse(settings)])
     peak, source = matmul_peak(settings.threads, peak_n, settings.min_seconds)
     peaks = {"cpu": peak, "gpu32": gpu_peak(False), "gpu16": gpu_peak(True)}
     _out(f"peak: {peak:.1f} GFLOP/s float32 ({source} {peak_n}x{peak_n} matmul, "
