@@ -86,7 +86,7 @@ def game_positions(source: Path = SHIPPED_GAMES, count: int = 128, seed: int = 0
             return out[:count]
     if not out:
         raise ValueError(f"no usable {'' if size is None else f'{size}x{size} '}games in {source}")
-    log.warning("only %d positions in %s (asked for %d)", len(out), source, count)
+    log.info("only %d positions in %s (asked for %d)", len(out), source, count)
     return out
 
 

@@ -77,9 +77,10 @@ def rate(session, batches, seconds: float) -> float:
 @click.command("accuracy")
 @click.option("--network", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=Path("weights/zerogo-9x9.onnx"), show_default=True)
-@click.option("--games", "games", type=click.Path(exists=True, path_type=Path),
-              default=calibration.SHIPPED_GAMES, show_default=True,
-              help="SGF file, folder or .tar.gz of games to draw positions from.")
+@click.option("--games", "games", type=click.Path(exists=True, path_type=Path), multiple=True,
+              default=[calibration.SHIPPED_GAMES], show_default=True,
+              help="SGF file, folder or .tar.gz of games to draw positions from (repeatable).")
+@click.option("--per-game", default=4, show_default=True, help="Positions drawn from each game.")
 @click.option("--size", default=9, show_default=True, help="Board size of the games to use.")
 @click.option("--positions", default=1000, show_default=True)
 @click.option("--skip-games", default=None, type=int,
@@ -90,11 +91,17 @@ def rate(session, batches, seconds: float) -> float:
 @click.option("--threads", default=2, show_default=True)
 @click.option("--batch", default=16, show_default=True)
 @click.option("--seconds", default=2.0, show_default=True, help="Timing per speed measurement.")
-def bench_accuracy_command(network, games, size, positions, skip_games, settings, threads, batch, seconds):
+def bench_accuracy_command(network, games, per_game, size, positions, skip_games, settings, threads,
+                           batch, seconds):
     """Policy top-1, KL, value and score error of each runtime/precision against fp32."""
-    skip = skip_games if skip_games is not None else (400 if Path(games) == calibration.SHIPPED_GAMES else 0)
-    chosen = calibration.game_positions(games, positions, seed=1, size=size, max_games=100_000,
-                                        skip_games=skip)
+    chosen = []
+    for source in games:
+        skip = skip_games if skip_games is not None else \
+            (400 if Path(source) == calibration.SHIPPED_GAMES else 0)
+        chosen += calibration.game_positions(source, positions - len(chosen), seed=1, size=size,
+                                             max_games=100_000, skip_games=skip, per_game=per_game)
+        if len(chosen) >= positions:
+            break
     batches = encoded_batches(chosen, batch)
     names = list(OUTPUT_NAMES)
     ref_ev = OnnxEvaluator(network, EvaluatorConfig(threads=threads, cache_size=0))
@@ -108,8 +115,9 @@ def bench_accuracy_command(network, games, size, positions, skip_games, settings
             click.echo(f"{setting[0]} {setting[1]}: not available ({exc})", err=True)
             continue
         sessions[setting] = ev.session
-    click.echo(f"{network.name}, {len(chosen)} positions of {size}x{size} from {games} "
-               f"(skipping the first {skip} games), {threads} threads, batch {batch}; CPU flags: "
+    click.echo(f"{network.name}, {len(chosen)} positions of {size}x{size} from "
+               f"{', '.join(str(g) for g in games)} (shipped games: the first 400, which calibrate "
+               f"int8, skipped), {threads} threads, batch {batch}; CPU flags: "
                f"{','.join(sorted(runtimes.cpu_flags() & runtimes._FLAGS_OF_INTEREST)) or 'unknown'}")
     speeds: dict = {k: [] for k in sessions}
     for _ in range(3):   # interleaved, so load changes hit every setting alike
