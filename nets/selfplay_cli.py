@@ -42,6 +42,8 @@ class SelfPlayJob:
     prefix: str
     device: str = "cpu"
     threads: int = 1
+    runtime: str = "onnxruntime"    # CPU inference runtime for ONNX nets (engine.runtimes)
+    precision: str = "fp32"         # CPU inference precision for ONNX nets
 
 
 def run_job(job: SelfPlayJob, progress=None) -> dict:
@@ -52,7 +54,8 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
     from nets.selfplay_io import GameSink
 
     torch.set_num_threads(job.threads)
-    evaluator = open_evaluator(job.network, job.device, job.threads)
+    evaluator = open_evaluator(job.network, job.device, job.threads, runtime=job.runtime,
+                               precision=job.precision)
     sink = GameSink(job.out_dir, job.prefix)
 
     def on_game(g) -> None:
@@ -158,6 +161,10 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
 @click.option("--device", default="cpu", show_default=True, help="torch device for .pt networks.")
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="Network threads per process.")
+@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default="onnxruntime",
+              show_default=True, help="CPU inference runtime for .onnx networks (engine.runtimes).")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default="fp32",
+              show_default=True, help="CPU inference precision for .onnx networks.")
 @click.option("--seed", type=int, default=None)
 @click.option("--ray-address", default=None,
               help="Run as Ray actors: 'auto' (cluster from ray start), HOST:PORT, or 'local'.")
@@ -166,7 +173,7 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
 def selfplay_command(network, games, parallel_games, processes, board_size, komi, rules, visits,
                      fast_visits, full_prob, root, c_puct, temperature, temperature_moves,
                      resign_threshold, resign_playout_fraction, td_lambda, max_moves, device,
-                     threads, seed, ray_address, ray_workers, out_dir):
+                     threads, runtime, precision, seed, ray_address, ray_workers, out_dir):
     """Play self-play games; write SGF (visit counts as comments) and training shards."""
     search = SearchSettings(visits=visits, fast_visits=fast_visits, root=root, c_puct=c_puct,
                             temperature=temperature, temperature_moves=temperature_moves)
@@ -176,17 +183,21 @@ def selfplay_command(network, games, parallel_games, processes, board_size, komi
                          resign_playout_fraction=resign_playout_fraction, td_lambda=td_lambda,
                          max_moves=max_moves, seed=seed)
     if ray_address:
+        if (runtime, precision) != ("onnxruntime", "fp32"):
+            raise click.UsageError("--runtime/--precision are not passed to Ray workers yet")
         from nets.ray_workers import ray_selfplay
         summary = ray_selfplay(network, cfg, games, ray_workers, parallel_games, out_dir,
                                None if ray_address == "local" else ray_address,
                                device=device, threads=threads)
     else:
-        summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads)
+        summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads,
+                           runtime, precision)
     click.echo(json.dumps({k: v for k, v in summary.items() if k != "shards"}, indent=1))
 
 
 def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, processes: int,
-             out_dir: str, device: str = "cpu", threads: int = 1) -> dict:
+             out_dir: str, device: str = "cpu", threads: int = 1, runtime: str = "onnxruntime",
+             precision: str = "fp32") -> dict:
     """Run self-play over ``processes`` processes; returns merged counts and throughput."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     tag = f"{int(time.time())}-{os.getpid()}"
@@ -195,7 +206,8 @@ def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, proce
         if n == 0:
             continue
         c = replace(cfg, seed=None if cfg.seed is None else cfg.seed + i)
-        jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"sp-{tag}-p{i}", device, threads))
+        jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"sp-{tag}-p{i}", device, threads,
+                                runtime, precision))
     start = time.perf_counter()
     outs = run_processes(jobs, games) if len(jobs) > 1 else [_inline(jobs[0], games)]
     summary = merge_counts(outs, time.perf_counter() - start)
