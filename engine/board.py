@@ -91,7 +91,8 @@ class Board:
     __slots__ = (
         "width", "height", "area", "pass_move", "suicide_allowed", "stones",
         "_gid", "_groups", "_nbrs", "_zob", "hash", "to_play", "ko_point",
-        "ko_color", "passes", "captures", "last_move", "move_number",
+        "ko_color", "passes", "captures", "last_move", "move_number", "feature_arrays",
+        "_flat",
     )
 
     def __init__(self, width: int = 19, height: int | None = None,
@@ -116,6 +117,8 @@ class Board:
         self.captures = {BLACK: 0, WHITE: 0}  # stones captured BY each colour
         self.last_move: int | None = None
         self.move_number = 0
+        self.feature_arrays = None   # (hash, ...): engine.features' per-board arrays, valid for that hash
+        self._flat = None            # (hash, int8 stones array): see stones_flat
 
     # ------------------------------------------------------------------ copy
     def copy(self) -> "Board":
@@ -131,6 +134,7 @@ class Board:
         b.ko_point, b.ko_color = self.ko_point, self.ko_color
         b.passes, b.last_move, b.move_number = self.passes, self.last_move, self.move_number
         b.captures = self.captures.copy()
+        b.feature_arrays, b._flat = self.feature_arrays, self._flat
         return b
 
     # --------------------------------------------------------------- queries
@@ -160,6 +164,16 @@ class Board:
     def atari_chains(self) -> list[tuple[int, list[int], set[int]]]:
         """Chains with exactly one liberty, as (colour, stones, liberties)."""
         return [(g.color, g.stones, g.libs) for g in self._groups.values() if len(g.libs) == 1]
+
+    def stones_flat(self) -> np.ndarray:
+        """The stones as a read-only int8 array of shape (area,), cached until the stones change."""
+        cached = self._flat
+        if cached is not None and cached[0] == self.hash:
+            return cached[1]
+        flat = np.array(self.stones, dtype=np.int8)
+        flat.flags.writeable = False
+        self._flat = (self.hash, flat)
+        return flat
 
     def stones_array(self) -> np.ndarray:
         """The stones as an int8 array of shape (height, width)."""
@@ -215,7 +229,7 @@ class Board:
         color = self.to_play if color is None else color
         area = self.area
         empty = np.zeros(area + 1, dtype=bool)   # the last slot: the off-board sentinel
-        empty[:area] = np.array(self.stones, dtype=np.int8) == EMPTY
+        empty[:area] = self.stones_flat() == EMPTY
         free = empty[neighbor_array(self.width, self.height)].any(axis=1)
         mask = np.empty(area + 1, dtype=bool)
         np.logical_and(empty[:area], free, out=mask[:area])

@@ -95,7 +95,7 @@ class Node:
         board = self.board
         area = board.area
         candidate = np.empty(area + 1, dtype=bool)
-        np.equal(np.array(board.stones, dtype=np.int8), 0, out=candidate[:area])
+        np.equal(board.stones_flat(), 0, out=candidate[:area])
         candidate[area] = True            # pass
         if board.ko_point >= 0 and board.ko_color == board.to_play:
             candidate[board.ko_point] = False
