@@ -287,6 +287,18 @@ class Tree:
     def run_batch(self, evaluator: Evaluator, cfg: PuctConfig, batch_size: int,
                   root_choices: list[int] | None = None) -> int:
         """Collect up to ``batch_size`` leaves, evaluate them in one call, back up; returns visits done."""
+        leaves, done = self.collect(cfg, batch_size, root_choices)
+        if leaves:
+            done += self.finish(leaves, evaluator.evaluate([leaf.position for leaf in leaves]))
+        return done
+
+    def collect(self, cfg: PuctConfig, batch_size: int,
+                root_choices: list[int] | None = None) -> tuple[list[Node], int]:
+        """Descend up to ``batch_size`` times: (leaves to evaluate, now pending; visits already done).
+
+        Terminal and already-expanded leaves are backed up at once; the others
+        keep their virtual loss until ``finish`` backs up their evaluations.
+        """
         leaves, done, misses = [], 0, 0
         count = len(root_choices) if root_choices is not None else batch_size
         for k in range(count):
@@ -305,15 +317,16 @@ class Tree:
             else:
                 leaf.pending = True
                 leaves.append(leaf)
-        if leaves:
-            evals = evaluator.evaluate([leaf.position for leaf in leaves])
-            for leaf, ev in zip(leaves, evals):
-                leaf.pending = False
-                leaf.expand(ev)
-                self.backup(leaf, float(ev.value), float(ev.score_lead))
-            self._record_ownerships(leaves, evals)
-            done += len(leaves)
-        return done
+        return leaves, done
+
+    def finish(self, leaves: list[Node], evals: list[Evaluation]) -> int:
+        """Expand ``collect``'s leaves with their evaluations and back them up; returns visits done."""
+        for leaf, ev in zip(leaves, evals):
+            leaf.pending = False
+            leaf.expand(ev)
+            self.backup(leaf, float(ev.value), float(ev.score_lead))
+        self._record_ownerships(leaves, evals)
+        return len(leaves)
 
     def _record_ownerships(self, leaves: list, evals: list) -> None:
         """Add the batch's ownership maps (black's view) in one sum."""
