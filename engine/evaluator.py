@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import features as F
+from engine.board import legal_masks
 from engine.evaluation import Evaluation, Evaluator, Position, UniformEvaluator  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class NetEvaluator(Evaluator):
             if k:
                 logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
                 own[j] = F.inverse_symmetry_planes(own[j], k)
-        legal = np.stack([p.board.legal_mask() for p in positions])
+        legal = legal_masks([p.board for p in positions])
         policy = softmax_legal(logits, legal)
         return [Evaluation(policy[j], float(value[j]), float(score[j]), own[j])
                 for j in range(len(positions))]
