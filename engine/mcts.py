@@ -62,7 +62,7 @@ class Node:
     __slots__ = ("parent", "index", "board", "position", "key", "moves", "prior", "raw_prior",
                  "child_N", "child_W", "child_W2", "child_S", "child_VL", "children",
                  "terminal", "net_value", "net_score", "pending", "total", "visited_prior",
-                 "touched", "touched_mask", "best_untouched")
+                 "touched", "touched_mask", "best_untouched", "prior_order")
 
     def __init__(self, parent, index: int, board: Board, position: Position, key: int):
         self.parent, self.index = parent, index
@@ -78,6 +78,7 @@ class Node:
         self.touched: list[int] = []  # children ever descended into (see select_child)
         self.touched_mask = None      # the same as a boolean array over the children
         self.best_untouched = -1      # highest-prior child never descended into (-1: recompute)
+        self.prior_order = None       # children by prior, highest first (made when first needed)
 
     @property
     def expanded(self) -> bool:
@@ -117,6 +118,7 @@ class Node:
         self.children = [None] * k
         self.net_value, self.net_score = float(ev.value), float(ev.score_lead)
         self.touched, self.touched_mask, self.best_untouched = [], np.zeros(k, dtype=bool), -1
+        self.prior_order = None
 
     def remove_child(self, i: int) -> None:
         """Delete candidate ``i`` (found illegal); later children shift down."""
@@ -124,7 +126,7 @@ class Node:
                      "touched_mask"):
             setattr(self, name, np.delete(getattr(self, name), i))
         self.touched = [j - (j > i) for j in self.touched if j != i]
-        self.best_untouched = -1
+        self.best_untouched, self.prior_order = -1, None
         self.children.pop(i)
         for j in range(i, len(self.children)):
             if self.children[j] is not None:
@@ -171,7 +173,7 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     best, best_value = -1, -math.inf
     j = node.best_untouched
     if j < 0 and len(node.touched) < len(prior):
-        j = node.best_untouched = int(np.argmax(np.where(node.touched_mask, -1.0, prior)))
+        j = node.best_untouched = _next_untouched(node)
     if j >= 0:
         best, best_value = j, fpu + float(prior[j]) * scale / 1.0
     for i in node.touched:
@@ -182,6 +184,18 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
         if value > best_value or (value == best_value and i < best):
             best, best_value = i, value
     return best
+
+
+def _next_untouched(node: Node) -> int:
+    """The highest-prior untouched child (lowest index among equal priors)."""
+    order = node.prior_order
+    if order is None:
+        order = node.prior_order = np.argsort(-node.prior, kind="stable").tolist()
+    mask = node.touched_mask
+    for i in order:
+        if not mask[i]:
+            return i
+    return -1
 
 
 def _select_arrays(node: Node, cfg: PuctConfig, is_root: bool) -> int:
@@ -457,4 +471,4 @@ class Tree:
         root = self.root
         root.prior = prior
         root.visited_prior = float(prior[root.child_N > 0].sum())
-        root.best_untouched = -1
+        root.best_untouched, root.prior_order = -1, None
