@@ -108,6 +108,16 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     return MctsPlayer(evaluator, SearchConfig(**settings))
 
 
+def _check_runtime(options: EngineOptions) -> None:
+    """PlayerError for a runtime/precision that cannot run here (e.g. OpenVINO not installed)."""
+    from engine import runtimes
+    try:
+        runtimes.candidates(options.runtime, options.precision, runtimes.cpu_flags(),
+                            runtimes.openvino_available())
+    except runtimes.RuntimeChoiceError as exc:
+        raise PlayerError(str(exc)) from None
+
+
 def make_player(options: EngineOptions, network: Path | None | str = "find") -> Player:
     """Build the move generator for ``options``; never fails without a network.
 
@@ -115,6 +125,7 @@ def make_player(options: EngineOptions, network: Path | None | str = "find") -> 
     """
     if options.player:
         return _custom_player(options.player, options)
+    _check_runtime(options)
     if network == "find":
         network = find_network(options)
     if network is None:

@@ -193,3 +193,15 @@ def test_auto_rejects_a_setting_that_fails_the_accuracy_check(cache_dir, monkeyp
         ev = OnnxEvaluator(NET, config(cache_dir, "auto", "auto"))
     assert ev.runtime == "onnxruntime fp32"
     assert "onnxruntime int8 failed the accuracy check" in caplog.text
+
+
+def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
+    """`zerogo gtp --precision bf16` without OpenVINO is a usage error, not a silent weaker player."""
+    from gtp.players import EngineOptions, PlayerError, make_player
+    monkeypatch.setattr(runtimes, "openvino_available", lambda: False)
+    with pytest.raises(PlayerError, match="OpenVINO"):
+        make_player(EngineOptions(size=9, precision="bf16"))
+    with pytest.raises(PlayerError, match="not installed"):
+        make_player(EngineOptions(size=9, runtime="openvino"))
+    player = make_player(EngineOptions(size=9, precision="int8", threads=1))
+    assert "int8" in player.evaluator.inner.runtime
