@@ -72,9 +72,10 @@ class AccuracyBounds:
     max_kl: float = 0.02
     max_value_error: float = 0.03
     max_score_error: float = 1.0
+    min_speedup: float = 1.1     # and at least this much faster than fp32 on the check batch
 
     def passes(self, m: dict) -> bool:
-        """True when the metrics ``m`` (see ``compare``) are within the bounds."""
+        """True when the metrics ``m`` (see ``compare``) are within the accuracy bounds."""
         return (m["top1"] >= self.min_top1 and m["kl"] <= self.max_kl
                 and m["value_mae"] <= self.max_value_error
                 and m["score_mae"] <= self.max_score_error)
@@ -338,6 +339,24 @@ def summarize(parts: list[dict]) -> dict:
             "score_max": float(cat["score_err"].max())}
 
 
+def measure_speedup(base, session, names: list[str], feeds: dict, min_seconds: float = 0.5) -> float:
+    """How many times faster ``session`` runs ``feeds`` than ``base`` (interleaved runs, medians)."""
+    import time
+    base.run(names, feeds)
+    session.run(names, feeds)
+    tb: list[float] = []
+    ts: list[float] = []
+    start = time.perf_counter()
+    while len(tb) < 3 or (time.perf_counter() - start < min_seconds and len(tb) < 15):
+        t = time.perf_counter()
+        base.run(names, feeds)
+        tb.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        session.run(names, feeds)
+        ts.append(time.perf_counter() - t)
+    return float(np.median(tb) / np.median(ts))
+
+
 def check_accuracy(base, session, names: list[str], probe: Probe) -> dict:
     """``summarize`` of ``session`` against the fp32 ``base`` on the probe's check feeds."""
     parts = [compare(base.run(names, feeds), session.run(names, feeds), legal)
@@ -361,7 +380,7 @@ def open_setting(path: Path, setting: tuple[str, str], request: RuntimeRequest, 
 
 
 def _verdict_path(path: Path, setting: tuple[str, str], probe_key: str, request: RuntimeRequest) -> Path:
-    key = hashlib.sha256(f"{file_digest(path)}|{probe_key}|{setting}|{QUANT_VERSION}|"
+    key = hashlib.sha256(f"{file_digest(path)}|{probe_key}|{setting}|{QUANT_VERSION}|{request.threads}|"
                          f"{json.dumps(asdict(request.bounds), sort_keys=True)}".encode()).hexdigest()
     return cache_folder(request) / f"{Path(path).stem}-{key[:20]}-{setting[0]}-{setting[1]}-check.json"
 
@@ -399,16 +418,21 @@ def choose_session(path: Path, base, meta: dict, names: list[str], request: Runt
             metrics = json.loads(verdict.read_text())
         else:
             metrics = check_accuracy(base, session, names, probe())
+            if request.bounds.passes(metrics):
+                metrics["speedup"] = measure_speedup(base, session, names, probe().check[0])
             verdict.write_text(json.dumps(metrics))
-        if request.bounds.passes(metrics):
-            log.warning("auto runtime: chose %s (CPU flags %s; vs fp32 on %d positions: top-1 %.3f, "
-                        "KL %.4f, value error %.4f, score error %.3f)%s", " ".join(setting),
-                        ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none", metrics["positions"],
-                        metrics["top1"], metrics["kl"], metrics["value_mae"], metrics["score_mae"],
-                        f"; skipped: {'; '.join(tried)}" if tried else "")
+        if not request.bounds.passes(metrics):
+            tried.append(f"{' '.join(setting)} failed the accuracy check (top-1 {metrics['top1']:.3f}, "
+                         f"KL {metrics['kl']:.4f}, value error {metrics['value_mae']:.4f})")
+        elif metrics["speedup"] < request.bounds.min_speedup:
+            tried.append(f"{' '.join(setting)} was not faster here ({metrics['speedup']:.2f}x fp32)")
+        else:
+            log.warning("auto runtime: chose %s, %.2fx fp32 here (CPU flags %s; vs fp32 on %d positions: "
+                        "top-1 %.3f, KL %.4f, value error %.4f, score error %.3f)%s", " ".join(setting),
+                        metrics["speedup"], ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none",
+                        metrics["positions"], metrics["top1"], metrics["kl"], metrics["value_mae"],
+                        metrics["score_mae"], f"; skipped: {'; '.join(tried)}" if tried else "")
             return session, " ".join(setting)
-        tried.append(f"{' '.join(setting)} failed the accuracy check (top-1 {metrics['top1']:.3f}, "
-                     f"KL {metrics['kl']:.4f}, value error {metrics['value_mae']:.4f})")
     log.warning("auto runtime: chose onnxruntime fp32 (CPU flags %s)%s",
                 ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none",
                 f"; skipped: {'; '.join(tried)}" if tried else "")

@@ -40,6 +40,13 @@ BOUNDS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def steady_speed(monkeypatch):
+    """auto also times each candidate against fp32; timing is the benchmarks' job, so here every
+    candidate is taken as twice as fast (one test below makes it slower)."""
+    monkeypatch.setattr(runtimes, "measure_speedup", lambda *args, **kw: 2.0)
+
+
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("converted")
@@ -193,6 +200,17 @@ def test_auto_rejects_a_setting_that_fails_the_accuracy_check(cache_dir, monkeyp
         ev = OnnxEvaluator(NET, config(cache_dir, "auto", "auto"))
     assert ev.runtime == "onnxruntime fp32"
     assert "onnxruntime int8 failed the accuracy check" in caplog.text
+
+
+def test_auto_keeps_fp32_when_nothing_is_faster(tmp_path, monkeypatch, caplog):
+    """A candidate that passes the accuracy check but is slower than fp32 here is not chosen."""
+    monkeypatch.setattr(runtimes, "measure_speedup", lambda *args, **kw: 0.6)
+    monkeypatch.setattr(runtimes, "openvino_available", lambda: False)
+    monkeypatch.setattr(runtimes, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": AVX512)
+    with caplog.at_level(logging.INFO, logger="engine.runtimes"):
+        ev = OnnxEvaluator(NET, config(tmp_path, "auto", "auto"))
+    assert ev.runtime == "onnxruntime fp32"
+    assert "onnxruntime int8 was not faster here (0.60x fp32)" in caplog.text
 
 
 def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
