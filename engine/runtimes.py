@@ -50,7 +50,9 @@ RUNTIMES = ("onnxruntime", "openvino")
 PRECISIONS = ("fp32", "bf16", "int8")
 SUPPORTED = {("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("openvino", "fp32"),
              ("openvino", "bf16"), ("openvino", "int8")}
-QUANT_VERSION = "qdq-pc-minmax-1"   # bump when the quantization recipe changes (cache key)
+QUANT_VERSION = "qdq-pc-minmax-1"
+CHECK_VERSION = 2                   # bump when the accuracy check changes (verdict cache key)
+CLEAR_MARGIN = 0.05   # bump when the quantization recipe changes (cache key)
 OV_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 
 
@@ -62,7 +64,10 @@ class RuntimeChoiceError(ValueError):
 class AccuracyBounds:
     """What a faster setting must keep against fp32 on the check positions for ``auto``.
 
-    Means over the positions: policy top-1 agreement at least ``min_top1``,
+    Means over the positions: policy top-1 agreement at least ``min_top1``
+    (counted where fp32's best move leads its second by at least
+    ``CLEAR_MARGIN`` in probability: on a near-flat policy, such as a random
+    net's, which of two equal moves comes first says nothing),
     KL(fp32 || setting) at most ``max_kl`` nats, absolute value error at most
     ``max_value_error`` (value in [-1, 1]), absolute score error at most
     ``max_score_error`` points.
@@ -76,7 +81,7 @@ class AccuracyBounds:
 
     def passes(self, m: dict) -> bool:
         """True when the metrics ``m`` (see ``compare``) are within the accuracy bounds."""
-        return (m["top1"] >= self.min_top1 and m["kl"] <= self.max_kl
+        return (m["top1_clear"] >= self.min_top1 and m["kl"] <= self.max_kl
                 and m["value_mae"] <= self.max_value_error
                 and m["score_mae"] <= self.max_score_error)
 
@@ -317,7 +322,8 @@ def log_softmax_legal(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
 def compare(ref: list[np.ndarray], got: list[np.ndarray], legal: np.ndarray) -> dict:
     """Per-position errors of ``got`` against ``ref`` (outputs: policy logits, value, score, ...).
 
-    Returns arrays: ``top1`` (1 where the best legal move agrees), ``kl``
+    Returns arrays: ``top1`` (1 where the best legal move agrees), ``clear``
+    (1 where fp32's best move leads its second by ``CLEAR_MARGIN``), ``kl``
     (KL(ref || got) over legal moves, nats), ``value_err`` and ``score_err``
     (absolute).
     """
@@ -325,7 +331,9 @@ def compare(ref: list[np.ndarray], got: list[np.ndarray], legal: np.ndarray) -> 
     p = np.exp(lp)
     with np.errstate(invalid="ignore"):
         kl = np.where(legal, p * (lp - lq), 0.0).sum(axis=1)
+    two = -np.partition(-p, 1, axis=1)[:, :2] if p.shape[1] > 1 else np.concatenate([p, 0 * p], 1)
     return {"top1": (lp.argmax(1) == lq.argmax(1)).astype(float), "kl": np.maximum(kl, 0.0),
+            "clear": (two[:, 0] - two[:, 1] >= CLEAR_MARGIN).astype(float),
             "value_err": np.abs(np.ravel(ref[1]) - np.ravel(got[1])),
             "score_err": np.abs(np.ravel(ref[2]) - np.ravel(got[2]))}
 
@@ -333,7 +341,10 @@ def compare(ref: list[np.ndarray], got: list[np.ndarray], legal: np.ndarray) -> 
 def summarize(parts: list[dict]) -> dict:
     """Means (and maxima) of ``compare`` results over several batches."""
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    clear = cat["clear"] > 0
     return {"positions": len(cat["top1"]), "top1": float(cat["top1"].mean()),
+            "clear": int(clear.sum()),
+            "top1_clear": float(cat["top1"][clear].mean()) if clear.any() else 1.0,
             "kl": float(cat["kl"].mean()), "value_mae": float(cat["value_err"].mean()),
             "value_max": float(cat["value_err"].max()), "score_mae": float(cat["score_err"].mean()),
             "score_max": float(cat["score_err"].max())}
@@ -380,7 +391,8 @@ def open_setting(path: Path, setting: tuple[str, str], request: RuntimeRequest, 
 
 
 def _verdict_path(path: Path, setting: tuple[str, str], probe_key: str, request: RuntimeRequest) -> Path:
-    key = hashlib.sha256(f"{file_digest(path)}|{probe_key}|{setting}|{QUANT_VERSION}|{request.threads}|"
+    key = hashlib.sha256(f"{file_digest(path)}|{probe_key}|{setting}|{QUANT_VERSION}|{CHECK_VERSION}|"
+                         f"{request.threads}|"
                          f"{json.dumps(asdict(request.bounds), sort_keys=True)}".encode()).hexdigest()
     return cache_folder(request) / f"{Path(path).stem}-{key[:20]}-{setting[0]}-{setting[1]}-check.json"
 
@@ -422,15 +434,18 @@ def choose_session(path: Path, base, meta: dict, names: list[str], request: Runt
                 metrics["speedup"] = measure_speedup(base, session, names, probe().check[0])
             verdict.write_text(json.dumps(metrics))
         if not request.bounds.passes(metrics):
-            tried.append(f"{' '.join(setting)} failed the accuracy check (top-1 {metrics['top1']:.3f}, "
+            tried.append(f"{' '.join(setting)} failed the accuracy check (top-1 {metrics['top1_clear']:.3f} "
+                         f"where fp32's choice is clear, "
                          f"KL {metrics['kl']:.4f}, value error {metrics['value_mae']:.4f})")
         elif metrics["speedup"] < request.bounds.min_speedup:
             tried.append(f"{' '.join(setting)} was not faster here ({metrics['speedup']:.2f}x fp32)")
         else:
             log.warning("auto runtime: chose %s, %.2fx fp32 here (CPU flags %s; vs fp32 on %d positions: "
-                        "top-1 %.3f, KL %.4f, value error %.4f, score error %.3f)%s", " ".join(setting),
-                        metrics["speedup"], ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none",
-                        metrics["positions"], metrics["top1"], metrics["kl"], metrics["value_mae"],
+                        "top-1 %.3f (%.3f of %d clear), KL %.4f, value error %.4f, score error %.3f)%s",
+                        " ".join(setting), metrics["speedup"],
+                        ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none", metrics["positions"],
+                        metrics["top1"], metrics["top1_clear"], metrics["clear"], metrics["kl"],
+                        metrics["value_mae"],
                         metrics["score_mae"], f"; skipped: {'; '.join(tried)}" if tried else "")
             return session, " ".join(setting)
     log.warning("auto runtime: chose onnxruntime fp32 (CPU flags %s)%s",

@@ -4,7 +4,9 @@ For a network and a source of games (the shipped 9x9 games by default; any
 folder, ``.sgf`` file or ``.tar.gz`` of SGF records) it draws ``--positions``
 positions of one board size, runs them through ONNX Runtime fp32 (the
 reference) and through each setting of ``--settings``, and prints per
-setting: policy top-1 agreement (legal moves), mean KL(fp32 || setting) in
+setting: policy top-1 agreement (legal moves; ``clear``: the same on the
+positions where fp32's best move leads its second by 0.05 in probability,
+the figure ``auto`` checks), mean KL(fp32 || setting) in
 nats, mean and largest absolute value error (value in [-1, 1]) and score
 error (points), and the bare network's evaluations/s at ``--batch`` measured
 in the same run (median of repeated timings, interleaved, so a busy machine
@@ -124,13 +126,14 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
         for key, session in sessions.items():
             speeds[key].append(rate(session, batches, seconds / 3))
     base = float(np.median(speeds[("onnxruntime", "fp32")]))
-    click.echo(f"{'setting':<18} {'top-1':>6} {'KL':>8} {'value MAE':>9} {'value max':>9} "
+    click.echo(f"{'setting':<18} {'top-1':>6} {'clear':>6} {'KL':>8} {'value MAE':>9} {'value max':>9} "
                f"{'score MAE':>9} {'score max':>9} {'evals/s':>8} {'x fp32':>6}")
     for key, session in sessions.items():
         parts = [runtimes.compare(ref, session.run(names, {"planes": p, "globals": g}), legal)
                  for ref, (p, g, legal) in zip(refs, batches)]
         m = runtimes.summarize(parts)
         speed = float(np.median(speeds[key]))
-        click.echo(f"{' '.join(key):<18} {m['top1']:>6.3f} {m['kl']:>8.5f} {m['value_mae']:>9.4f} "
+        click.echo(f"{' '.join(key):<18} {m['top1']:>6.3f} {m['top1_clear']:>6.3f} {m['kl']:>8.5f} "
+                   f"{m['value_mae']:>9.4f} "
                    f"{m['value_max']:>9.4f} {m['score_mae']:>9.3f} {m['score_max']:>9.3f} "
                    f"{speed:>8.0f} {speed / base:>6.2f}")
