@@ -216,7 +216,7 @@ def test_auto_keeps_fp32_when_nothing_is_faster(tmp_path, monkeypatch, caplog):
 
 def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
     """`zerogo gtp --precision bf16` without OpenVINO is a usage error, not a silent weaker player."""
-    from gtp.players import EngineOptions, PlayerError, make_player
+    from gtp.server.players import EngineOptions, PlayerError, make_player
     monkeypatch.setattr(runtimes, "openvino_available", lambda: False)
     with pytest.raises(PlayerError, match="OpenVINO"):
         make_player(EngineOptions(size=9, precision="bf16"))

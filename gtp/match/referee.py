@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from engine import coords
 from engine.board import IllegalMoveError
+from engine.deadstones import mc_dead_stones
 from engine.game import Game
-from engine.rules import rules_by_name
+from engine.rules import default_komi, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
-from gtp.deadstones import dead_stones
-from gtp.gtp_client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
+from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
 
 log = logging.getLogger("zerogo.match")
 
@@ -36,7 +36,7 @@ class MatchConfig:
     white: str
     games: int = 2
     size: int = 9
-    komi: float = 7.5
+    komi: float | None = None               # None: engine.rules.default_komi(size)
     rules: str = "chinese"
     alternate: bool = False
     time: TimeSettings = field(default_factory=TimeSettings)
@@ -48,6 +48,10 @@ class MatchConfig:
     max_moves: int = 0            # 0: 4 x board area
     sprt: tuple[float, float] | None = None
     log_dir: str | None = None    # engines' stderr, one file per game and colour
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.size)
 
 
 @dataclass
@@ -155,7 +159,7 @@ class Referee:
 
     def _one_move(self, color: int):
         """Ask ``color`` for a move and relay it; an outcome tuple when the game ends."""
-        cfg, game, name = self.config, self.game, coords.color_name(color)
+        cfg, name = self.config, coords.color_name(color)
         winner_if_lost = coords.color_name(-color)
         client, clock = self.clients[color], self.clocks[color]
         tl = _time_left(cfg.time, clock, name)
@@ -200,7 +204,7 @@ class Referee:
 
     def score(self) -> tuple[str | None, str, dict, bool]:
         """(winner, result, all scores, engines agree) at the end of a played-out game."""
-        scores = {"referee": self.game.result_string(dead_stones(self.game.board))}
+        scores = {"referee": self.game.result_string(mc_dead_stones(self.game.board))}
         for color, key in ((1, "black_engine"), (-1, "white_engine")):
             try:
                 scores[key] = _normal(self.clients[color].send("final_score"))

@@ -16,10 +16,11 @@ import numpy as np
 from engine.board import EMPTY, IllegalMoveError
 from engine.rules import AREA, POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY, Rules, \
     RulesError, rules_by_name
+from engine.deadstones import mc_status
+from engine.player import has_own_status
 from engine.scoring import result_string
-from gtp.deadstones import has_own_status, mc_status
-from gtp.commands import arg_count, parse_color, parse_int, parse_vertex, vertex
-from gtp.protocol import GtpFailure
+from gtp.server.args import arg_count, parse_color, parse_int, parse_vertex, vertex
+from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 
