@@ -22,7 +22,9 @@ def test_bench_nn_tiny():
                                             ("onnxruntime cpu int8", "1"), ("onnxruntime cpu int8", "2")}
     for _, _, evals, gflops, pct in rows:
         assert float(evals) > 0 and float(gflops) > 0
-        assert abs(float(gflops) / peak * 100 - float(pct)) < 0.2
+        # the printed GFLOP/s and peak are rounded to 0.05: allow for it (a slow machine prints small ones)
+        tolerance = 100 * 0.05 * (1 + float(gflops) / peak) / peak + 0.06
+        assert abs(float(gflops) / peak * 100 - float(pct)) < tolerance
     assert "end to end" in res.output
 
 
