@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import re
 import tempfile
 from pathlib import Path
 
@@ -30,8 +31,10 @@ import torch
 
 from engine.evaluator import physical_cores
 from gtp.bench.search import LZ_BOARD, NET_SHAPES, bench_zerogo, leelaz_weights_lines, run_leelaz
-from nets.bench_nn import BenchSettings, echo_line, gpu_peak, matmul_peak, run_configs
+from nets.bench_nn import (BenchSettings, bench_network, echo_line, gpu_peak, matmul_peak,
+                            run_configs)
 from nets.bench_search import make_random_onnx
+from nets.checkpoints import CheckpointError
 from nets.data import DataSettings, convert
 from nets.export import ExportError, export_onnx, random_net
 from nets.gnugo_games import GnuGoGameSettings, generate
@@ -178,8 +181,8 @@ def train_command(threads, **kwargs):
             last = trainer.run()
         finally:
             trainer.close()
-    except TrainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (TrainError, CheckpointError) as exc:
+        raise click.ClickException(str(exc)) from None
     if trainer.dist.main:
         summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items())
         click.echo(f"step {trainer.step}: {summary}", err=True)
@@ -425,18 +428,23 @@ data_group.add_command(gnugo_games_command)
               help="Skip a batch size whose single run would take longer than this.")
 @click.option("--fp16", is_flag=True, help="Also time fp16 exports on GPU providers.")
 @click.option("--peak-n", default=2048, show_default=True, help="Matrix size of the peak matmul.")
-@click.option("--settings", default="onnxruntime:fp32,onnxruntime:int8,openvino:fp32,openvino:bf16",
+@click.option("--settings", "cpu_settings",
+              default="onnxruntime:fp32,onnxruntime:int8,openvino:fp32,openvino:bf16",
               show_default=True, help="CPU runtime:precision pairs to time (engine.runtimes); "
                                       "ones that cannot load here are reported and skipped.")
+@click.option("--network", "networks", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also time this network file (ONNX, or a KataGo .bin.gz; repeatable); "
+                   "--configs '' skips the random nets.")
 def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, max_run_seconds,
-                     fp16, peak_n, settings):
+                     fp16, peak_n, cpu_settings, networks):
     """Evaluations per second and GFLOP/s of the network, against the measured matmul peak."""
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("bench nn builds random nets with torch: "
                                    "pip install -e '.[train]'")
     settings = BenchSettings(_parse(configs), _parse(sizes, int), _parse(batches, int),
                              threads or physical_cores(), min_seconds, max_run_seconds, fp16,
-                             [tuple((x.split(":") + ["fp32"])[:2]) for x in _parse(settings)])
+                             [tuple((x.split(":") + ["fp32"])[:2]) for x in _parse(cpu_settings)])
     peak, source = matmul_peak(settings.threads, peak_n, settings.min_seconds)
     peaks = {"cpu": peak, "gpu32": gpu_peak(False), "gpu16": gpu_peak(True)}
     echo_line(f"peak: {peak:.1f} GFLOP/s float32 ({source} {peak_n}x{peak_n} matmul, "
@@ -444,6 +452,9 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
     if peaks["gpu32"]:
         echo_line(f"GPU peak: {peaks['gpu32']:.0f} GFLOP/s fp32, {peaks['gpu16']:.0f} GFLOP/s fp16")
     run_configs(settings, _parse(backends), peaks)
+    for path in networks:
+        echo_line(f"{path.name}:")
+        bench_network(path, settings, peak)
     again, _ = matmul_peak(settings.threads, peak_n, settings.min_seconds)
     echo_line(f"peak measured again at the end: {again:.1f} GFLOP/s (percentages use the first)")
 
@@ -464,7 +475,12 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               help="Leela Zero binary ('' to skip).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the random nets (default: a temporary folder).")
-def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir):
+@click.option("--network", "networks", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also search with this network file (ONNX or a KataGo .bin.gz; repeatable); "
+                   "--nets '' skips the random nets.")
+def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir,
+                         networks):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
     from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
     sizes_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -491,15 +507,32 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                runtime, precision = evaluator.runtime.split()
-                for size in sizes_list:
-                    b = bench_zerogo(evaluator, size, visits, batch_size)
-                    ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
-                    click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
-                               f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
-                               f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
+                _search_rows(evaluator, name, sizes_list, visits, batch_size)
             if leelaz_bin:
                 _bench_leelaz(leelaz_bin, name, folder, visits, threads)
+        for path in networks:
+            shape = re.search(r"b\d+c\d+(nbt)?", path.name)
+            name = shape.group(0) if shape else path.stem[:10]
+            for runtime, precision in pairs:
+                cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
+                                      cache_size=0, runtime=runtime, precision=precision)
+                try:
+                    evaluator = load_evaluator(path, cfg)
+                except ModelLoadError as exc:
+                    click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
+                    continue
+                _search_rows(evaluator, name, sizes_list, visits, batch_size)
+
+
+def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int) -> None:
+    """One ``bench search`` row per board size for an evaluator (runtime and precision included)."""
+    runtime, precision = getattr(evaluator, "runtime", "onnxruntime fp32").split()
+    for size in sizes:
+        b = bench_zerogo(evaluator, size, visits, batch_size)
+        ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
+        click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
+                   f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
+                   f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
 
 
 def _parse(text: str, kind=str) -> list:
