@@ -52,12 +52,12 @@ def parse_settings(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def encoded_batches(positions, batch: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(planes, globals, legal mask) per batch of ``batch`` positions."""
+def encoded_batches(positions, batch: int, encode=F.encode_batch) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(planes, globals, legal mask) per batch of ``batch`` positions (``encode``: the net's encoder)."""
     out = []
     for i in range(0, len(positions), batch):
         chunk = positions[i:i + batch]
-        planes, glob = F.encode_batch(chunk)
+        planes, glob = encode(chunk)
         out.append((planes, glob, np.stack([p.board.legal_mask() for p in chunk])))
     return out
 
@@ -104,9 +104,9 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
                                              max_games=100_000, skip_games=skip, per_game=per_game)
         if len(chosen) >= positions:
             break
-    batches = encoded_batches(chosen, batch)
     names = list(OUTPUT_NAMES)
     ref_ev = OnnxEvaluator(network, EvaluatorConfig(threads=threads, cache_size=0))
+    batches = encoded_batches(chosen, batch, ref_ev.encode_batch)
     refs = [ref_ev.session.run(names, {"planes": p, "globals": g}) for p, g, _ in batches]
     sessions = {("onnxruntime", "fp32"): ref_ev.session}
     for setting in parse_settings(settings):

@@ -124,7 +124,7 @@ class SearchBench:
 def bare_rate(evaluator, positions, seconds: float = 1.0) -> float:
     """Evaluations/s of ``evaluator.run`` (the network alone) on ``positions``, median of runs."""
     from engine import features as F
-    planes, glob = F.encode_batch(positions)
+    planes, glob = getattr(evaluator, "encode_batch", F.encode_batch)(positions)   # the net's own encoder
     evaluator.run(planes, glob)
     times: list[float] = []
     start = time.perf_counter()
