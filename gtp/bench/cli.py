@@ -21,6 +21,8 @@ BENCHMARKS = {
     "search": ("nets.cli:bench_search_command", "MCTS visits per second, beside Leela Zero."),
     "features": ("gtp.bench.cli:bench_features_command",
                  "KataGo input features: CPU ms per 19x19 position."),
+    "accuracy": ("gtp.bench.accuracy:bench_accuracy_command",
+                 "Each CPU runtime/precision against fp32 on positions from real games."),
 }
 
 
@@ -30,7 +32,8 @@ class _BenchGroup(LazyGroup):
     table = BENCHMARKS
 
 
-bench_group = _BenchGroup(name="bench", help="Speed benchmarks: board, nn, search, features.")
+bench_group = _BenchGroup(name="bench", help="Speed benchmarks: board, nn, search, features; "
+                                             "accuracy of the CPU precisions.")
 
 
 @click.command("board")
