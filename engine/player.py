@@ -98,8 +98,10 @@ class Player:
         stop.wait()
 
     def final_status(self, game: Game) -> tuple[set[int], set[int]]:
-        """(dead stones, seki stones) of the current position; default: everything alive."""
-        return set(), set()
+        """(dead stones, seki stones) of the current position; default: ``engine.deadstones.find_status``."""
+        from engine.deadstones import find_status
+        status = find_status(game.board)
+        return status.dead, status.seki
 
     def ownership(self, game: Game) -> np.ndarray | None:
         """Expected ownership (height, width), +1 black, or None if unknown."""
