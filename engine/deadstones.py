@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +51,10 @@ class DeadStoneConfig:
     prior_playouts: float = 8.0     # a network's ownership counts as this many play-outs (0: unused)
     seki_vote: float = 0.5          # share of play-outs a chain must survive next to shared liberties
     seed: int = 0
+    search_playouts: int = 0        # play-outs whose moves a searcher chooses (off: see the README note)
+    search_visits: int = 16         # visits per searched move
+    search_seconds: float = 3.0     # budget for the searched play-outs (one that runs over is dropped)
+    search_weight: float = 32.0     # each finished searched play-out counts as this many play-outs
 
 
 @dataclass
@@ -130,29 +135,63 @@ def unconditional(board: Board) -> tuple[set[int], dict[int, int]]:
     return stones, territory
 
 
-def _playout_evidence(board: Board, cfg: DeadStoneConfig, chains) -> tuple[np.ndarray, list[int], int]:
-    """(mean Tromp-Taylor ownership over play-outs, seki votes per chain, play-outs run)."""
-    rng = random.Random(cfg.seed)
-    total = np.zeros(board.area)
-    votes = [0] * len(chains)
-    deadline = time.monotonic() + cfg.max_seconds
-    n = 0
-    while n < cfg.playouts and (n < cfg.min_playouts or time.monotonic() < deadline):
-        final = playout.play_out(board, rng)
-        total += area_ownership(final).reshape(-1)
+class _Evidence:
+    """Final boards of play-outs, weighed: ownership sums and seki votes per chain."""
+
+    def __init__(self, board: Board, chains):
+        self.chains = chains
+        self.total = np.zeros(board.area)
+        self.votes = [0.0] * len(chains)
+        self.weight = 0.0
+        self.count = 0
+
+    def add(self, final: Board, weight: float = 1.0) -> None:
+        """Count one finished board."""
+        self.total += weight * area_ownership(final).reshape(-1)
         shared = {p for region in playout.two_colour_regions(final) for p in region}
         if shared:
-            for k, (color, stones, _) in enumerate(chains):
+            for k, (color, stones, _) in enumerate(self.chains):
                 first = stones[0]
                 if final.stones[first] == color and not final.group_liberties(first).isdisjoint(shared):
-                    votes[k] += 1
-        n += 1
-    return total / max(n, 1), votes, n
+                    self.votes[k] += weight
+        self.weight += weight
+        self.count += 1
 
 
-def find_status(board: Board, prior: np.ndarray | None = None,
-                cfg: DeadStoneConfig | None = None) -> GroupStatus:
-    """Dead, seki and pass-alive stones: Benson, then clean-up play-outs, with ``prior`` ownership mixed in."""
+def searched_play_out(game, choose: Callable, max_moves: int, deadline: float) -> Board | None:
+    """The game played on by ``choose(game, color)`` from both sides until two passes, or None past ``deadline``.
+
+    Clean-up style: when ``choose`` passes (or offers an unacceptable move)
+    while the play-out policy still has a move, the policy's move is played,
+    so dead stones come off and dame get filled before the count.
+    """
+    g = game.copy()
+    g.board.passes = 0
+    rng = random.Random(0)
+    for _ in range(max_moves):
+        if g.board.passes >= 2:
+            return g.board
+        if time.monotonic() > deadline:
+            return None
+        color, board = g.to_play, g.board
+        move = choose(g, color)
+        if move == board.pass_move or not playout.acceptable(board, move, color) or not g.is_legal(move, color):
+            empties = [p for p in range(board.area) if board.stones[p] == EMPTY]
+            move = playout.choose_move(board, color, rng, empties)
+            if move != board.pass_move and not g.is_legal(move, color):
+                move = board.pass_move
+        g.play(move, color)
+    return g.board
+
+
+def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneConfig | None = None,
+                game=None, choose: Callable | None = None) -> GroupStatus:
+    """Dead, seki and pass-alive stones: Benson, then play-outs, with ``prior`` ownership mixed in.
+
+    With a ``game`` and a move chooser ``choose(game, color) -> move`` (a
+    searcher), ``cfg.search_playouts`` play-outs are also played by it
+    (``searched_play_out``), each worth ``cfg.search_weight`` policy play-outs.
+    """
     cfg = cfg or DeadStoneConfig()
     prior_flat = _check(board, prior)
     chains = board.chains()
@@ -161,9 +200,24 @@ def find_status(board: Board, prior: np.ndarray | None = None,
     if not chains:
         out.ownership = area_ownership(board).astype(float)
         return out
-    own, votes, out.playouts = _playout_evidence(board, cfg, chains)
+    evidence = _Evidence(board, chains)
+    if game is not None and choose is not None and cfg.search_playouts > 0:
+        deadline = time.monotonic() + cfg.search_seconds
+        for _ in range(cfg.search_playouts):
+            final = searched_play_out(game, choose, 3 * board.area, deadline)
+            if final is not None:
+                evidence.add(final, cfg.search_weight)
+    rng = random.Random(cfg.seed)
+    deadline = time.monotonic() + cfg.max_seconds
+    n = 0
+    while n < cfg.playouts and (n < cfg.min_playouts or time.monotonic() < deadline):
+        evidence.add(playout.play_out(board, rng))
+        n += 1
+    out.playouts = evidence.count
+    own = evidence.total / evidence.weight
+    votes = [v / evidence.weight for v in evidence.votes]
     if prior_flat is not None and cfg.prior_playouts > 0:
-        weight = cfg.prior_playouts / (cfg.prior_playouts + out.playouts)
+        weight = cfg.prior_playouts / (cfg.prior_playouts + evidence.weight)
         own = (1.0 - weight) * own + weight * np.clip(prior_flat, -1.0, 1.0)
     for p in out.pass_alive:
         own[p] = board.stones[p]
@@ -177,7 +231,7 @@ def find_status(board: Board, prior: np.ndarray | None = None,
             continue
         if float(own[stones].mean()) * color < -cfg.dead_threshold:
             out.dead.update(stones)
-        elif votes[k] >= cfg.seki_vote * out.playouts:
+        elif votes[k] >= cfg.seki_vote:
             out.seki.update(stones)
     out.ownership = own.reshape(board.height, board.width)
     return out

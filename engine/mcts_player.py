@@ -8,6 +8,7 @@ caller's ``game`` unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Callable
@@ -33,6 +34,7 @@ class MctsPlayer(Player):
                  status_config: deadstones.DeadStoneConfig | None = None):
         self.evaluator = evaluator
         self.status_config = status_config or deadstones.DeadStoneConfig()
+        self._playout_searcher: Searcher | None = None
         self.searcher = Searcher(evaluator, config)
         self.config = self.searcher.config
         self.clock = clock
@@ -129,7 +131,7 @@ class MctsPlayer(Player):
         """
         board = game.board
         own = result.ownership
-        status = self.status(game, None if own is None else own * game.to_play)
+        status = self.status(game, None if own is None else own * game.to_play, searched=False)
         opponent_dead = any(board.stones[p] == -color for p in status.dead)
         if opponent_dead and (cleanup or game.rules.scoring == AREA):
             move = deadstones.cleanup_move(board, color, status)
@@ -215,17 +217,29 @@ class MctsPlayer(Player):
         ev = self.evaluator.evaluate([Position.from_game(game)])[0]
         return None if ev.ownership is None else np.asarray(ev.ownership) * game.to_play
 
-    def status(self, game: Game, prior: np.ndarray | None = None) -> deadstones.GroupStatus:
+    def status(self, game: Game, prior: np.ndarray | None = None, searched: bool = True) -> deadstones.GroupStatus:
         """The group status (Benson, clean-up play-outs) with the network's ownership as a prior.
 
         ``prior`` (black's view, e.g. a search's ownership) when the caller has
         one; else, when the config gives the prior any weight, the network's own.
+        ``searched``: also play out with this player's own search (the pass
+        decision, short of time, does without).
         """
         if prior is None and self.status_config.prior_playouts > 0:
             ev = self.evaluator.evaluate([Position.from_game(game)])[0]
             if ev.ownership is not None:
                 prior = np.asarray(ev.ownership).reshape(game.height, game.width) * game.to_play
-        return deadstones.find_status(game.board, prior, self.status_config)
+        if not searched:
+            return deadstones.find_status(game.board, prior, self.status_config)
+        return deadstones.find_status(game.board, prior, self.status_config, game, self._playout_move)
+
+    def _playout_move(self, game: Game, color: int) -> int:
+        """The move a short search (``status_config.search_visits``) picks, for searched play-outs."""
+        if self._playout_searcher is None:
+            cfg = dataclasses.replace(self.config, resign_threshold=0.0, dirichlet_eps=0.0)
+            self._playout_searcher = Searcher(self.evaluator, cfg)
+        g = self._as_color(game, color)
+        return self._playout_searcher.search(g, MoveLimits(visits=self.status_config.search_visits)).move
 
     def final_status(self, game: Game) -> tuple[set[int], set[int]]:
         """(dead, seki) stones: ``status``."""
@@ -239,4 +253,6 @@ class MctsPlayer(Player):
     def clear(self) -> None:
         """Forget the tree and the resignation counters."""
         self.searcher.clear()
+        if self._playout_searcher is not None:
+            self._playout_searcher.clear()
         self._low = {BLACK: 0, WHITE: 0}
