@@ -158,30 +158,39 @@ class _Evidence:
         self.count += 1
 
 
-def searched_play_out(game, choose: Callable, max_moves: int, deadline: float) -> Board | None:
-    """The game played on by ``choose(game, color)`` from both sides until two passes, or None past ``deadline``.
+def searched_play_out(game, choose: Callable, max_moves: int, deadline: float):
+    """A copy of the game played on by ``choose(game, color)`` for both sides until two passes (None past ``deadline``).
 
     Clean-up style: when ``choose`` passes (or offers an unacceptable move)
-    while the play-out policy still has a move, the policy's move is played,
-    so dead stones come off and dame get filled before the count.
+    the play-out policy may still capture, save a chain in atari or fill a
+    dame point (a point of an empty region touching both colours), so the
+    final board is one that Tromp-Taylor counting scores as the players meant.
     """
     g = game.copy()
     g.board.passes = 0
     rng = random.Random(0)
     for _ in range(max_moves):
         if g.board.passes >= 2:
-            return g.board
+            return g
         if time.monotonic() > deadline:
             return None
         color, board = g.to_play, g.board
         move = choose(g, color)
         if move == board.pass_move or not playout.acceptable(board, move, color) or not g.is_legal(move, color):
-            empties = [p for p in range(board.area) if board.stones[p] == EMPTY]
-            move = playout.choose_move(board, color, rng, empties)
+            dame = [p for region in playout.two_colour_regions(board) for p in region]
+            move = playout.choose_move(board, color, rng, dame)
             if move != board.pass_move and not g.is_legal(move, color):
                 move = board.pass_move
         g.play(move, color)
-    return g.board
+    return g
+
+
+def status_chooser(cfg: DeadStoneConfig | None = None) -> Callable:
+    """A clean-up move chooser without a network: take off what ``find_status`` calls dead, else pass."""
+    def choose(game, color: int) -> int:
+        move = cleanup_move(game.board, color, find_status(game.board, cfg=cfg))
+        return game.board.pass_move if move is None or not game.is_legal(move, color) else move
+    return choose
 
 
 def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneConfig | None = None,
@@ -206,7 +215,7 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
         for _ in range(cfg.search_playouts):
             final = searched_play_out(game, choose, 3 * board.area, deadline)
             if final is not None:
-                evidence.add(final, cfg.search_weight)
+                evidence.add(final.board, cfg.search_weight)
     rng = random.Random(cfg.seed)
     deadline = time.monotonic() + cfg.max_seconds
     n = 0

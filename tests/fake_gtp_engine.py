@@ -1,7 +1,9 @@
 """A tiny misbehaving GTP engine for match-runner tests: ``python tests/fake_gtp_engine.py MODE``.
 
 Modes: ``resign`` (resigns every genmove), ``illegal`` (answers an occupied or
-off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove).
+off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove),
+``claim:RESULT`` (passes, and claims ``final_score`` RESULT), ``cleanup-claim:RESULT``
+(the same, and also knows ``kgs-genmove_cleanup``, where it passes).
 """
 
 import sys
@@ -18,7 +20,11 @@ def main(mode: str) -> None:
         if name == "quit":
             print("=\n", flush=True)
             return
-        if name == "genmove":
+        if name in ("genmove", "kgs-genmove_cleanup") and mode.startswith(("claim:", "cleanup-claim:")):
+            print("= pass\n", flush=True)
+        elif name == "final_score" and ":" in mode:
+            print(f"= {mode.split(':', 1)[1]}\n", flush=True)
+        elif name == "genmove":
             if mode == "crash":
                 sys.exit(3)
             if mode == "slow":
@@ -26,7 +32,8 @@ def main(mode: str) -> None:
             reply = {"resign": "resign", "illegal": "Z99"}.get(mode, "pass")
             print(f"= {reply}\n", flush=True)
         elif name == "list_commands":
-            print("= genmove\nplay\nquit\nboardsize\nclear_board\nkomi\n", flush=True)
+            extra = "kgs-genmove_cleanup\n" if mode.startswith("cleanup-claim:") else ""
+            print(f"= genmove\n{extra}play\nquit\nboardsize\nclear_board\nkomi\n", flush=True)
         elif name == "final_score":
             print("? cannot score\n", flush=True)
         else:
