@@ -131,7 +131,12 @@ class SimplePlayer(Player):
 
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
                 cleanup: bool = False) -> Decision:
-        """A random legal non-eye-filling move, else pass."""
+        """A random legal non-eye-filling move, else pass; under clean-up, first take off dead stones."""
+        if cleanup:
+            from engine.deadstones import cleanup_move, find_status
+            move = cleanup_move(game.board, color, find_status(game.board))
+            if move is not None and game.is_legal(move, color):
+                return Decision(move)
         mask = game.legal_mask(color)
         board = game.board
         candidates = [int(p) for p in np.flatnonzero(mask[:-1]) if not board.is_eye(int(p), color)]
