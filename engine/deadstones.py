@@ -46,9 +46,9 @@ class DeadStoneConfig:
     seki_undecided: float = 0.5     # |ownership| of a shared liberty below which it is neutral
     seki_max_liberties: int = 2
     playouts: int = 128             # clean-up play-outs per answer, at most
-    min_playouts: int = 16          # ... and at least, whatever the clock says
+    min_playouts: int = 64          # ... and at least, whatever the clock says
     max_seconds: float = 1.5        # wall-clock budget for the play-outs
-    prior_playouts: float = 8.0     # a network's ownership counts as this many play-outs (0: unused)
+    prior_playouts: float = 4.0     # a network's ownership counts as this many play-outs (0: unused)
     seki_vote: float = 0.5          # share of play-outs a chain must survive next to shared liberties
     seed: int = 0
     search_playouts: int = 0        # play-outs whose moves a searcher chooses (off: see the README note)
