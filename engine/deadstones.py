@@ -17,10 +17,11 @@ The budget (play-outs, seconds) is a ``DeadStoneConfig`` setting.
 
 ``ownership`` arrays here are black's view: +1 black owns the point, -1 white.
 ``classify`` reads one ownership array alone: a chain is dead when its stones
-are, on average, owned by the opponent beyond ``dead_threshold``. Two living chains of opposite colours are in seki when they
-share a liberty and each has exactly two liberties (so neither can fill the
-shared point without being put in atari), and ownership of the shared liberties
-is undecided. ``final_score`` hands both sets to ``engine.scoring``: area
+are, on average, owned by the opponent beyond ``dead_threshold``; two living
+chains of opposite colours are in seki when they share a liberty and each
+has exactly two liberties (so neither can fill the shared point without being
+put in atari), and ownership of the shared liberties is undecided.
+``final_score`` hands both sets to ``engine.scoring``: area
 rules ignore seki, territory (Japanese) rules give no territory next to it.
 """
 
@@ -286,3 +287,24 @@ def cleanup_move(board: Board, color: int, status: GroupStatus) -> int | None:
             if playout.acceptable(board, lib, color):
                 return lib
     return None
+
+
+def mc_status(board: Board, playouts: int | None = None, seed: int = 0) -> tuple[set[int], set[int]]:
+    """(dead, seki) stones by ``find_status`` without a network (the name the network-free callers use)."""
+    cfg = DeadStoneConfig(seed=seed)
+    if playouts is not None:
+        cfg.playouts = cfg.min_playouts = playouts
+    status = find_status(board, cfg=cfg)
+    return status.dead, status.seki
+
+
+def mc_dead_stones(board: Board, playouts: int | None = None, seed: int = 0) -> set[int]:
+    """The dead stones of ``mc_status``."""
+    return mc_status(board, playouts, seed)[0]
+
+
+def mc_ownership(board: Board, playouts: int = 64, seed: int = 0) -> np.ndarray:
+    """Mean final Tromp-Taylor ownership (+1 black) over clean-up play-outs, shape (area,)."""
+    cfg = DeadStoneConfig(playouts=playouts, min_playouts=playouts, seed=seed, prior_playouts=0.0)
+    own = find_status(board, cfg=cfg).ownership
+    return np.asarray(own, dtype=float).reshape(-1)

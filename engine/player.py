@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from engine.game import Game
+from engine.playout import random_move
 
 
 @dataclass
@@ -68,6 +69,30 @@ class AnalysisRequest:
     avoid: dict = field(default_factory=dict)   # move -> until move number; colour-specific filtering done by caller
     allow: set | None = None              # only these moves at the root, if set
     want_ownership: bool = False
+
+
+def value_to_winrate(value: float) -> float:
+    """A value in [-1, 1] for the side to move as a win rate in [0, 1]."""
+    return (value + 1.0) / 2.0
+
+
+class ResignCounter:
+    """The one resignation rule: resign once a player's win rate stays below the threshold for
+    ``consecutive`` of its own moves in a row. Thresholds are win rates in [0, 1]; 0 means never."""
+
+    def __init__(self):
+        self.low: dict[int, int] = {}
+
+    def update(self, color: int, winrate: float, threshold: float, consecutive: int) -> bool:
+        """Count one move of ``color``; True when it should resign now."""
+        if threshold <= 0:
+            return False
+        self.low[color] = self.low.get(color, 0) + 1 if winrate < threshold else 0
+        return self.low[color] >= consecutive
+
+    def clear(self) -> None:
+        """Forget the counts (a new game)."""
+        self.low.clear()
 
 
 class Player:
@@ -138,8 +163,9 @@ class SimplePlayer(Player):
             if move is not None and game.is_legal(move, color):
                 return Decision(move)
         mask = game.legal_mask(color)
-        board = game.board
-        candidates = [int(p) for p in np.flatnonzero(mask[:-1]) if not board.is_eye(int(p), color)]
-        if not candidates:
-            return Decision(board.pass_move)
-        return Decision(self._rng.choice(candidates))
+        return Decision(random_move(game.board, color, self._rng, legal=lambda p: bool(mask[p])))
+
+
+def has_own_status(player: Player) -> bool:
+    """True when the player implements final_status itself (e.g. the searcher)."""
+    return type(player).final_status is not Player.final_status

@@ -1,23 +1,58 @@
-"""Clean-up play-outs: finish a position so that Tromp-Taylor counting can score it.
+"""Play-out policies: the plain random one, and the clean-up one that finishes a position for counting.
 
-A play-out policy in the style of the classic Monte Carlo engines (Mogo,
-Fuego, Pachi), tuned for settling the status of groups at the end of a game:
-each side in turn captures an opponent chain in atari (the biggest first),
-else saves its own chain in atari when the escape gets at least two
-liberties, else plays a random legal point that is neither one of its own
-true eyes nor a self-atari of a chain of two or more stones. The self-atari
-rule keeps seki alive (filling a shared liberty would put one's own chain in
-atari, so neither side does); single-stone throw-ins stay allowed, so dead
-shapes with a small eye space still die. Both sides pass only when nothing is
-left, so every dead stone is captured and every dame filled, and the final
-board is what Tromp-Taylor counts.
+``random_move`` / ``playout``: the one random-playout move policy, a random
+legal move that never fills the mover's own true eye (used by the
+network-free player, the board benchmark, the GNU Go data games and the
+tests).
+
+``choose_move`` / ``play_out``: clean-up play-outs in the style of the
+classic Monte Carlo engines (Mogo, Fuego, Pachi), tuned for settling the
+status of groups at the end of a game: each side in turn captures an
+opponent chain in atari (the biggest first), else saves its own chain in
+atari when the escape gets at least two liberties, else plays a random legal
+point that is neither one of its own true eyes nor a self-atari of a chain of
+two or more stones (small nakade excepted). The self-atari rule keeps seki
+alive (filling a shared liberty would put one's own chain in atari, so
+neither side does); single-stone throw-ins stay allowed, so dead shapes with
+a small eye space still die. Both sides pass only when nothing is left, so
+every dead stone is captured and every dame filled, and the final board is
+what Tromp-Taylor counts (``engine.deadstones`` reads it).
+
+Order: board ← playout.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from engine.board import EMPTY, Board, neighbor_table
+
+
+def random_move(board, color: int, rng: random.Random, legal: Callable[[int], bool] | None = None) -> int:
+    """A uniformly random empty point that is legal and not ``color``'s own true eye; pass when none.
+
+    ``legal(point)`` defaults to the board's own rule check; a caller with a
+    game (superko) passes its legal mask's lookup instead.
+    """
+    empties = [p for p in range(board.area) if board.stones[p] == EMPTY]
+    rng.shuffle(empties)
+    for p in empties:
+        if not board.is_eye(p, color) and (board.illegal_reason(p, color) is None if legal is None else legal(p)):
+            return p
+    return board.pass_move
+
+
+def playout(board: Board, rng: random.Random, max_moves: int) -> Board:
+    """A copy of ``board`` played on with ``random_move`` until two passes (or ``max_moves``)."""
+    b = board.copy()
+    b.passes = 0
+    for _ in range(max_moves):
+        if b.passes >= 2:
+            break
+        color = b.to_play
+        b.play(random_move(b, color, rng), color)
+    return b
 
 
 def liberties_after(board: Board, move: int, color: int) -> tuple[int, bool, bool]:

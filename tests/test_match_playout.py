@@ -10,9 +10,9 @@ from sgfmill import sgf
 from engine import coords
 from engine.board import BLACK, WHITE
 from engine.game import Game
-from gtp.gtp_client import GtpClient
-from gtp.match import MatchConfig, play_game
-from gtp.match_playout import play_out
+from gtp.match.client import GtpClient
+from gtp.match.referee import MatchConfig, play_game
+from gtp.match.playout import play_out
 from tests.test_match import FAKE
 
 GNUGO = shutil.which("gnugo") or "/usr/games/gnugo"

@@ -11,7 +11,7 @@ import pytest
 from engine import coords
 from engine.deadstones import find_status
 from engine.sgf import load_sgf_file
-from gtp.bench_scoring import load_corpus, normal_score, run_corpus, winner
+from gtp.bench.scoring import load_corpus, normal_score, run_corpus, winner
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "scoring-corpus"
 SUBSET = {9: 6, 13: 4, 19: 2}     # the first games of each size, in corpus order

@@ -16,13 +16,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.evaluator import WEIGHTS_DIR, default_network_path
 from engine.player import Player, SimplePlayer
 
 log = logging.getLogger("zerogo.players")
 
-# Where ``--network auto`` looks for a shipped network: <repo>/weights/*.onnx.
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-
+# ``--network auto`` looks in WEIGHTS_DIR (defined once, in engine.evaluator; tests may patch it here).
 
 class PlayerError(ValueError):
     """A ``--player`` factory that cannot be imported or does not give a Player."""
@@ -64,7 +63,6 @@ def find_network(options: EngineOptions, width: int | None = None,
     if choice.lower() == "none":
         return None
     if choice.lower() == "auto":
-        from engine.evaluator import default_network_path
         width = options.size if width is None else width
         height = width if height is None else height
         return default_network_path(width, height, WEIGHTS_DIR)

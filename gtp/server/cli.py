@@ -11,7 +11,10 @@ import sys
 
 import click
 
-from gtp.players import EngineOptions, PlayerError, make_player
+from gtp.server.players import EngineOptions, PlayerError, make_player
+
+# Each option's default is the settings dataclass's own (written once, in EngineOptions).
+DEFAULTS = EngineOptions()
 
 
 def setup_logging(log_file: str | None, verbose: bool) -> None:
@@ -26,8 +29,8 @@ def setup_logging(log_file: str | None, verbose: bool) -> None:
 def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
     """Build the player and serve GTP on the given streams (default: stdin/stdout)."""
     from engine.rules import RulesError, rules_by_name
-    from gtp.commands import GtpEngine
-    from gtp.protocol import GtpServer
+    from gtp.server.commands import GtpEngine
+    from gtp.server.protocol import GtpServer
     try:
         rules_by_name(options.rules)
         player = make_player(options)
@@ -40,49 +43,43 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
 
 
 @click.command("gtp", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--size", default=19, show_default=True, type=click.IntRange(2, 25),
+@click.option("--size", default=DEFAULTS.size, show_default=True, type=click.IntRange(2, 25),
               help="Board size before the controller sends boardsize.")
-@click.option("--rules", default="chinese", show_default=True,
+@click.option("--rules", default=DEFAULTS.rules, show_default=True,
               help="Rule set: chinese, japanese, korean, tromp-taylor, aga, new-zealand.")
-@click.option("--komi", type=float, default=None, help="Komi (default: the rules' own komi).")
-@click.option("--network", default="auto", show_default=True,
+@click.option("--komi", type=float, default=DEFAULTS.komi, help="Komi (default: the rules' own komi).")
+@click.option("--network", default=DEFAULTS.network, show_default=True,
               help="ONNX network file; 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
                    "19x19 or plain zerogo.onnx net); 'none' plays without a network (random legal "
                    "moves that never fill own eyes). A missing or bad file falls back to 'none'.")
-@click.option("--visits", type=click.IntRange(1), default=None,
+@click.option("--visits", type=click.IntRange(1), default=DEFAULTS.visits,
               help="Search visits per move (default: the searcher's, cut by any time limit).")
-@click.option("--time-per-move", type=click.FloatRange(0), default=None,
+@click.option("--time-per-move", type=click.FloatRange(0), default=DEFAULTS.time_per_move,
               help="Target seconds per move when the controller sets no clock.")
-@click.option("--max-time", type=click.FloatRange(0), default=None,
+@click.option("--max-time", type=click.FloatRange(0), default=DEFAULTS.max_time,
               help="Hard cap in seconds on any one move, clock or not.")
-@click.option("--lag", type=click.FloatRange(0), default=1.0, show_default=True,
+@click.option("--lag", type=click.FloatRange(0), default=DEFAULTS.lag, show_default=True,
               help="Seconds kept back per move for network and GUI lag.")
-@click.option("--threads", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--threads", type=click.IntRange(0), default=DEFAULTS.threads, show_default=True,
               help="CPU threads for the network runtime (0: all physical cores).")
-@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
               help="Positions per network evaluation batch.")
-@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
-@click.option("--ponder/--no-ponder", default=False, show_default=True,
+@click.option("--ponder/--no-ponder", default=DEFAULTS.ponder, show_default=True,
               help="Think on the opponent's time.")
-@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=DEFAULTS.log_file,
               help="Also write the log (always on stderr) to this file.")
-@click.option("--seed", type=int, default=None, help="Random seed, for reproducible games.")
-@click.option("--player", default=None,
+@click.option("--seed", type=int, default=DEFAULTS.seed, help="Random seed, for reproducible games.")
+@click.option("--player", default=DEFAULTS.player,
               help="Plug in another move generator: MODULE:CALLABLE taking the options.")
-@click.option("--ogs-chat", type=click.Choice(["none", "malkovich", "discussion"]), default="none",
+@click.option("--ogs-chat", type=click.Choice(["none", "malkovich", "discussion"]), default=DEFAULTS.ogs_chat,
               show_default=True,
               help="After each move write the search's view (win rate, visits, variation) to "
                    "stderr as a 'MALKOVICH:' (OGS's hidden log) or 'DISCUSSION:' (game chat) "
                    "line, which gtp2ogs turns into chat.")
 @click.option("--verbose", is_flag=True, help="Log every command (debug level).")
-def gtp_command(size, rules, komi, network, visits, time_per_move, max_time, lag, threads,
-                batch_size, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
+def gtp_command(log_file, verbose, **settings):
     """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
     setup_logging(log_file, verbose)
-    options = EngineOptions(size=size, rules=rules, komi=komi, network=network, visits=visits,
-                            time_per_move=time_per_move, max_time=max_time, lag=lag,
-                            threads=threads, batch_size=batch_size,
-                            resign_threshold=resign_threshold, ponder=ponder,
-                            log_file=log_file, seed=seed, player=player, ogs_chat=ogs_chat)
-    run_engine(options)
+    run_engine(EngineOptions(log_file=log_file, **settings))

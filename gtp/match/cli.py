@@ -1,4 +1,4 @@
-"""``zerogo match``: engine-vs-engine matches between any two GTP engines (like gogui-twogtp)."""
+"""``zerogo match`` (engine-vs-engine matches between two GTP engines, like gogui-twogtp), ``zerogo match-times``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import logging
 import os
 import re
 import sys
+from collections import Counter
 
 import click
 
+from gtp.match.referee import MatchConfig
 from engine.timecontrol import TimeSettings, TimeSettingsError
+from gtp.match.times import collect
 
 _TIME = re.compile(r"^(?P<main>[\d.]+)(?P<mu>[sm]?)(?:\+(?P<per>[\d.]+)(?P<pu>[sm]?)(?P<kind>[/x])(?P<n>\d+))?$")
 
@@ -59,26 +62,31 @@ def find_openings(directory: str | None) -> list[str]:
     return files
 
 
+_MATCH = MatchConfig(black="", white="")   # option defaults come from the settings dataclass
+
+
 @click.command("match", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--black", required=True, help="Command of engine A (black in the first game).")
 @click.option("--white", required=True, help="Command of engine B (white in the first game).")
-@click.option("--games", default=2, show_default=True, type=click.IntRange(1), help="Games to play.")
-@click.option("--size", default=9, show_default=True, type=click.IntRange(2, 25), help="Board size.")
-@click.option("--komi", default=7.5, show_default=True, type=float, help="Komi.")
-@click.option("--rules", default="chinese", show_default=True, help="Rules of the referee and engines.")
+@click.option("--games", default=_MATCH.games, show_default=True, type=click.IntRange(1), help="Games to play.")
+@click.option("--size", default=_MATCH.size, show_default=True, type=click.IntRange(2, 25), help="Board size.")
+@click.option("--komi", type=float, default=_MATCH.komi,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
+@click.option("--rules", default=_MATCH.rules, show_default=True, help="Rules of the referee and engines.")
 @click.option("--alternate", is_flag=True, help="Swap colours every game.")
 @click.option("--time", "time_text", default=None,
               help="Clock: MAIN (absolute), MAIN+PERIOD/STONES (Canadian) or MAIN+PERIODxN "
                    "(byo-yomi); seconds, or m for minutes. Default: no clock.")
-@click.option("--lag", default=1.0, show_default=True, type=click.FloatRange(0),
+@click.option("--lag", default=_MATCH.lag, show_default=True, type=click.FloatRange(0),
               help="Seconds per move not charged to the clock (lag allowance).")
-@click.option("--move-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+@click.option("--move-timeout", default=_MATCH.move_timeout, show_default=True, type=click.FloatRange(0.1),
               help="Seconds a move may take when there is no clock.")
-@click.option("--parallel", default=1, show_default=True, type=click.IntRange(1), help="Games at once.")
-@click.option("--sgf-dir", type=click.Path(file_okay=False), default=None, help="Write one SGF per game here.")
+@click.option("--parallel", default=_MATCH.parallel, show_default=True, type=click.IntRange(1), help="Games at once.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=_MATCH.sgf_dir,
+              help="Write one SGF per game here.")
 @click.option("--openings", type=click.Path(exists=True, file_okay=False), default=None,
               help="Directory of SGF openings, used in turn (each twice with --alternate).")
-@click.option("--max-moves", default=0, type=click.IntRange(0),
+@click.option("--max-moves", default=_MATCH.max_moves, type=click.IntRange(0),
               help="Stop and score a game after this many moves (0: 4 x board area).")
 @click.option("--sprt", "sprt_text", default=None, help="ELO0,ELO1: stop early when the SPRT decides.")
 @click.option("--results", type=click.Path(dir_okay=False), default=None,
@@ -90,8 +98,8 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
                   parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
     from engine.rules import RulesError, rules_by_name
-    from gtp.match import MatchConfig
-    from gtp.match_runner import results_json, run_match, table
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import results_json, run_match, table
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     try:
@@ -111,3 +119,21 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
         with open(path, "w", encoding="utf-8") as f:
             f.write(results_json(config, game_results, summary))
         click.echo(f"results written to {path}")
+
+
+@click.command("match-times")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+def match_times_command(dirs):
+    """Move times and results of zerogo in the match SGFs of DIRS."""
+    z_times, g_times, res = collect(list(dirs))
+    w = sum(x[4] for x in res)
+    click.echo(f"games {len(res)} zerogo wins {w} losses {len(res) - w}")
+    click.echo(f"zerogo wins as black {sum(1 for x in res if x[4] and x[1] == 'b')} "
+               f"as white {sum(1 for x in res if x[4] and x[1] == 'w')}")
+    click.echo(f"end reasons {Counter(x[3] for x in res)}")
+    for name, t in (("zerogo", z_times), ("gnugo", g_times)):
+        if not t:
+            continue
+        t.sort()
+        click.echo(f"{name}: moves {len(t)} mean {sum(t) / len(t):.2f} s median {t[len(t) // 2]:.2f} "
+                   f"max {t[-1]:.2f} >1.5s {sum(x > 1.5 for x in t)}")

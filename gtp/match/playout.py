@@ -106,7 +106,7 @@ def play_out(game: Game, clients: dict, max_moves: int = 0, timeout: float = 60.
     board area) bounds the play-out. Engine trouble gives a ``?`` result with
     the reason in ``detail``, never an exception.
     """
-    from gtp.gtp_client import GtpClientError
+    from gtp.match.client import GtpClientError
 
     max_moves = max_moves or 2 * game.width * game.height
     if clients and all(c.known(CLEANUP) for c in clients.values()):

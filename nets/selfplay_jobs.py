@@ -1,21 +1,11 @@
-"""``zerogo selfplay``: self-play games to SGF and training shards, several processes at once.
+"""Self-play job plumbing: one process's share of a run, several processes with one progress bar, merged counts.
 
-Each process opens its own evaluator (torch on a GPU, ONNX Runtime or torch
-on the CPU) and plays ``--parallel-games`` games at once through one batching
-evaluator (see ``nets.selfplay``). Outputs go to ``OUT_DIR/sgf`` and
-``OUT_DIR/shards`` with a per-process prefix; rerunning adds games, never
-overwrites. A progress bar counts finished games.
-
-Example::
-
-    zerogo selfplay --network weights/best.onnx --games 200 --parallel-games 16 \\
-        --processes 2 --visits 64 --fast-visits 16 --full-prob 0.25 --out-dir runs/gen1
+Used by ``zerogo selfplay`` (``nets.selfplay_cli``) and the Ray workers (``nets.ray_workers``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import multiprocessing as mp
 import os
 import time
@@ -25,9 +15,6 @@ from pathlib import Path
 import click
 
 from nets.selfplay import SelfPlayConfig, run_games, summarize
-from nets.selfplay_search import SearchSettings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -129,60 +116,6 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
     total["evals_per_second"] = total["positions_evaluated"] / wall if wall > 0 else 0.0
     total["shards"] = [s for o in outs for s in o["shards"]]
     return total
-
-
-@click.command("selfplay")
-@click.option("--network", default="uniform", show_default=True,
-              help="ONNX file, torch checkpoint (.pt) or 'uniform'.")
-@click.option("--games", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--parallel-games", type=click.IntRange(1), default=16, show_default=True,
-              help="Games played at once per process (one shared evaluator batch).")
-@click.option("--processes", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
-@click.option("--rules", default="chinese", show_default=True)
-@click.option("--visits", type=click.IntRange(1), default=64, show_default=True)
-@click.option("--fast-visits", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--full-prob", type=click.FloatRange(0, 1), default=0.25, show_default=True,
-              help="Playout cap randomization: chance a move gets a full search (and a sample).")
-@click.option("--root", type=click.Choice(["puct", "gumbel"]), default="puct", show_default=True)
-@click.option("--c-puct", type=float, default=1.25, show_default=True)
-@click.option("--temperature", type=float, default=1.0, show_default=True)
-@click.option("--temperature-moves", type=click.IntRange(0), default=8, show_default=True)
-@click.option("--resign-threshold", type=float, default=-0.9, show_default=True,
-              help="Root value below which a player resigns; below -1 never resigns.")
-@click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=0.1, show_default=True)
-@click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True,
-              help="1: value target = game result; < 1: TD(lambda) mix with search values.")
-@click.option("--max-moves", type=click.IntRange(1), default=None)
-@click.option("--device", default="cpu", show_default=True, help="torch device for .pt networks.")
-@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
-              help="Network threads per process.")
-@click.option("--seed", type=int, default=None)
-@click.option("--ray-address", default=None,
-              help="Run as Ray actors: 'auto' (cluster from ray start), HOST:PORT, or 'local'.")
-@click.option("--ray-workers", type=click.IntRange(1), default=2, show_default=True)
-@click.option("--out-dir", type=click.Path(file_okay=False), required=True)
-def selfplay_command(network, games, parallel_games, processes, board_size, komi, rules, visits,
-                     fast_visits, full_prob, root, c_puct, temperature, temperature_moves,
-                     resign_threshold, resign_playout_fraction, td_lambda, max_moves, device,
-                     threads, seed, ray_address, ray_workers, out_dir):
-    """Play self-play games; write SGF (visit counts as comments) and training shards."""
-    search = SearchSettings(visits=visits, fast_visits=fast_visits, root=root, c_puct=c_puct,
-                            temperature=temperature, temperature_moves=temperature_moves)
-    cfg = SelfPlayConfig(board_size=board_size, rules=rules, komi=komi, search=search,
-                         full_prob=full_prob,
-                         resign_threshold=None if resign_threshold < -1 else resign_threshold,
-                         resign_playout_fraction=resign_playout_fraction, td_lambda=td_lambda,
-                         max_moves=max_moves, seed=seed)
-    if ray_address:
-        from nets.ray_workers import ray_selfplay
-        summary = ray_selfplay(network, cfg, games, ray_workers, parallel_games, out_dir,
-                               None if ray_address == "local" else ray_address,
-                               device=device, threads=threads)
-    else:
-        summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads)
-    click.echo(json.dumps({k: v for k, v in summary.items() if k != "shards"}, indent=1))
 
 
 def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, processes: int,

@@ -30,8 +30,7 @@ import click
 import numpy as np
 
 from engine import features as F
-from engine.evaluator import (PROVIDERS, EvaluatorConfig, OnnxEvaluator, choose_providers,
-                              physical_cores)
+from engine.evaluator import (PROVIDERS, EvaluatorConfig, OnnxEvaluator, choose_providers)
 
 
 @dataclass
@@ -47,7 +46,8 @@ class BenchSettings:
     fp16: bool = False
 
 
-def _out(line: str) -> None:
+def echo_line(line: str) -> None:
+    """Print one result line now (flushed: benchmarks run long)."""
     click.echo(line)
     sys.stdout.flush()
 
@@ -105,13 +105,13 @@ def sweep(label: str, run, flops: float, settings: BenchSettings, peak: float,
     gflops = None
     for batch in settings.batches:
         if gflops and batch * flops / (gflops * 1e9) > settings.max_run_seconds:
-            _out(f"  {label:<28} {size:>2}x{size:<2} batch {batch:>4}: skipped "
+            echo_line(f"  {label:<28} {size:>2}x{size:<2} batch {batch:>4}: skipped "
                  f"(one run would take ~{batch * flops / (gflops * 1e9):.0f}s)")
             continue
         planes, glob = _inputs(batch, size)
         per_run = time_call(lambda: run(planes, glob), settings.min_seconds)
         gflops = batch * flops / per_run / 1e9
-        _out(f"  {label:<28} {size:>2}x{size:<2} batch {batch:>4}: {batch / per_run:9.1f} evals/s "
+        echo_line(f"  {label:<28} {size:>2}x{size:<2} batch {batch:>4}: {batch / per_run:9.1f} evals/s "
              f"{gflops:8.1f} GFLOP/s  {100 * gflops / peak:5.1f}% of peak")
 
 
@@ -151,10 +151,10 @@ def bench_onnx(path32: Path, path16: Path | None, config: str, settings: BenchSe
         try:
             ev = OnnxEvaluator(path, EvaluatorConfig(provider=short, threads=settings.threads))
         except Exception as exc:  # a provider listed as available may still fail to load
-            _out(f"  onnxruntime {short}: did not load ({exc})")
+            echo_line(f"  onnxruntime {short}: did not load ({exc})")
             continue
         if ev.provider != provider:
-            _out(f"  onnxruntime {short}: fell back to {ev.provider}; skipped")
+            echo_line(f"  onnxruntime {short}: fell back to {ev.provider}; skipped")
             continue
         peak = peaks["cpu"] if short == "cpu" else peaks.get("gpu16" if half else "gpu32")
         label = f"onnxruntime {short}{' fp16' if half else ''}"
@@ -184,42 +184,8 @@ def end_to_end(path: Path, settings: BenchSettings) -> None:
     for size in settings.sizes:
         positions = random_positions(32, size, seed=7)
         per = time_call(lambda: ev.evaluate(positions), settings.min_seconds)
-        _out(f"  OnnxEvaluator.evaluate ({ev.provider}) {size}x{size} batch 32: "
+        echo_line(f"  OnnxEvaluator.evaluate ({ev.provider}) {size}x{size} batch 32: "
              f"{32 / per:.1f} evals/s end to end")
-
-
-def _parse(text: str, kind=str) -> list:
-    return [kind(x) for x in text.split(",") if x.strip()]
-
-
-@click.command("nn")
-@click.option("--configs", default="b6c64,b10c128,b15c192,b20c256", show_default=True)
-@click.option("--sizes", default="9,19", show_default=True, help="Square board sizes.")
-@click.option("--batches", default="1,8,32,128", show_default=True)
-@click.option("--threads", default=0, show_default=True, help="CPU threads (0 = physical cores).")
-@click.option("--backends", default="torch,onnx", show_default=True)
-@click.option("--min-seconds", default=0.5, show_default=True, help="Timing per measurement.")
-@click.option("--max-run-seconds", default=4.0, show_default=True,
-              help="Skip a batch size whose single run would take longer than this.")
-@click.option("--fp16", is_flag=True, help="Also time fp16 exports on GPU providers.")
-@click.option("--peak-n", default=2048, show_default=True, help="Matrix size of the peak matmul.")
-def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, max_run_seconds,
-                     fp16, peak_n):
-    """Evaluations per second and GFLOP/s of the network, against the measured matmul peak."""
-    if importlib.util.find_spec("torch") is None:
-        raise click.ClickException("bench nn builds random nets with torch: "
-                                   "pip install -e '.[train]'")
-    settings = BenchSettings(_parse(configs), _parse(sizes, int), _parse(batches, int),
-                             threads or physical_cores(), min_seconds, max_run_seconds, fp16)
-    peak, source = matmul_peak(settings.threads, peak_n, settings.min_seconds)
-    peaks = {"cpu": peak, "gpu32": gpu_peak(False), "gpu16": gpu_peak(True)}
-    _out(f"peak: {peak:.1f} GFLOP/s float32 ({source} {peak_n}x{peak_n} matmul, "
-         f"{settings.threads} threads)")
-    if peaks["gpu32"]:
-        _out(f"GPU peak: {peaks['gpu32']:.0f} GFLOP/s fp32, {peaks['gpu16']:.0f} GFLOP/s fp16")
-    run_configs(settings, _parse(backends), peaks)
-    again, _ = matmul_peak(settings.threads, peak_n, settings.min_seconds)
-    _out(f"peak measured again at the end: {again:.1f} GFLOP/s (percentages use the first)")
 
 
 def run_configs(settings: BenchSettings, backends: list[str], peaks: dict) -> None:
@@ -228,7 +194,7 @@ def run_configs(settings: BenchSettings, backends: list[str], peaks: dict) -> No
     with tempfile.TemporaryDirectory() as tmp:
         for config in settings.configs:
             model = random_net(config)
-            _out(f"{config}:")
+            echo_line(f"{config}:")
             path32 = Path(tmp) / f"{config}.onnx"
             export_onnx(model, path32, check_sizes=(9,))
             path16 = None

@@ -14,8 +14,8 @@ import math
 from engine.player import MoveLimits
 from engine.timecontrol import (SYSTEMS, TimeSettingsError, budget, parse_kata_time_settings,
                                 parse_kgs_time_settings, parse_time_settings, update_clock)
-from gtp.commands import arg_count, parse_color
-from gtp.protocol import GtpFailure
+from gtp.server.args import arg_count, parse_color
+from gtp.server.protocol import GtpFailure
 
 
 def move_limits(engine, color: int) -> MoveLimits:

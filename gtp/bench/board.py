@@ -15,10 +15,9 @@ import random
 import time
 from dataclasses import dataclass
 
-import click
-
 from engine.board import Board
-from gtp.bench_reference_board import ReferenceBoard
+from engine.playout import random_move as playout_move
+from gtp.bench.reference_board import ReferenceBoard
 
 
 @dataclass(frozen=True)
@@ -30,16 +29,8 @@ class BenchSettings:
 
 
 def random_move(board, rng: random.Random) -> int:
-    """A random legal non-eye-filling move for the side to move (pass if none)."""
-    empties = [p for p, s in enumerate(board.stones) if s == 0]
-    n = len(empties)
-    start = rng.randrange(n) if n else 0
-    color = board.to_play
-    for i in range(n):
-        p = empties[(start + i) % n]
-        if not board.is_eye(p, color) and board.is_legal(p):
-            return p
-    return board.pass_move
+    """``engine.playout.random_move`` for the side to move, legal by the board's own ``is_legal`` (either board)."""
+    return playout_move(board, board.to_play, rng, legal=board.is_legal)
 
 
 def playout(board, rng: random.Random) -> int:
@@ -112,15 +103,3 @@ def run_bench(sizes: list[int], settings: BenchSettings) -> list[str]:
                      f"{ours['playouts'] / ref['playouts']:>10.1f}x "
                      f"{ours['playout_moves'] / ref['playout_moves']:>15.1f}x")
     return lines
-
-
-@click.command("board")
-@click.option("--size", "sizes", type=click.IntRange(2, 25), multiple=True,
-              default=(9, 19), show_default=True, help="Board sizes to measure (repeatable).")
-@click.option("--seconds", type=click.FloatRange(0.05, 600), default=1.0, show_default=True,
-              help="Seconds per measurement.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
-def bench_board_command(sizes, seconds, seed):
-    """Moves and random playouts per second (one core), zerogo vs a naive board."""
-    for line in run_bench(list(sizes), BenchSettings(seconds, seed)):
-        click.echo(line)

@@ -8,8 +8,8 @@ import logging
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from gtp.match import GameResult, MatchConfig, play_game
-from gtp.match_stats import Tally, elo_with_interval, fmt_elo, json_number, sprt, wilson_interval
+from gtp.match.referee import GameResult, MatchConfig, play_game
+from gtp.match.stats import Tally, elo_with_interval, fmt_elo, json_number, sprt, wilson_interval
 
 log = logging.getLogger("zerogo.match")
 

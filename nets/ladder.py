@@ -1,6 +1,6 @@
-"""Summarise a ``zerogo loop`` run into the ladder evidence kept in weights/.
+"""``zerogo ladder``: summarise a ``zerogo loop`` run into the ladder evidence kept in weights/.
 
-python weights/make_ladder.py RUN_DIR OUT_PREFIX
+zerogo ladder RUN_DIR OUT_PREFIX
 
 Reads RUN_DIR/loop_state.json and RUN_DIR/ratings.json; writes OUT_PREFIX.json
 (one row per generation: games, samples, stage wall seconds, gate result, Elo
@@ -16,15 +16,13 @@ Compute (core-seconds) = 2 x self-play wall (two self-play processes) +
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nets.ratings import match_elo
-from gtp.match_stats import score_from_elo
+
+from gtp.match.stats import anchor_elos, bradley_terry, profile_interval
 
 
 def _mtime(p: Path) -> float | None:
@@ -65,26 +63,13 @@ def stage_seconds(run: Path, g: int, rec: dict) -> dict:
     ex_end = _mtime(gd / "candidate.onnx")
     gate_end = _last((gd / "gate_sgf").rglob("*.sgf"))
     log_end = _log_end(run, g)
-    diff = lambda a, b: round(b - a, 1) if a is not None and b is not None else None
+    def diff(a, b):
+        return round(b - a, 1) if a is not None and b is not None else None
+
     return {"selfplay": round(rec.get("selfplay", {}).get("seconds", 0.0), 1),
             "train": diff(sp_end, tr_end), "gate": diff(ex_end, gate_end),
             "rate": diff(gate_end, log_end) if rec.get("promoted") else 0.0,
             "cpu_all_stages": cpu_seconds(run, g)}
-
-
-def profile_interval(results: dict, anchor_elo: dict) -> tuple[float, float, float]:
-    """(best, low, high) Elo: the ratings' likelihood (one virtual draw per anchor), 1.92 drop."""
-    grid = [x * 2.0 for x in range(-1000, 1001)]
-    lls = []
-    for x in grid:
-        ll = 0.0
-        for a, (w, l, d) in results.items():
-            p = min(max(score_from_elo(x - anchor_elo[a]), 1e-12), 1 - 1e-12)
-            ll += (w + 0.5 * d + 0.5) * math.log(p) + (l + 0.5 * d + 0.5) * math.log(1 - p)
-        lls.append(ll)
-    top = max(lls)
-    inside = [x for x, ll in zip(grid, lls) if ll >= top - 1.92]
-    return grid[lls.index(top)], min(inside), max(inside)
 
 
 def joint_fit(state: dict, ratings: dict) -> dict:
@@ -95,13 +80,12 @@ def joint_fit(state: dict, ratings: dict) -> dict:
     every estimate finite. Returns {player: (elo, half-width of the ~95% interval)}
     from the inverse Fisher information.
     """
-    import numpy as np
     games = []                                   # (a, b, wins of a, losses of a, draws)
     best = "gen000"
     for rec in state["history"]:
         if "gate" not in rec:
             continue
-        g, name = rec["generation"], f"gen{rec['generation']:03d}"
+        name = f"gen{rec['generation']:03d}"
         gt = rec["gate"]
         games.append((name, best, gt["wins"], gt["losses"], gt["draws"]))
         if rec["promoted"]:
@@ -110,35 +94,7 @@ def joint_fit(state: dict, ratings: dict) -> dict:
         me = f"gen{g:03d}"
         for a, r in e["anchors"].items():
             games.append((me, a, r["wins"], r["losses"], r["draws"]))
-    players = sorted({p for x in games for p in x[:2]} - {"gen000"})
-    idx = {p: i for i, p in enumerate(players)}
-    k = math.log(10) / 400
-    theta = np.zeros(len(players))
-    for _ in range(100):                         # Newton steps
-        grad, hess = np.zeros(len(players)), np.zeros((len(players), len(players)))
-        rows = games + [(p, "gen000", 0, 0, 1) for p in players]
-        for a, b, w, l, d in rows:
-            ea = theta[idx[a]] if a in idx else 0.0
-            eb = theta[idx[b]] if b in idx else 0.0
-            p = 1 / (1 + math.exp(-k * (ea - eb)))
-            n, sc = w + l + d, w + 0.5 * d
-            gterm, hterm = k * (sc - n * p), k * k * n * p * (1 - p)
-            for x, sign in ((a, 1), (b, -1)):
-                if x in idx:
-                    grad[idx[x]] += sign * gterm
-            for x, sx in ((a, 1), (b, -1)):
-                for y, sy in ((a, 1), (b, -1)):
-                    if x in idx and y in idx:
-                        hess[idx[x], idx[y]] += sx * sy * hterm
-        step = np.linalg.solve(hess, grad)
-        theta += step
-        if np.abs(step).max() < 1e-6:
-            break
-    cov = np.linalg.inv(hess)
-    out = {"gen000": (0.0, 0.0)}
-    for p, i in idx.items():
-        out[p] = (round(float(theta[i]), 1), round(1.96 * math.sqrt(cov[i, i]), 1))
-    return out
+    return bradley_terry(games, fixed="gen000")
 
 
 def ladder(run: Path) -> list[dict]:
@@ -146,12 +102,10 @@ def ladder(run: Path) -> list[dict]:
     state = json.loads((run / "loop_state.json").read_text())
     ratings = {e["generation"]: e for e in json.loads((run / "ratings.json").read_text())}
     base = ratings[0]
-    anchor_elo = {"gen000": 0.0}
-    for a, r in base["anchors"].items():
-        anchor_elo[a] = -match_elo(r["wins"], r["losses"], r["draws"])[0]
+    anchor_elo = anchor_elos(base["anchors"])
     joint = joint_fit(state, ratings)
-    rows = [{"generation": 0, "joint": joint["gen000"], "games": 0, "samples": 0, "seconds": {}, "compute": 0.0,
-             "promoted": True, "gate": None, "elo": 0.0, "elo_low": None, "elo_high": None,
+    rows = [{"generation": 0, "joint": joint["gen000"], "games": 0, "samples": 0, "seconds": {},
+             "compute": 0.0, "promoted": True, "gate": None, "elo": 0.0, "elo_low": None, "elo_high": None,
              "anchors": base["anchors"]}]
     compute = 0.0
     for rec in state["history"]:
@@ -174,6 +128,14 @@ def ladder(run: Path) -> list[dict]:
     return rows, anchor_elo, {a: v for a, v in joint.items() if a.startswith("gnugo")}
 
 
+def _wld(anchors: dict, k: str) -> str:
+    """W-L(-D) against anchor ``k``, or '-'."""
+    if k not in anchors:
+        return "-"
+    a = anchors[k]
+    return f"{a['wins']}-{a['losses']}" + (f"-{a['draws']}" if a["draws"] else "")
+
+
 def table(rows: list[dict], anchor_elo: dict, joint_anchors: dict) -> str:
     """The ladder as a Markdown table."""
     out = ["| gen | self-play games (samples) | self-play / train / gate / rate wall s | CPU s (all stages) "
@@ -182,22 +144,25 @@ def table(rows: list[dict], anchor_elo: dict, joint_anchors: dict) -> str:
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         s = r["seconds"]
-        secs = " / ".join("?" if s.get(k) is None else f"{s[k]:.0f}" for k in ("selfplay", "train", "gate", "rate")) if s else "-"
+        stages = ("selfplay", "train", "gate", "rate")
+        secs = " / ".join("?" if s.get(k) is None else f"{s[k]:.0f}" for k in stages) if s else "-"
         cpu = s.get("cpu_all_stages") if s else None
         gt = r["gate"]
         gate = (f"{gt['wins']}-{gt['losses']}" + (f"-{gt['draws']}" if gt['draws'] else "")
                 + f" ({gt['elo']:+.0f} ± {gt['ci95']:.0f})") if gt else "-"
         j = r["joint"]
         joint = f"{j[0]:+.0f} ± {j[1]:.0f}" if j and j[1] else ("0 (fixed)" if j else "-")
-        elo = "-" if r["elo"] is None else (f"{r['elo']:+.0f}" + (f" ({r['elo_low']:+.0f}..{r['elo_high']:+.0f})" if r["elo_low"] is not None else " (anchor)"))
-        a = r["anchors"] or {}
-        cell = lambda k: (f"{a[k]['wins']}-{a[k]['losses']}" + (f"-{a[k]['draws']}" if a[k]['draws'] else "")) if k in a else "-"
-        out.append(f"| {r['generation']} | {r['games'] or '-'} ({r['samples'] or '-'}) | {secs} | {cpu if cpu else '?'} | {r['compute']:.0f} "
-                   f"| {gate} | {'yes' if r['promoted'] else 'no'} | {joint} | {elo} | {cell('gen000')} | {cell('gnugo-1')} | {cell('gnugo-10')} |")
+        interval = f" ({r['elo_low']:+.0f}..{r['elo_high']:+.0f})" if r["elo_low"] is not None else " (anchor)"
+        elo = "-" if r["elo"] is None else f"{r['elo']:+.0f}" + interval
+        cells = " | ".join(_wld(r["anchors"] or {}, k) for k in ("gen000", "gnugo-1", "gnugo-10"))
+        out.append(f"| {r['generation']} | {r['games'] or '-'} ({r['samples'] or '-'}) | {secs} "
+                   f"| {cpu if cpu else '?'} | {r['compute']:.0f} "
+                   f"| {gate} | {'yes' if r['promoted'] else 'no'} | {joint} | {elo} | {cells} |")
     out.append("")
     out.append("Anchors-only scale (from gen 0's own anchor games): "
                + ", ".join(f"{k} {v:+.0f}" for k, v in anchor_elo.items()))
-    out.append("Joint fit of all games: " + ", ".join(f"{k} {v[0]:+.0f} ± {v[1]:.0f}" for k, v in joint_anchors.items()))
+    out.append("Joint fit of all games: "
+               + ", ".join(f"{k} {v[0]:+.0f} ± {v[1]:.0f}" for k, v in joint_anchors.items()))
     return "\n".join(out)
 
 
@@ -230,23 +195,3 @@ def plot(rows: list[dict], joint_anchors: dict, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=80)
     plt.close(fig)
-
-
-def main() -> None:
-    """Command line entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("run_dir")
-    ap.add_argument("out_prefix")
-    a = ap.parse_args()
-    rows, anchor_elo, joint_anchors = ladder(Path(a.run_dir))
-    prefix = Path(a.out_prefix)
-    prefix.with_suffix(".json").write_text(json.dumps(
-        {"anchor_elo": anchor_elo, "joint_anchor_elo": joint_anchors, "generations": rows}, indent=1))
-    text = table(rows, anchor_elo, joint_anchors)
-    prefix.with_suffix(".md").write_text(text + "\n")
-    plot(rows, joint_anchors, prefix.with_suffix(".png"))
-    print(text)
-
-
-if __name__ == "__main__":
-    main()

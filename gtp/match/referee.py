@@ -6,7 +6,7 @@ other. The referee keeps its own ``engine.game.Game`` so every move is
 checked. A game ends on resignation; on two passes or ``max_moves`` (then
 scored by both engines' ``final_score``; when the claims differ the game is
 played out with ``kgs-genmove_cleanup`` (or zerogo's clean-up) and counted by
-Tromp-Taylor rules, see ``match_playout``; the referee's own count, from
+Tromp-Taylor rules, see ``gtp.match.playout``; the referee's own count, from
 ``engine.deadstones.find_status``, is recorded beside them); on an illegal
 move (a loss); on a crash, a failed genmove or a timeout (a loss; time is
 charged after a ``lag`` allowance).
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from engine import coords, deadstones
 from engine.board import IllegalMoveError
 from engine.game import Game
-from engine.rules import rules_by_name
+from engine.rules import default_komi, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
-from gtp.gtp_client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
-from gtp.match_playout import play_out
+from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
+from gtp.match.playout import play_out
 
 log = logging.getLogger("zerogo.match")
 
@@ -38,7 +38,7 @@ class MatchConfig:
     white: str
     games: int = 2
     size: int = 9
-    komi: float = 7.5
+    komi: float | None = None               # None: engine.rules.default_komi(size)
     rules: str = "chinese"
     alternate: bool = False
     time: TimeSettings = field(default_factory=TimeSettings)
@@ -50,6 +50,10 @@ class MatchConfig:
     max_moves: int = 0            # 0: 4 x board area
     sprt: tuple[float, float] | None = None
     log_dir: str | None = None    # engines' stderr, one file per game and colour
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.size)
 
 
 @dataclass
@@ -160,7 +164,7 @@ class Referee:
 
     def _one_move(self, color: int):
         """Ask ``color`` for a move and relay it; an outcome tuple when the game ends."""
-        cfg, game, name = self.config, self.game, coords.color_name(color)
+        cfg, name = self.config, coords.color_name(color)
         winner_if_lost = coords.color_name(-color)
         client, clock = self.clients[color], self.clocks[color]
         tl = _time_left(cfg.time, clock, name)

@@ -17,11 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
+from gtp.match.client import GtpClient, GtpClientError
 
-from gtp.gtp_client import GtpClient, GtpClientError
-
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "scoring-corpus"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "scoring-corpus"   # beside the repo
 
 
 @dataclass
@@ -130,6 +128,11 @@ def judge(client: GtpClient, game: CorpusGame, timeout: float = 120.0) -> GameVe
     return GameVerdict(game, score, frozenset(v.upper() for v in dead), time.monotonic() - started)
 
 
+def default_engine() -> str:
+    """This zerogo's GTP engine, started the way the tests start it."""
+    return shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp"])
+
+
 def run_corpus(command: str, games: list[CorpusGame], cwd: str | None = None,
                progress=None) -> CorpusReport:
     """Judge every game with one engine process."""
@@ -144,31 +147,3 @@ def run_corpus(command: str, games: list[CorpusGame], cwd: str | None = None,
             if progress:
                 progress(verdict)
     return report
-
-
-def _default_engine() -> str:
-    return shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp"])
-
-
-@click.command("scoring")
-@click.option("--engine", "engine", default=None,
-              help="GTP engine command (default: this zerogo, `zerogo gtp`).")
-@click.option("--cwd", default=None, help="Folder to start the engine in (e.g. another checkout).")
-@click.option("--corpus", default=str(DEFAULT_CORPUS), show_default=True, help="Corpus folder.")
-@click.option("--size", "sizes", type=int, multiple=True, help="Only these board sizes.")
-@click.option("--limit", type=int, default=0, help="At most this many games per size (0: all).")
-@click.option("--verbose", "-v", is_flag=True, help="One line per game.")
-def bench_scoring_command(engine, cwd, corpus, sizes, limit, verbose):
-    """Winner, exact score and dead stones against the scoring corpus's referee."""
-    games = load_corpus(corpus, tuple(sizes), limit)
-
-    def show(v: GameVerdict) -> None:
-        if verbose:
-            marks = "".join("." if ok else "x" for ok in (v.winner_ok, v.score_ok, v.dead_ok))
-            extra = "" if v.dead_ok else (f" missed {sorted(v.game.dead - v.dead)}"
-                                          f" extra {sorted(v.dead - v.game.dead)}")
-            click.echo(f"{v.game.sgf.name} {marks} engine {v.score} referee {v.game.final_score} "
-                       f"({v.seconds:.1f} s){extra}")
-
-    report = run_corpus(engine or _default_engine(), games, cwd=cwd, progress=show)
-    click.echo(report.summary())

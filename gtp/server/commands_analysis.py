@@ -16,8 +16,8 @@ import logging
 import threading
 
 from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo
-from gtp.commands import parse_int, parse_vertex, vertex
-from gtp.protocol import GtpFailure
+from gtp.server.args import parse_int, parse_vertex, vertex
+from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 
@@ -33,7 +33,7 @@ def _parse_moves(engine, spec: str) -> list[int]:
 
 def _parse_restriction(engine, words: list[str], color: int) -> tuple[list[int], int] | None:
     """``COLOR VERTICES UNTIL_DEPTH`` of avoid/allow: moves and depth, or None for the other colour."""
-    from gtp.commands import parse_color
+    from gtp.server.args import parse_color
     who = parse_color(words[0])
     moves = _parse_moves(engine, words[1])
     depth = parse_int(words[2], "untilDepth")
@@ -44,7 +44,7 @@ def _parse_restriction(engine, words: list[str], color: int) -> tuple[list[int],
 
 def parse_analyze_args(engine, args: list[str]) -> tuple[int, AnalysisRequest]:
     """``[COLOR] [INTERVAL] [KEY VALUE...]`` into (colour, request); interval in centiseconds."""
-    from gtp.commands import parse_color
+    from gtp.server.args import parse_color
     color, req, i = engine.game.to_play, AnalysisRequest(), 0
     if i < len(args) and args[i].lower() in _COLOR_WORDS:
         color, i = parse_color(args[i]), i + 1

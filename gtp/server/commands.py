@@ -21,61 +21,11 @@ from engine.game import Game
 from engine.player import Decision, Player, SimplePlayer
 from engine.rules import Rules, RulesError, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
-from gtp.players import EngineOptions, find_network, make_player
-from gtp.protocol import GtpFailure, QuitRequested, ReplyIO
+from gtp.server.args import arg_count, parse_color, parse_float, parse_int, parse_vertex, vertex
+from gtp.server.players import EngineOptions, find_network, make_player
+from gtp.server.protocol import GtpFailure, QuitRequested, ReplyIO
 
 log = logging.getLogger("zerogo.gtp")
-
-MAX_NUMBER_TEXT = 12  # longer numeric arguments are refused before int() sees them
-
-
-# ------------------------------------------------------------------ helpers
-def arg_count(args: list[str], low: int, high: int | None = None, usage: str = "") -> None:
-    """Fail with a syntax error unless low <= len(args) <= high."""
-    high = low if high is None else high
-    if not low <= len(args) <= high:
-        raise GtpFailure(f"syntax error{': ' + usage if usage else ''}")
-
-
-def parse_int(word: str, what: str = "number") -> int:
-    """A decimal integer argument, or GtpFailure (huge or malformed: 'syntax error')."""
-    text = word.strip()
-    if len(text) > MAX_NUMBER_TEXT or not text.lstrip("+-").isdigit():
-        raise GtpFailure(f"syntax error: {what} must be an integer, got {word!r}")
-    return int(text)
-
-
-def parse_float(word: str, what: str = "number") -> float:
-    """A finite float argument, or GtpFailure."""
-    try:
-        value = float(word)
-    except ValueError:
-        raise GtpFailure(f"syntax error: {what} must be a number, got {word!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise GtpFailure(f"syntax error: {what} must be finite")
-    return value
-
-
-def parse_color(word: str) -> int:
-    """A GTP colour word, or GtpFailure('invalid color')."""
-    try:
-        return coords.parse_color(word)
-    except coords.CoordinateError:
-        raise GtpFailure("invalid color") from None
-
-
-def parse_vertex(engine: "GtpEngine", word: str) -> int:
-    """A GTP vertex on the current board (pass allowed), or GtpFailure('invalid vertex')."""
-    try:
-        return coords.from_gtp(word, engine.game.width, engine.game.height)
-    except coords.CoordinateError:
-        raise GtpFailure("invalid vertex") from None
-
-
-def vertex(engine: "GtpEngine", move: int) -> str:
-    """The GTP vertex of a move on the current board (upper case, ``pass``)."""
-    return coords.to_gtp(move, engine.game.width, engine.game.height)
-
 
 # ------------------------------------------------------------------- engine
 class GtpEngine:
@@ -94,7 +44,7 @@ class GtpEngine:
         self.commands = {}
         self._ponder_stop: threading.Event | None = None
         self._ponder_thread: threading.Thread | None = None
-        from gtp import commands_analysis, commands_setup, commands_time, gogui
+        from gtp.server import commands_analysis, commands_setup, commands_time, gogui
         for table in (CORE, commands_setup.COMMANDS, commands_time.COMMANDS,
                       commands_analysis.COMMANDS, gogui.COMMANDS):
             self.commands.update(table)
@@ -168,7 +118,7 @@ class GtpEngine:
 
         With ``report``, the player streams analysis every ``interval`` s meanwhile.
         """
-        from gtp.commands_time import move_limits
+        from gtp.server.commands_time import move_limits
         limits = move_limits(self, color)
         started = time.monotonic()
         decision = None
@@ -212,7 +162,7 @@ class GtpEngine:
         """Choose (and, if ``play``, play) a move for ``color``; the GTP vertex or ``resign``."""
         decision = self.choose_move(color, cleanup)
         if self.options.ogs_chat != "none":
-            from gtp.commands_analysis import chat_line
+            from gtp.server.commands_analysis import chat_line
             line = chat_line(self, decision, self.options.ogs_chat)
             if line:
                 print(line, file=sys.stderr, flush=True)

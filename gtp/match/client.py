@@ -88,13 +88,34 @@ class GtpClient:
             raise GtpCommandFailed(f"{command!r}: {text}")
         return text
 
-    def send_raw(self, command: str, timeout: float | None = 30.0) -> tuple[bool, str]:
-        """Send one command; (success, reply text without the ``=``/``?``)."""
+    def send_many(self, commands: list[str], check: bool = True, timeout: float | None = 30.0) -> list[str]:
+        """Write a batch of commands, then read their replies (one round trip for all).
+
+        A failed command raises GtpCommandFailed when ``check``, else its reply reads ``?text``.
+        """
+        self._write("".join(c + "\n" for c in commands))
+        replies = []
+        for command in commands:
+            ok, text = self._reply(command, timeout)
+            if check and not ok:
+                raise GtpCommandFailed(f"{command!r}: {text}")
+            replies.append(text if ok else "?" + text)
+        return replies
+
+    def _write(self, text: str) -> None:
         try:
-            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.write(text)
             self.proc.stdin.flush()
         except (OSError, ValueError):
             raise GtpEngineDied(f"engine closed its input (exit code {self.proc.poll()})") from None
+
+    def send_raw(self, command: str, timeout: float | None = 30.0) -> tuple[bool, str]:
+        """Send one command; (success, reply text without the ``=``/``?``)."""
+        self._write(command + "\n")
+        return self._reply(command, timeout)
+
+    def _reply(self, command: str, timeout: float | None) -> tuple[bool, str]:
+        """Read the reply to ``command``: (success, text without the ``=``/``?`` and id)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         line = self._next_line(deadline)
         while not line.strip():

@@ -17,8 +17,8 @@ from engine.board import EMPTY, IllegalMoveError
 from engine.rules import AREA, POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY, Rules, \
     RulesError, rules_by_name
 from engine.scoring import result_string
-from gtp.commands import arg_count, parse_color, parse_int, parse_vertex, vertex
-from gtp.protocol import GtpFailure
+from gtp.server.args import arg_count, parse_color, parse_int, parse_vertex, vertex
+from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from engine import scoring
 from engine.player import AnalysisReport, AnalysisRequest
-from gtp.commands import vertex
-from gtp.protocol import GtpFailure
+from gtp.server.args import vertex
+from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 
