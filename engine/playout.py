@@ -110,27 +110,35 @@ def acceptable(board: Board, move: int, color: int) -> bool:
 
 
 def _nakade(board: Board, move: int, color: int) -> bool:
-    """A self-atari of a small chain inside the opponent's eye space (the killing shapes).
+    """A self-atari of a small chain that kills: a nakade, or a sacrifice in a capturing race.
 
-    Allowed when the chain would have at most ``NAKADE_STONES`` stones and no
-    opponent chain next to the move is short of liberties (a seki's shared
-    liberty always is, so seki stays unfilled).
+    Allowed for a chain of at most ``NAKADE_STONES`` stones when no opponent
+    chain next to the move is short of liberties (a nakade inside a big eye
+    space), and for one of at most ``SACRIFICE_STONES`` when it leaves an
+    opponent chain in atari (the opponent must capture and gets a two-point
+    eye, a dead shape: the eyeless group next to a small enemy group that
+    sacrifices and kills). A seki's shared liberty joins a bigger chain or
+    leaves the opponent two liberties, so seki stays unfilled.
     """
     stones = board.stones
     size = 1
     seen: set[int] = set()
+    short = atari = False
     for n in board.neighbors(move):
         s = stones[n]
-        if s == -color and board.liberty_count(n) <= 2:
-            return False
         if s == color and n not in seen:
             chain = board.group_stones(n)
             seen.update(chain)
             size += len(chain)
-    return size <= NAKADE_STONES
+        elif s == -color:
+            libs = board.liberty_count(n)
+            short |= libs <= 2
+            atari |= libs == 2
+    return size <= NAKADE_STONES and not short or size <= SACRIFICE_STONES and atari
 
 
-NAKADE_STONES = 3
+NAKADE_STONES = 3      # a chain this small may self-atari inside a big eye space (nakade)
+SACRIFICE_STONES = 2   # ... this small when it puts the opponent in atari (a two-point eye is dead)
 
 
 def choose_move(board: Board, color: int, rng: random.Random, empties: list[int]) -> int:

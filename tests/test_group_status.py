@@ -203,3 +203,31 @@ def test_territory_score_agrees_with_the_played_out_area_score():
     assert japanese.score(status.dead, status.seki) == by_area
     played = [tromp_taylor_score(playout.play_out(area.board, random.Random(s)), 0.5) for s in range(4)]
     assert played == [by_area] * 4
+
+
+# From a zerogo-GNU Go match (game 1 of the 20 in the scoring issue's notes):
+# white's top-left chain has no eye and only the liberties A9 and B8, which it
+# shares with black's lone A8. It looks like seki, but black can fill B8: the
+# two black stones are captured and white is left with a two-point eye, dead.
+# GNU Go's clean-up play-out of this position ended B+22.
+SACRIFICE = """
+   A B C D E F G H J
+ 9 . O O X X . X X .  9
+ 8 X . O O X X . X X  8
+ 7 O O O O X X . X O  7
+ 6 O O X X X . O X .  6
+ 5 X X X X O X X X X  5
+ 4 X O X O O O O X X  4
+ 3 X O O O . O O O X  3
+ 2 O O . . . O X O X  2
+ 1 . . O O . O X X X  1
+   A B C D E F G H J
+"""
+
+
+def test_an_eyeless_group_beside_a_small_enemy_group_that_can_sacrifice_is_dead():
+    game = game_from(SACRIFICE, komi=7.0)
+    status = find_status(game.board, cfg=CFG)
+    assert chain(game, "C8") <= status.dead and status.seki == set()
+    assert status.dead == chain(game, "C8") | chain(game, "G6") | chain(game, "J7")
+    assert game.result_string(status.dead, status.seki) == "B+22"

@@ -47,3 +47,16 @@ def test_bench_drives_a_gtp_engine_over_corpus_games(games):
     report = run_corpus(command, [games[0], games[-1]])
     assert [v.score_ok for v in report.verdicts] == [True, True]
     assert "2 games: winner 2/2" in report.summary()
+
+
+def test_bench_scoring_command_prints_one_line_per_game_and_the_summary(games):
+    from click.testing import CliRunner
+
+    from gtp.bench.cli import bench_scoring_command
+    engine = shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp", "--network", "none"])
+    result = CliRunner().invoke(bench_scoring_command, ["--engine", engine, "--corpus", str(CORPUS), "--size", "9",
+                                                        "--limit", "1", "-v"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().split("\n")
+    assert lines[0].startswith("000-9x9.sgf ... engine B+4 referee B+4.0")
+    assert lines[1].startswith("1 games: winner 1/1 (100%), exact score 1/1 (100%), dead stones 1/1 (100%)")
