@@ -11,9 +11,16 @@ not rest on one network's guess:
    chain the opponent ends up owning is dead, a chain that survives next to
    shared liberties neither side could fill is in seki;
 3. a network's ownership, when there is one, is mixed in as a prior worth
-   ``prior_playouts`` play-outs, never as the only evidence.
+   ``prior_playouts`` play-outs, never as the only evidence;
+4. optionally (``search_playouts``, off by default) play-outs whose moves a
+   searcher chooses (``searched_play_out``), each worth ``search_weight``.
 
-The budget (play-outs, seconds) is a ``DeadStoneConfig`` setting.
+The budget (play-outs, seconds) is a ``DeadStoneConfig`` setting; the seed
+is fixed, so an answer repeats unless the clock cuts the play-outs short.
+``cleanup_move`` is the move that takes a dead chain off (clean-up genmove,
+the pass decision); ``status_chooser`` plays both sides' clean-up without a
+network (the match runner's play-out). ``mc_status``/``mc_dead_stones``/
+``mc_ownership`` keep the older names, answered by ``find_status``.
 
 ``ownership`` arrays here are black's view: +1 black owns the point, -1 white.
 ``classify`` reads one ownership array alone: a chain is dead when its stones
