@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import life, playout
-from engine.board import BLACK, EMPTY, WHITE, Board
+from engine.board import BLACK, EMPTY, WHITE, Board, neighbor_table
 from engine.scoring import area_ownership
 
 
@@ -185,12 +185,38 @@ def searched_play_out(game, choose: Callable, max_moves: int, deadline: float):
         color, board = g.to_play, g.board
         move = choose(g, color)
         if move == board.pass_move or not playout.acceptable(board, move, color) or not g.is_legal(move, color):
-            dame = [p for region in playout.two_colour_regions(board) for p in region]
-            move = playout.choose_move(board, color, rng, dame)
+            dead = find_status(board, cfg=DeadStoneConfig(playouts=32, min_playouts=32)).dead
+            move = playout.choose_move(board, color, rng, dame_points(board, dead))
             if move != board.pass_move and not g.is_legal(move, color):
                 move = board.pass_move
         g.play(move, color)
     return g
+
+
+def dame_points(board: Board, dead=frozenset()) -> list[int]:
+    """Empty points of the regions that living stones of both colours border (``dead`` stones count as empty)."""
+    stones = [EMPTY if p in dead else s for p, s in enumerate(board.stones)]
+    nbrs = neighbor_table(board.width, board.height)
+    seen = [False] * board.area
+    out: list[int] = []
+    for p in range(board.area):
+        if stones[p] != EMPTY or seen[p]:
+            continue
+        region, colours, todo = [], set(), [p]
+        seen[p] = True
+        while todo:
+            q = todo.pop()
+            region.append(q)
+            for n in nbrs[q]:
+                if stones[n] == EMPTY:
+                    if not seen[n]:
+                        seen[n] = True
+                        todo.append(n)
+                else:
+                    colours.add(stones[n])
+        if len(colours) == 2:
+            out.extend(q for q in region if board.stones[q] == EMPTY)
+    return out
 
 
 def status_chooser(cfg: DeadStoneConfig | None = None) -> Callable:

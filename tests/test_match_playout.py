@@ -67,3 +67,16 @@ def test_gnugo_clean_up_captures_the_dead_stone_before_the_count():
     assert played.result == "B+0.5"           # as the area count with H5 dead said
     assert played.moves[-2:] == [(played.moves[-2][0], game.board.pass_move),
                                  (played.moves[-1][0], game.board.pass_move)]
+
+
+def test_zerogo_clean_up_captures_the_dead_stone_when_an_engine_lacks_the_command():
+    walls = [v for row in "123456789" for v in (f"D{row}", f"F{row}")]
+    moves = walls + [f"E{row}" for row in "123456789"] + ["G5", "H5", "J1"]     # black H5 is dead
+    game = Game(9, rules="chinese", komi=0.5)
+    for i, v in enumerate(moves):
+        game.play(coords.from_gtp(v, 9, 9), BLACK if i % 2 == 0 else WHITE)
+    with GtpClient(fake("claim:B+5")) as black, GtpClient(GNUGO_CMD) as white:
+        played = play_out(game, {BLACK: black, WHITE: white})
+    assert played.method == "zerogo" and played.result == "B+0.5"
+    assert game.board.stones[coords.from_gtp("H5", 9, 9)] != BLACK
+    assert played.moves[-2:] == [(BLACK, game.board.pass_move), (WHITE, game.board.pass_move)]

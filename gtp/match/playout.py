@@ -3,16 +3,15 @@
 When the two engines' ``final_score`` claims differ, the referee trusts
 neither: both engines play ``kgs-genmove_cleanup`` (each move relayed to the
 other with ``play``), so whoever says a group is dead must capture it, until
-both pass; when an engine lacks the command, zerogo's own clean-up (its
-search with the shipped network, or the clean-up play-out policy without one)
-plays both sides on the referee's board. The final board is then counted by
+both pass; when an engine lacks the command, zerogo's own clean-up (what its group
+status calls dead is captured, dame are filled) plays both sides on the
+referee's board. The final board is then counted by
 Tromp-Taylor rules: every stone on it is alive, every empty region belongs to
 the colour that alone surrounds it.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from engine.board import IllegalMoveError
 from engine.game import Game
 from engine.scoring import result_string, tromp_taylor_score
 
-log = logging.getLogger("zerogo.match")
 
 CLEANUP = "kgs-genmove_cleanup"
 
@@ -63,23 +61,16 @@ def _engine_play_out(game: Game, clients: dict, max_moves: int, timeout: float) 
     return out
 
 
-def zerogo_chooser(game: Game, visits: int = 32, network: bool = True) -> Callable[[Game, int], int]:
-    """zerogo's clean-up move for either side: its search with the shipped network, else the group status's."""
-    from engine.deadstones import status_chooser
-    from engine.evaluator import ModelLoadError, default_network_path, load_evaluator
-    from engine.mcts_player import MctsPlayer
-    from engine.player import MoveLimits
-    from engine.search import SearchConfig
+def zerogo_chooser(game: Game) -> Callable[[Game, int], int]:
+    """zerogo's clean-up move for either side: take off what its group status calls dead, else pass.
 
-    if not network or default_network_path(game.width, game.height) is None:
-        return status_chooser()
-    try:
-        player = MctsPlayer(load_evaluator(None, width=game.width, height=game.height),
-                            SearchConfig(resign_threshold=0.0, seed=0))
-    except (ModelLoadError, OSError) as exc:
-        log.warning("clean-up without a network: %s", exc)
-        return status_chooser()
-    return lambda g, c: player.genmove(g, c, MoveLimits(visits=visits), cleanup=True).move
+    The status is ``engine.deadstones.find_status`` (Benson, clean-up
+    play-outs); ``searched_play_out`` fills the dame. No new invasions: a
+    referee's play-out only settles the position the players left.
+    """
+    from engine.deadstones import status_chooser
+
+    return status_chooser()
 
 
 def _zerogo_play_out(game: Game, max_moves: int, seconds: float,
