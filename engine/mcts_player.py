@@ -21,7 +21,7 @@ from engine.game import Game
 from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,
                            ResignCounter)
 from engine.rules import AREA
-from engine.search import SearchConfig, SearchResult, Searcher, analysis_report
+from engine.search import SearchConfig, SearchResult, Searcher, analysis_report, return_memory
 
 
 class MctsPlayer(Player):
@@ -250,9 +250,19 @@ class MctsPlayer(Player):
         """The network's move probabilities for the position."""
         return np.asarray(self.evaluator.evaluate([Position.from_game(game)])[0].policy)
 
+    def check_board_size(self, width: int, height: int) -> None:
+        """The evaluator's check: a net that does not fit the size raises ModelLoadError."""
+        self.evaluator.check_board_size(width, height)
+
     def clear(self) -> None:
-        """Forget the tree and the resignation counters."""
-        self.searcher.clear()
-        if self._playout_searcher is not None:
-            self._playout_searcher.clear()
+        """Forget the tree, the cached evaluations and the resignation counters; return the memory."""
+        with self._lock:
+            self.searcher.clear()
+            if self._playout_searcher is not None:
+                self._playout_searcher.clear()
+            self.last_result = None
+            clear_cache = getattr(self.evaluator, "clear", None)
+            if clear_cache is not None:
+                clear_cache()
+            return_memory()
         self._resign.clear()

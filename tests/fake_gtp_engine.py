@@ -2,8 +2,9 @@
 
 Modes: ``resign`` (resigns every genmove), ``illegal`` (answers an occupied or
 off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove),
-``claim:RESULT`` (passes, and claims ``final_score`` RESULT), ``cleanup-claim:RESULT``
-(the same, and also knows ``kgs-genmove_cleanup``, where it passes).
+``stuck-play`` (never answers ``play``), ``stuck-setup`` (never answers ``komi``),
+``pass`` (passes), ``claim:RESULT`` (passes, and claims ``final_score`` RESULT),
+``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes).
 """
 
 import sys
@@ -20,6 +21,8 @@ def main(mode: str) -> None:
         if name == "quit":
             print("=\n", flush=True)
             return
+        if (mode, name) in (("stuck-play", "play"), ("stuck-setup", "komi")):
+            time.sleep(1000)
         if name in ("genmove", "kgs-genmove_cleanup") and mode.startswith(("claim:", "cleanup-claim:")):
             print("= pass\n", flush=True)
         elif name == "final_score" and ":" in mode:
