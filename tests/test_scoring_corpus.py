@@ -43,7 +43,8 @@ def test_subset_names_every_winner_and_nearly_every_exact_score(games):
 
 
 def test_bench_drives_a_gtp_engine_over_corpus_games(games):
-    command = shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp", "--network", "none"])
+    command = shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp", "--network", "none",
+                          "--sgf-dir", str(CORPUS)])
     report = run_corpus(command, [games[0], games[-1]])
     assert [v.score_ok for v in report.verdicts] == [True, True]
     assert "2 games: winner 2/2" in report.summary()
@@ -53,7 +54,8 @@ def test_bench_scoring_command_prints_one_line_per_game_and_the_summary(games):
     from click.testing import CliRunner
 
     from gtp.bench.cli import bench_scoring_command
-    engine = shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp", "--network", "none"])
+    engine = shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp", "--network", "none",
+                         "--sgf-dir", str(CORPUS)])
     result = CliRunner().invoke(bench_scoring_command, ["--engine", engine, "--corpus", str(CORPUS), "--size", "9",
                                                         "--limit", "1", "-v"])
     assert result.exit_code == 0, result.output

@@ -48,7 +48,8 @@ def bench_board_command(sizes, seconds, seed):
 
 @click.command("scoring")
 @click.option("--engine", "engine", default=None,
-              help="GTP engine command (default: this zerogo, `zerogo gtp`).")
+              help="GTP engine command (default: this zerogo, `zerogo gtp --sgf-dir CORPUS`); it must be "
+                   "allowed to loadsgf from the corpus folder.")
 @click.option("--cwd", default=None, help="Folder to start the engine in (e.g. another checkout).")
 @click.option("--corpus", default=None, help="Corpus folder (default: ../shared/scoring-corpus beside the repo).")
 @click.option("--size", "sizes", type=int, multiple=True, help="Only these board sizes.")
@@ -58,7 +59,8 @@ def bench_scoring_command(engine, cwd, corpus, sizes, limit, verbose):
     """Winner, exact score and dead stones against the scoring corpus's referee."""
     from gtp.bench.scoring import DEFAULT_CORPUS, GameVerdict, default_engine, load_corpus, run_corpus
 
-    games = load_corpus(corpus or DEFAULT_CORPUS, tuple(sizes), limit)
+    corpus = corpus or DEFAULT_CORPUS
+    games = load_corpus(corpus, tuple(sizes), limit)
 
     def show(v: GameVerdict) -> None:
         if verbose:
@@ -68,7 +70,7 @@ def bench_scoring_command(engine, cwd, corpus, sizes, limit, verbose):
             click.echo(f"{v.game.sgf.name} {marks} engine {v.score} referee {v.game.final_score} "
                        f"({v.seconds:.1f} s){extra}")
 
-    report = run_corpus(engine or default_engine(), games, cwd=cwd, progress=show)
+    report = run_corpus(engine or default_engine(corpus), games, cwd=cwd, progress=show)
     click.echo(report.summary())
 
 

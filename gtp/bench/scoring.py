@@ -128,9 +128,9 @@ def judge(client: GtpClient, game: CorpusGame, timeout: float = 120.0) -> GameVe
     return GameVerdict(game, score, frozenset(v.upper() for v in dead), time.monotonic() - started)
 
 
-def default_engine() -> str:
-    """This zerogo's GTP engine, started the way the tests start it."""
-    return shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp"])
+def default_engine(corpus: Path | str = DEFAULT_CORPUS) -> str:
+    """This zerogo's GTP engine, started the way the tests start it, reading SGFs from the corpus folder."""
+    return shlex.join([sys.executable, "-c", "from gtp.cli import main; main()", "gtp", "--sgf-dir", str(corpus)])
 
 
 def run_corpus(command: str, games: list[CorpusGame], cwd: str | None = None,
