@@ -43,7 +43,7 @@ import numpy as np
 
 from engine import life, playout
 from engine.board import BLACK, EMPTY, WHITE, Board, neighbor_table
-from engine.scoring import area_ownership
+from engine.scoring import area_ownership, empty_regions
 
 
 @dataclass
@@ -196,24 +196,8 @@ def searched_play_out(game, choose: Callable, max_moves: int, deadline: float):
 def dame_points(board: Board, dead=frozenset()) -> list[int]:
     """Empty points of the regions that living stones of both colours border (``dead`` stones count as empty)."""
     stones = [EMPTY if p in dead else s for p, s in enumerate(board.stones)]
-    nbrs = neighbor_table(board.width, board.height)
-    seen = [False] * board.area
     out: list[int] = []
-    for p in range(board.area):
-        if stones[p] != EMPTY or seen[p]:
-            continue
-        region, colours, todo = [], set(), [p]
-        seen[p] = True
-        while todo:
-            q = todo.pop()
-            region.append(q)
-            for n in nbrs[q]:
-                if stones[n] == EMPTY:
-                    if not seen[n]:
-                        seen[n] = True
-                        todo.append(n)
-                else:
-                    colours.add(stones[n])
+    for region, colours in empty_regions(stones, neighbor_table(board.width, board.height)):
         if len(colours) == 2:
             out.extend(q for q in region if board.stones[q] == EMPTY)
     return out

@@ -27,6 +27,7 @@ import random
 from collections.abc import Callable
 
 from engine.board import EMPTY, Board, neighbor_table
+from engine.scoring import empty_regions
 
 
 def random_move(board, color: int, rng: random.Random, legal: Callable[[int], bool] | None = None) -> int:
@@ -175,24 +176,5 @@ def play_out(board: Board, rng: random.Random, max_moves: int | None = None) -> 
 
 def two_colour_regions(board: Board) -> list[list[int]]:
     """Empty regions that touch stones of both colours (after a play-out: seki liberties)."""
-    stones, nbrs = board.stones, neighbor_table(board.width, board.height)
-    seen = [False] * board.area
-    out = []
-    for p in range(board.area):
-        if stones[p] != EMPTY or seen[p]:
-            continue
-        region, colours, todo = [], set(), [p]
-        seen[p] = True
-        while todo:
-            q = todo.pop()
-            region.append(q)
-            for n in nbrs[q]:
-                if stones[n] == EMPTY:
-                    if not seen[n]:
-                        seen[n] = True
-                        todo.append(n)
-                else:
-                    colours.add(stones[n])
-        if len(colours) == 2:
-            out.append(region)
-    return out
+    regions = empty_regions(board.stones, neighbor_table(board.width, board.height))
+    return [region for region, colours in regions if len(colours) == 2]
