@@ -93,10 +93,13 @@ def _check_type(kind: str, text: str) -> None:
     elif kind == "gfx":
         for line in text.strip().split("\n"):
             assert line.split()[0] in ("VAR", "TEXT", "LABEL", "COLOR", "INFLUENCE", "SQUARE",
-                                       "MARK", "TRIANGLE", "CIRCLE", "CLEAR"), line
-        words = [l for l in text.split("\n") if l.startswith("VAR")][0].split()[1:]
-        assert len(words) >= 2 and all(c in "bw" for c in words[::2])
-        assert all(VERTEX.match(v) for v in words[1::2])
+                                       "MARK", "TRIANGLE", "CIRCLE", "CLEAR", "BLACK", "WHITE"), line
+            if line.split()[0] in ("BLACK", "WHITE", "MARK", "TRIANGLE"):
+                assert all(VERTEX.match(v) for v in line.split()[1:]), line
+        for var in (line for line in text.split("\n") if line.startswith("VAR")):
+            words = var.split()[1:]
+            assert len(words) >= 2 and all(c in "bw" for c in words[::2])
+            assert all(VERTEX.match(v) for v in words[1::2])
     elif kind == "var":
         words = text.split()
         assert words and all(c in "bw" for c in words[::2]) and all(VERTEX.match(v) for v in words[1::2])
@@ -122,3 +125,5 @@ def test_gogui_session_and_every_analyze_command_in_its_format():
     for (kind, label, _), reply in zip(entries, replies[len(GOGUI):]):
         assert reply.startswith("="), (label, reply)
         _check_type(kind, reply[1:] if reply[1:].startswith("\n") else reply[1:].strip())
+        if "variation" in label.lower() and kind == "gfx":
+            assert "\nVAR " in "\n" + reply[1:].strip(), reply
