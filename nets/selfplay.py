@@ -80,6 +80,7 @@ class MoveRecord:
     visits: np.ndarray            # (area + 1,)
     target: np.ndarray | None     # policy target, full searches only
     value: float                  # root value, mover's view
+    teacher: Evaluation | None = None  # a teacher's raw evaluation (``nets.distil``)
 
 
 @dataclass
@@ -187,10 +188,17 @@ def _winner(margin: float) -> int:
     return 0 if margin == 0 else (BLACK if margin > 0 else -BLACK)
 
 
-def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generator) -> SelfPlayGame:
-    """Play one self-play game to the end (two passes, resignation or the move cap)."""
-    game = Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
-    search = MoveSearch(evaluator, cfg.search, rng)
+def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generator,
+              game: Game | None = None, mover=None) -> SelfPlayGame:
+    """Play one self-play game to the end (two passes, resignation or the move cap).
+
+    ``game``: start from this position (e.g. handicap stones or an opening)
+    instead of an empty ``cfg`` board; ``mover``: an object with
+    ``run(game, full) -> MoveResult`` that picks the moves (default: a
+    ``MoveSearch`` with ``cfg.search``; ``nets.distil`` passes a teacher).
+    """
+    game = game if game is not None else Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
+    search = mover if mover is not None else MoveSearch(evaluator, cfg.search, rng)
     may_resign = cfg.resign_threshold > 0 and rng.random() >= cfg.resign_playout_fraction
     max_moves = cfg.max_moves or 2 * game.board.area
     records: list[MoveRecord] = []
@@ -203,7 +211,8 @@ def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generato
             if may_resign:
                 return _finish(game, records, cfg, winner=-color, resigned=True)
             would_resign = would_resign or color
-        records.append(MoveRecord(color, result.move, result.visits, result.target, result.value))
+        records.append(MoveRecord(color, result.move, result.visits, result.target, result.value,
+                                  getattr(result, "teacher", None)))
         game.play(result.move)
     out = _finish(game, records, cfg, winner=_winner(game.score()), resigned=False)
     out.would_resign = would_resign

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.evaluation import Evaluator
+from engine.evaluation import Evaluation, Evaluator
 from engine.game import Game
 from engine.player import MoveLimits
 from engine.search import SearchConfig, Searcher
@@ -69,6 +69,7 @@ class MoveResult:
     visits: np.ndarray            # (area + 1,) root child visit counts
     target: np.ndarray | None     # (area + 1,) policy target (sums to 1), None for fast searches
     value: float                  # root value, side to move's view, in [-1, 1]
+    teacher: Evaluation | None = None  # the raw evaluation at the root, when a teacher records it
 
 
 class MoveSearch:

@@ -19,6 +19,17 @@ ownership_valid   bool [N]           False: final ownership unknown (game not pl
 meta              str (JSON)         width, height, feature_version, created, source
 ================  =================  =============================================
 
+Optional teacher targets (``nets.distil``: a stronger network's own outputs at
+the position, side to move's view); a shard has all four or none, and
+``ShardSet`` serves zeros with ``teacher_valid`` False for shards without them:
+
+================  =================  =============================================
+teacher_value     float32 [N]        teacher's P(win) - P(loss), in [-1, 1]
+teacher_score     float32 [N]        teacher's score lead (points)
+teacher_ownership float16 [N,h,w]    teacher's ownership in [-1, 1] (+1 = side to move)
+teacher_valid     bool [N]           False: no teacher evaluation for this row
+================  =================  =============================================
+
 Shards are written atomically (``*.tmp`` then ``os.replace``), so a reader
 never sees half a file. "Newest" means highest modification time, name as
 the tie-break (``list_shards``).
@@ -40,11 +51,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.features import FEATURE_VERSION
-from engine.symmetry import apply_symmetry_planes, apply_symmetry_policy
+from engine.symmetry import (
+    apply_symmetry_planes,
+    apply_symmetry_policy,
+    transformed_shape,
+)
 
 SHARD_SUFFIX = ".npz"
 KEYS = ("planes", "globals", "policy", "value", "score", "ownership",
         "policy_valid", "score_valid", "ownership_valid")
+TEACHER_KEYS = ("teacher_value", "teacher_score", "teacher_ownership", "teacher_valid")
 
 
 class ShardError(ValueError):
@@ -101,6 +117,12 @@ def write_shard(path: Path | str, records: dict, source: str = "") -> Path:
         "score_valid": np.asarray(records["score_valid"], bool).reshape(n),
         "ownership_valid": np.asarray(records["ownership_valid"], bool).reshape(n),
     }
+    if "teacher_valid" in records:
+        arrays["teacher_value"] = np.asarray(records["teacher_value"], np.float32).reshape(n)
+        arrays["teacher_score"] = np.asarray(records["teacher_score"], np.float32).reshape(n)
+        arrays["teacher_ownership"] = np.clip(np.asarray(records["teacher_ownership"],
+                                                         np.float32), -1, 1).astype(np.float16)
+        arrays["teacher_valid"] = np.asarray(records["teacher_valid"], bool).reshape(n)
     meta = {"width": w, "height": h, "feature_version": FEATURE_VERSION,
             "created": time.time(), "source": source, "positions": n}
     arrays["meta"] = np.array(json.dumps(meta))
@@ -116,6 +138,12 @@ def _check_arrays(arrays: dict, meta: dict, path) -> None:
     expect = {"planes": (n, None, h, w), "globals": (n, None), "policy": (n, h * w + 1),
               "value": (n,), "score": (n,), "ownership": (n, h, w), "policy_valid": (n,),
               "score_valid": (n,), "ownership_valid": (n,)}
+    present = [k for k in TEACHER_KEYS if k in arrays]
+    if present:
+        if len(present) != len(TEACHER_KEYS):
+            raise ShardError(f"{path}: has {present} but not all of {list(TEACHER_KEYS)}")
+        expect.update({"teacher_value": (n,), "teacher_score": (n,),
+                       "teacher_ownership": (n, h, w), "teacher_valid": (n,)})
     for key, shape in expect.items():
         if key not in arrays:
             raise ShardError(f"{path}: missing array {key!r}")
@@ -184,14 +212,18 @@ class ShardWriter:
         self.index = start_index
         self.source = source
         self.written: list[Path] = []
-        self._buf: dict[str, list] = {k: [] for k in KEYS}
+        self._buf: dict[str, list] = {k: [] for k in KEYS + TEACHER_KEYS}
 
     def __len__(self) -> int:
         return len(self._buf["value"])
 
     def add(self, planes, globals_, policy, value, score=0.0, ownership=None,
-            score_valid=False, ownership_valid=False, policy_valid=True) -> None:
-        """Buffer one position: planes [C,h,w], globals [G], policy [A+1], scalars, ownership [h,w]."""
+            score_valid=False, ownership_valid=False, policy_valid=True, teacher=None) -> None:
+        """Buffer one position: planes [C,h,w], globals [G], policy [A+1], scalars, ownership [h,w].
+
+        ``teacher``: an ``engine.evaluation.Evaluation`` (side to move's view)
+        whose value, score lead and ownership become the teacher targets.
+        """
         planes = np.asarray(planes)
         h, w = planes.shape[-2:]
         if len(self) and self._buf["planes"][0].shape[-2:] != (h, w):
@@ -201,6 +233,12 @@ class ShardWriter:
                ownership_valid and ownership is not None)
         for k, v in zip(KEYS, row):
             self._buf[k].append(v)
+        t_own = None if teacher is None else teacher.ownership
+        t_row = ((0.0, 0.0, np.zeros((h, w), np.float32), False) if teacher is None else
+                 (teacher.value, teacher.score_lead,
+                  np.zeros((h, w), np.float32) if t_own is None else t_own, True))
+        for k, v in zip(TEACHER_KEYS, t_row):
+            self._buf[k].append(v)
         if len(self) >= self.positions_per_shard:
             self.flush()
 
@@ -209,11 +247,14 @@ class ShardWriter:
         if not len(self):
             return None
         records = {k: np.stack([np.asarray(v) for v in vals]) for k, vals in self._buf.items()}
+        if not records["teacher_valid"].any():
+            for k in TEACHER_KEYS:
+                del records[k]
         path = self.out_dir / f"{self.prefix}-{self.index:06d}{SHARD_SUFFIX}"
         write_shard(path, records, self.source)
         self.index += 1
         self.written.append(path)
-        self._buf = {k: [] for k in KEYS}
+        self._buf = {k: [] for k in KEYS + TEACHER_KEYS}
         return path
 
     def close(self) -> None:
@@ -279,7 +320,22 @@ class ShardSet:
             "ownership": apply_symmetry_planes(a["ownership"][row].astype(np.float32), sym),
             "policy_valid": a["policy_valid"][row], "score_valid": a["score_valid"][row],
             "ownership_valid": a["ownership_valid"][row],
+            **self._teacher(s, row, sym),
         }
+
+    @staticmethod
+    def _teacher(s: Shard, row: int, sym: int) -> dict:
+        """The teacher targets of one row (zeros and ``teacher_valid`` False if the shard has none)."""
+        a = s.arrays
+        if "teacher_valid" not in a:
+            shape = transformed_shape(sym, *s.size)
+            return {"teacher_value": np.float32(0), "teacher_score": np.float32(0),
+                    "teacher_ownership": np.zeros(shape, np.float32),
+                    "teacher_valid": False}
+        own = a["teacher_ownership"][row].astype(np.float32)
+        return {"teacher_value": a["teacher_value"][row], "teacher_score": a["teacher_score"][row],
+                "teacher_ownership": apply_symmetry_planes(own, sym),
+                "teacher_valid": a["teacher_valid"][row]}
 
     def batch(self, items) -> dict:
         """Stack samples for ``(shard, row, sym)`` triples into numpy batch arrays."""

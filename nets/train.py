@@ -77,6 +77,7 @@ class TrainSettings:
     value_weight: float = 1.0
     score_weight: float = 0.1
     ownership_weight: float = 0.5
+    teacher_mix: float = 0.0       # value/score/ownership target = (1-m) game + m teacher (shards with teacher targets)
     amp: bool = True               # mixed precision when on a GPU
     device: str = "auto"           # auto, cpu, cuda
     seed: int = 0
@@ -99,6 +100,8 @@ class TrainSettings:
             raise TrainError("batch size, window and lr must be positive, steps >= 0")
         if not self.data_dirs:
             raise TrainError("no data directories given")
+        if not 0.0 <= self.teacher_mix <= 1.0:
+            raise TrainError("teacher mix must be in [0, 1]")
 
 
 def lr_at(step: int, s: TrainSettings) -> float:
@@ -113,12 +116,41 @@ def lr_at(step: int, s: TrainSettings) -> float:
     return s.lr
 
 
+def teacher_targets(batch: dict, mix: float) -> dict:
+    """``batch`` with value, score and ownership targets blended with the teacher's.
+
+    Where a row has teacher targets (``teacher_valid``): target = (1 - mix) *
+    game target + mix * teacher target; where the game target is unknown
+    (resigned or unfinished games: ``score_valid`` / ``ownership_valid`` 0) the
+    teacher's alone, and the row becomes valid. Rows without a teacher keep
+    their game targets. ``mix`` 0 returns the batch unchanged.
+    """
+    if mix <= 0 or "teacher_valid" not in batch:
+        return batch
+    tv = batch["teacher_valid"]
+    m = mix * tv
+    out = dict(batch)
+    out["value"] = (1 - m) * batch["value"] + m * batch["teacher_value"]
+    for key, valid in (("score", "score_valid"), ("ownership", "ownership_valid")):
+        game, teach, gv = batch[key], batch["teacher_" + key], batch[valid]
+        w = m if game.dim() == 1 else m[:, None, None]
+        g = gv if game.dim() == 1 else gv[:, None, None]
+        t = tv if game.dim() == 1 else tv[:, None, None]
+        blended = (1 - w) * game + w * teach
+        only_teacher = t * teach + (1 - t) * game
+        out[key] = g * blended + (1 - g) * only_teacher
+        out[valid] = torch.maximum(gv, tv)
+    return out
+
+
 def compute_losses(out: dict, batch: dict, s: TrainSettings) -> dict:
     """Weighted losses of the model outputs ``out`` against a torch ``batch``.
 
     Each term is averaged over the batch (rows without a valid target count
-    zero), so every process of a DDP run weighs its rows alike.
+    zero), so every process of a DDP run weighs its rows alike. Teacher
+    targets are blended in by ``teacher_targets`` (``s.teacher_mix``).
     """
+    batch = teacher_targets(batch, s.teacher_mix)
     n = batch["value"].shape[0]
     logp = F.log_softmax(out["policy_logits"].float(), dim=1)
     policy = -(batch["policy"] * logp).sum(1)
