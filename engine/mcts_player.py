@@ -127,7 +127,10 @@ class MctsPlayer(Player):
     # --------------------------------------------------------------- analysis
     def analyze(self, game: Game, color: int, request: AnalysisRequest,
                 report: Callable[[AnalysisReport], None], stop: threading.Event) -> None:
-        """Search until ``stop``, reporting every ``request.interval`` seconds."""
+        """Search until ``stop`` (or ``request.max_visits``), reporting every ``request.interval`` s.
+
+        With ``request.keep_reporting`` it then goes on reporting until ``stop``.
+        """
         g = self._as_color(game, color)
         filtered = bool(request.allow) or bool(request.avoid)
 
@@ -140,8 +143,10 @@ class MctsPlayer(Player):
                 tree.run_batch(self.evaluator, self.config.puct(False), 1)
             if filtered:
                 self._filter_root(tree, g, request)
-            self.searcher.search(g, MoveLimits(), self.clock, stop=stop, report=send, interval=request.interval)
-        while not stop.wait(request.interval):
+            self.searcher.search(g, MoveLimits(visits=request.max_visits), self.clock, stop=stop,
+                                 report=send, interval=request.interval)
+            send(analysis_report(self.searcher.tree, self.config))
+        while request.keep_reporting and not stop.wait(request.interval):
             send(analysis_report(self.searcher.tree, self.config))
         if filtered:
             self.searcher.clear()
@@ -150,11 +155,9 @@ class MctsPlayer(Player):
     def _filter_root(tree, game: Game, request: AnalysisRequest) -> None:
         """Drop root moves outside ``allow`` or inside ``avoid`` (the tree is discarded afterwards)."""
         root = tree.root
-        move_number = len(game.moves)
         for i in reversed(range(len(root.moves))):
-            mv = int(root.moves[i])
-            banned = (request.allow is not None and mv not in request.allow) or (
-                mv in request.avoid and move_number < request.avoid[mv])
+            mv = int(root.moves[i])   # the root is ply 0: any untilDepth >= 1 bans the move there
+            banned = (request.allow is not None and mv not in request.allow) or mv in request.avoid
             if banned and len(root.moves) > 1:
                 root.remove_child(i)
 
@@ -173,7 +176,7 @@ class MctsPlayer(Player):
                 if mv not in have:
                     cands.append(CandidateInfo(mv, 0, 0.0, 0.0, float(root.raw_prior[i]), 0.0, [mv]))
         return AnalysisReport(cands, rep.ownership if request.want_ownership or rep.ownership is not None else None,
-                              rep.root_visits)
+                              rep.root_visits, rep.root, rep.raw_winrate, rep.raw_score)
 
     # ----------------------------------------------------------- the others
     def ponder(self, game: Game, stop: threading.Event) -> None:

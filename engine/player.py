@@ -47,6 +47,8 @@ class CandidateInfo:
     prior: float            # 0..1
     lcb: float              # 0..1
     pv: list[int]           # principal variation, starting with ``move``
+    pv_visits: list[int] = field(default_factory=list)   # visits of each node along ``pv``
+    score_stdev: float = 0.0  # spread of the score over the move's searched replies
 
 
 @dataclass
@@ -56,6 +58,9 @@ class AnalysisReport:
     candidates: list[CandidateInfo]
     ownership: np.ndarray | None = None  # (height, width), +1 = side to move owns
     root_visits: int = 0
+    root: CandidateInfo | None = None    # the position's own search value (move = pass, unused)
+    raw_winrate: float | None = None     # the network's value of the position, 0..1
+    raw_score: float | None = None       # the network's score lead of the position
 
 
 @dataclass
@@ -68,6 +73,8 @@ class AnalysisRequest:
     avoid: dict = field(default_factory=dict)   # move -> until move number; colour-specific filtering done by caller
     allow: set | None = None              # only these moves at the root, if set
     want_ownership: bool = False
+    max_visits: int | None = None         # stop growing the tree at this many root visits
+    keep_reporting: bool = True           # after max_visits: keep reporting until stopped (GTP streams)
 
 
 class Player:

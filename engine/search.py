@@ -334,15 +334,50 @@ def candidates(tree: Tree, cfg: SearchConfig) -> list[CandidateInfo]:
             move=int(root.moves[i]), visits=int(n[i]), winrate=float((q + 1) / 2),
             score_lead=float(root.child_S[i] / n[i]), prior=float(root.raw_prior[i]),
             lcb=float(np.clip((lcb[i] + 1) / 2, 0.0, 1.0)) if np.isfinite(lcb[i]) else 0.0,
-            pv=tree.principal_variation(root, int(i), cfg.pv_length)))
+            pv=tree.principal_variation(root, int(i), cfg.pv_length),
+            pv_visits=pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i))))
     return out
 
 
+def pv_visits(node, first: int, length: int) -> list[int]:
+    """Visits of each node along the principal variation from child ``first`` (as ``principal_variation``)."""
+    out = [int(node.child_N[first])]
+    child = node.children[first]
+    while child is not None and child.expanded and len(out) < length and child.child_N.sum() > 0:
+        j = int(np.argmax(child.child_N))
+        out.append(int(child.child_N[j]))
+        child = child.children[j]
+    return out
+
+
+def reply_score_stdev(node, i: int) -> float:
+    """Standard deviation of the mean score over child ``i``'s searched replies (0 below two)."""
+    return score_spread(node.children[i])
+
+
+def score_spread(node) -> float:
+    """Visit-weighted standard deviation of the children's mean scores (0 below two visits)."""
+    if node is None or not node.expanded:
+        return 0.0
+    n = node.child_N
+    if n.sum() < 2:
+        return 0.0
+    means = node.child_S / np.maximum(n, 1.0)
+    mean = float((n * means).sum() / n.sum())
+    return float(np.sqrt((n * (means - mean) ** 2).sum() / n.sum()))
+
+
 def analysis_report(tree: Tree, cfg: SearchConfig) -> AnalysisReport:
-    """A snapshot for the analysis commands (ownership: side to move's view)."""
+    """A snapshot for the analysis commands (values and ownership: side to move's view)."""
     own = tree.ownership()
-    return AnalysisReport(candidates(tree, cfg), None if own is None else own * tree.root.board.to_play,
-                          tree.root.visits)
+    root = tree.root
+    winrate = (root.q() + 1) / 2
+    stats = CandidateInfo(root.board.pass_move, root.visits, winrate, root_score(tree), 1.0, winrate, [],
+                          score_stdev=score_spread(root))
+    raw = root.expanded and root.visits > 0
+    return AnalysisReport(candidates(tree, cfg), None if own is None else own * root.board.to_play,
+                          root.visits, stats, (root.net_value + 1) / 2 if raw else None,
+                          root.net_score if raw else None)
 
 
 def pruned_visits(tree: Tree, k: float, puct: PuctConfig) -> np.ndarray:

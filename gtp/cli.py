@@ -13,6 +13,8 @@ import click
 # name -> ("module:attribute" of a click command or group, one-line help).
 SUBCOMMANDS = {
     "gtp": ("gtp.engine_cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
+    "analysis": ("gtp.analysis_cli:analysis_command",
+                 "KataGo's JSON analysis engine on stdin/stdout (for KaTrain, web tools)."),
     "match": ("gtp.match_cli:match_command", "Play engine-vs-engine matches between GTP engines."),
     "bench": ("gtp.bench_cli:bench_group", "Speed benchmarks: board, nn, search."),
     "export": ("nets.export:export_command", "Export a training checkpoint to ONNX."),
