@@ -54,18 +54,20 @@ class MctsPlayer(Player):
 
     # ---------------------------------------------------------------- genmove
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
-                cleanup: bool = False) -> Decision:
-        """Search and return a legal move, or resign (never under clean-up)."""
-        return self._decide(game, color, limits, cleanup)
+                cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
+        """Search and return a legal move, or resign (never under clean-up); ``interrupt`` cuts it short."""
+        return self._decide(game, color, limits, cleanup, interrupt=interrupt)
 
     def genmove_analyze(self, game: Game, color: int, limits: MoveLimits | None,
-                        report, interval: float = 1.0, cleanup: bool = False) -> Decision:
+                        report, interval: float = 1.0, cleanup: bool = False,
+                        interrupt: threading.Event | None = None) -> Decision:
         """``genmove`` that reports the search's candidates every ``interval`` seconds.
 
         The final candidates are always reported once more, so even a search
         shorter than one interval shows its analysis.
         """
-        decision = self._decide(game, color, limits, cleanup, report=report, interval=interval)
+        decision = self._decide(game, color, limits, cleanup, report=report, interval=interval,
+                                interrupt=interrupt)
         result = self.last_result
         if result is not None and result.candidates:
             report(AnalysisReport(list(result.candidates), result.ownership, result.root_visits))

@@ -7,6 +7,7 @@ The GTP front end owns a ``Player`` and calls it; the searcher's ``MctsPlayer``
 
 from __future__ import annotations
 
+import inspect
 import random
 import threading
 from dataclasses import dataclass, field
@@ -77,24 +78,37 @@ class AnalysisRequest:
     keep_reporting: bool = True           # after max_visits: keep reporting until stopped (GTP streams)
 
 
+def accepts(method, name: str) -> bool:
+    """True when ``method`` takes a keyword argument ``name`` (players written before it was added do not)."""
+    try:
+        params = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
 class Player:
     """Chooses moves for a game; every method must leave ``game`` unchanged."""
 
     name = "zerogo"
 
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
-                cleanup: bool = False) -> Decision:
-        """Choose a legal move (or resign) for ``color``; ``cleanup``: capture dead stones."""
+                cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
+        """Choose a legal move (or resign) for ``color``; ``cleanup``: capture dead stones.
+
+        ``interrupt``, once set, asks for the best move found so far at once.
+        """
         raise NotImplementedError
 
     def genmove_analyze(self, game: Game, color: int, limits: MoveLimits | None,
                         report: Callable[[AnalysisReport], None], interval: float = 1.0,
-                        cleanup: bool = False) -> Decision:
+                        cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
         """``genmove`` that also calls ``report`` every ``interval`` s while thinking.
 
         Default: think as ``genmove`` does, then report the decision's candidates once.
         """
-        decision = self.genmove(game, color, limits, cleanup)
+        extra = {"interrupt": interrupt} if accepts(self.genmove, "interrupt") else {}
+        decision = self.genmove(game, color, limits, cleanup, **extra)
         if decision.info:
             report(AnalysisReport(list(decision.info)))
         return decision
@@ -135,7 +149,7 @@ class SimplePlayer(Player):
         self._rng = random.Random(seed)
 
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
-                cleanup: bool = False) -> Decision:
+                cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
         """A random legal non-eye-filling move, else pass."""
         mask = game.legal_mask(color)
         board = game.board
