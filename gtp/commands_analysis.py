@@ -202,7 +202,7 @@ def _genmove_analyze(engine, args, io, formatter) -> str:
         if line:
             io.line(line)
 
-    decision = engine.choose_move(color, report=report, interval=req.interval)
+    decision = engine.choose_move(color, report=report, interval=req.interval, interrupt=io.interrupt)
     if decision.resign:
         return "play resign"
     engine.game.play(decision.move, color)

@@ -21,14 +21,16 @@ import numpy as np
 from engine import scoring
 from engine.player import AnalysisReport, AnalysisRequest
 from gtp.commands import vertex
-from gtp.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 
 ANALYZE_COMMANDS = [
-    "dboard/Policy/zerogo-policy",
+    "dboard/Policy (sqrt, best = 1)/zerogo-policy",
+    "gfx/Policy (percent)/zerogo-policy_labels",
     "sboard/Visit counts/zerogo-visits",
     "dboard/Ownership/zerogo-ownership",
+    "gfx/Score lead/zerogo-score_lead",
+    "gfx/Dead stones/zerogo-dead_stones",
     "gfx/Principal variation/zerogo-pv_gfx",
     "var/Play principal variation/zerogo-pv_var",
     "plist/Legal moves/all_legal %c",
@@ -88,15 +90,9 @@ def cmd_analyze_commands(engine, args, io):
 
 
 def cmd_policy(engine, args, io):
-    """The network's move probabilities as a dboard."""
-    try:
-        policy = engine.player.policy(engine.game.copy())
-    except Exception as exc:
-        log.exception("policy failed")
-        raise GtpFailure(f"cannot compute policy: {exc}") from None
-    if policy is None:
-        raise GtpFailure("no network loaded: policy unavailable")
-    return _grid(engine, policy, lambda x: f"{x:.4f}")
+    """The network's move probabilities as a dboard, scaled sqrt(p / p_best) so small priors show."""
+    from gtp.gogui_views import cmd_policy_scaled
+    return cmd_policy_scaled(engine, args, io)
 
 
 def cmd_ownership(engine, args, io):

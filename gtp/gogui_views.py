@@ -22,12 +22,6 @@ from gtp.commands import parse_color, vertex
 from gtp.gogui import _grid, _seconds, analysis_snapshot
 from gtp.protocol import GtpFailure
 
-VIEWS = [
-    "gfx/Score lead/zerogo-score_lead",
-    "gfx/Dead stones/zerogo-dead_stones",
-    "gfx/Policy (percent)/zerogo-policy_labels",
-]
-
 
 def cmd_gogui_setup(engine, args, io):
     """Place setup stones (``b D4 w Q16 ...``) on the empty board, before any move."""
