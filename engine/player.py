@@ -76,6 +76,7 @@ class AnalysisRequest:
     want_ownership: bool = False
     max_visits: int | None = None         # stop growing the tree at this many root visits
     keep_reporting: bool = True           # after max_visits: keep reporting until stopped (GTP streams)
+    show: set = field(default_factory=set)  # optional outputs asked for (pvVisits, rootInfo...): the formatter's
 
 
 def accepts(method, name: str) -> bool:

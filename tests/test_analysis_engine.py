@@ -278,3 +278,56 @@ def test_katrain_engine_class_drives_zerogo_analysis(tmp_path):
         engine.katago_process.stdin.close()   # end of input: zerogo analysis finishes and exits
         engine.katago_process.wait(timeout=30)
         engine.shutdown(finish=False)
+
+
+def _blocks(line: str) -> list[str]:
+    return [b.removeprefix("info ").strip() for b in line.split(" info ")]
+
+
+def _kata_fields(block: str) -> dict:
+    """One ``info move ...`` block of kata-analyze as {key: value or list}."""
+    words = block.split()
+    out, i = {}, 0
+    while i < len(words):
+        key = words[i]
+        if key == "pv":
+            j = i + 1
+            while j < len(words) and words[j] not in ("pvVisits", "pvEdgeVisits", "rootInfo", "ownership"):
+                j += 1
+            out[key], i = words[i + 1:j], j
+        else:
+            out[key], i = words[i + 1], i + 2
+    return out
+
+
+def test_same_numbers_as_kata_analyze_for_the_same_position_and_visits():
+    from tests.gtp_session import zerogo_gtp
+    proc = subprocess.Popen(zerogo_gtp("--network", NET, "--size", "9", "--visits", "40", "--seed", "1"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
+                            text=True)
+    try:
+        proc.stdin.write("boardsize 9\nkata-set-rules chinese\nkomi 7\nplay B E5\nplay W C3\nkata-analyze 5\n")
+        proc.stdin.flush()
+        line, deadline = "", time.monotonic() + 60
+        while time.monotonic() < deadline:
+            text = proc.stdout.readline()
+            if text.startswith("info"):
+                line = text.strip()
+                if sum(int(_kata_fields(b)["visits"]) for b in _blocks(line)) + 1 >= 40:
+                    break
+        proc.communicate("quit\n", timeout=30)   # keeps reading, so the stream can end
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    gtp = [_kata_fields(b) for b in _blocks(line)]
+    s = Session(analysis_threads=1)
+    s.send({"id": "same", "moves": [["B", "E5"], ["W", "C3"]], "rules": "chinese", "komi": 7, "boardXSize": 9,
+            "boardYSize": 9, "maxVisits": 40, "overrideSettings": {"reportAnalysisWinratesAs": "SIDETOMOVE"}})
+    (answer,) = finals(s.close(), "same")
+    assert answer["rootInfo"]["visits"] == 40
+    assert [m["move"] for m in answer["moveInfos"]] == [g["move"] for g in gtp]
+    for m, g in zip(answer["moveInfos"], gtp):
+        assert m["visits"] == int(g["visits"]) and m["pv"] == g["pv"]
+        for key in ("winrate", "scoreLead", "prior", "lcb", "utility", "utilityLcb"):
+            assert m[key] == pytest.approx(float(g[key]), rel=2e-5, abs=2e-6), key

@@ -190,10 +190,31 @@ def test_lz_and_kata_formats():
     lz = format_lz(engine, _report(engine), req)
     assert lz.startswith("info move A9 visits 23 winrate 6000 prior 5000 lcb 5500 order 0 pv A9 B9 info move B9")
     kata = format_kata(engine, _report(engine), req)
-    assert "info move A9 visits 23 winrate 0.600000 scoreMean 2.500 scoreLead 2.500 prior 0.500000" in kata
+    # KataGo's keys in KataGo's order (cpp/command/gtp.cpp), values for the side to move
+    assert kata.startswith("info move A9 visits 23 edgeVisits 23 utility 0.2 winrate 0.6 scoreMean 2.5 "
+                           "scoreStdev 0.0 scoreLead 2.5 scoreSelfplay 2.5 prior 0.5 lcb 0.55 utilityLcb 0.1 "
+                           "weight 23.0 order 0 pv A9 B9 info move B9 ")
     own = kata.split(" ownership ")[1].split()
-    assert len(own) == 81 and set(own) == {"-0.5000"}
+    assert len(own) == 81 and set(own) == {"-0.5"}
     assert " ownership " not in format_kata(engine, _report(engine), AnalysisRequest())
+    for optional in ("pvVisits", "pvEdgeVisits", "rootInfo", "movesOwnership"):
+        assert optional not in kata
+
+
+def test_kata_optional_outputs_printed_when_asked():
+    engine = make_engine()
+    _, req = parse_analyze_args(engine, ["b", "10", "pvVisits", "true", "pvEdgeVisits", "true",
+                                         "rootInfo", "true", "ownership", "true"])
+    report = _report(engine)
+    report.root = report.candidates[0]
+    line = format_kata(engine, report, req)
+    first = line.split(" info ")[0]
+    assert first.endswith("order 0 pv A9 B9 pvVisits 23 pvEdgeVisits 23")
+    assert " rootInfo visits 23 utility 0.2 winrate 0.6 scoreMean 2.5 " in line
+    assert line.index(" rootInfo ") < line.index(" ownership ")
+    for unsupported in ("ownershipStdev", "movesOwnershipStdev"):
+        with pytest.raises(GtpFailure, match="not supported"):
+            parse_analyze_args(engine, ["b", unsupported, "true"])
 
 
 def test_analysis_arguments_avoid_allow_maxmoves():
