@@ -275,6 +275,7 @@ def test_candidate_info_fields_match_the_contract():
 def tiny_net(tmp_path_factory):
     """A random b2c16 network exported to ONNX (the real searcher's input)."""
     import torch
+
     from nets.export import export_onnx, random_net
     torch.set_num_threads(1)
     path = tmp_path_factory.mktemp("net") / "tiny.onnx"
