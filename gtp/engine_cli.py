@@ -75,14 +75,19 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="After each move write the search's view (win rate, visits, variation) to "
                    "stderr as a 'MALKOVICH:' (OGS's hidden log) or 'DISCUSSION:' (game chat) "
                    "line, which gtp2ogs turns into chat.")
-@click.option("--verbose", is_flag=True, help="Log every command (debug level).")
+@click.option("--gtp-name", default="zerogo", show_default=True, help="What the name command answers.")
+@click.option("--gtp-version", default="0.1.0", show_default=True,
+              help="What the version command answers (Lizzie 0.7 wants a Leela Zero-like 0.17 or higher).")
+@click.option("--verbose", is_flag=True, help="Log every command and analysis line (debug level).")
 def gtp_command(size, rules, komi, network, visits, time_per_move, max_time, lag, threads,
-                batch_size, resign_threshold, ponder, log_file, seed, player, ogs_chat, verbose):
+                batch_size, resign_threshold, ponder, log_file, seed, player, ogs_chat, gtp_name, gtp_version,
+                verbose):
     """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
     setup_logging(log_file, verbose)
     options = EngineOptions(size=size, rules=rules, komi=komi, network=network, visits=visits,
                             time_per_move=time_per_move, max_time=max_time, lag=lag,
                             threads=threads, batch_size=batch_size,
                             resign_threshold=resign_threshold, ponder=ponder,
-                            log_file=log_file, seed=seed, player=player, ogs_chat=ogs_chat)
+                            log_file=log_file, seed=seed, player=player, ogs_chat=ogs_chat,
+                            name=gtp_name, version=gtp_version)
     run_engine(options)

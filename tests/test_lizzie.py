@@ -108,7 +108,7 @@ def test_lizzie_draws_zerogo_analysis(tmp_path):
         colours = subprocess.run([tools["convert"], str(shot), "-format", "%k", "info:"], check=True,
                                  capture_output=True, text=True, timeout=30).stdout
         assert int(colours) > 200, f"the screenshot looks empty ({colours} colours)"
-        first = lines[-1].split(" info ")[0].split()
+        first = lines[-1].split(" info ")[0].removeprefix("info ").split()
         fields = dict(zip(first[0::2], first[1::2]))
         assert int(fields["visits"]) > 0 and 0 <= int(fields["winrate"]) <= 10000
         assert lizzie.poll() is None, lizzie.stdout.read().decode(errors="replace")[-2000:]
