@@ -145,7 +145,9 @@ class MctsPlayer(Player):
                 tree.run_batch(self.evaluator, self.config.puct(False), 1)
             if filtered:
                 self._filter_root(tree, g, request)
-            self.searcher.search(g, MoveLimits(visits=request.max_visits), self.clock, stop=stop,
+            cap = self.config.ponder_max_visits   # memory bound, as for pondering
+            visits = cap if request.max_visits is None else min(request.max_visits, cap)
+            self.searcher.search(g, MoveLimits(visits=visits), self.clock, stop=stop,
                                  report=send, interval=request.interval)
             send(analysis_report(self.searcher.tree, self.config))
         while request.keep_reporting and not stop.wait(request.interval):

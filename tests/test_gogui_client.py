@@ -193,6 +193,29 @@ def test_interrupt_stops_a_long_genmove_within_a_fifth_of_a_second(how):
         proc.wait(timeout=30)
 
 
+@pytest.mark.parametrize("command", ["kata-genmove_analyze w 20", "lz-genmove_analyze w 20"])
+def test_interrupt_stops_genmove_analyze_too(command):
+    proc = subprocess.Popen(zerogo_gtp("--network", NET, "--size", "9", "--time-per-move", "30",
+                                       "--max-time", "30", "--visits", "1000000"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO)
+    try:
+        proc.stdin.write(f"boardsize 9\nclear_board\nplay b E5\n{command}\n".encode())
+        proc.stdin.flush()
+        for _ in range(3):
+            _read_reply(proc)
+        time.sleep(1.5)
+        sent = time.monotonic()
+        proc.stdin.write(b"# interrupt\n")
+        proc.stdin.flush()
+        reply, at = _read_reply(proc)
+        assert at - sent < 0.2, f"answered {at - sent:.3f} s after the interrupt"
+        lines = reply.strip("\n").split("\n")
+        assert lines[0] == "= " and lines[1].startswith("info move ") and lines[-1].startswith("play ")
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
 def test_other_input_does_not_cut_a_genmove_short():
     start = time.monotonic()
     proc = subprocess.run(zerogo_gtp("--network", NET, "--size", "9", "--time-per-move", "1.5",
