@@ -21,7 +21,7 @@ if [ -z "$NET" ]; then
     NET="$OUT/random-b6c64.onnx"
     if [ ! -f "$NET" ]; then
         echo "making a random-weight b6c64 net at $NET" >&2
-        python -c "import sys; from pathlib import Path; from gtp.bench_search import make_random_onnx; make_random_onnx('b6c64', Path(sys.argv[1]))" "$NET"
+        python -c "import sys; from pathlib import Path; from nets.bench_search import make_random_onnx; make_random_onnx('b6c64', Path(sys.argv[1]))" "$NET"
     fi
 fi
 

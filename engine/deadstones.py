@@ -7,15 +7,24 @@ share a liberty and each has exactly two liberties (so neither can fill the
 shared point without being put in atari), and ownership of the shared liberties
 is undecided. ``final_score`` hands both sets to ``engine.scoring``: area
 rules ignore seki, territory (Japanese) rules give no territory next to it.
+
+Without a network the ownership comes from Monte Carlo playouts (``mc_status``):
+the classic pre-network method (GNU Go's Monte Carlo scoring, the early MC
+engines) plays the position out many times with ``engine.playout`` and counts
+who owns each point at the end; that ownership is read by ``classify`` like
+the searcher's. Seeded, so results are reproducible.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine import scoring
 from engine.board import Board
+from engine.playout import playout
 
 
 @dataclass
@@ -100,3 +109,25 @@ def status_list(board: Board, dead: set[int], seki: set[int], status: str) -> li
         if kind == status:
             out.append(sorted(stones))
     return out
+
+
+def mc_ownership(board: Board, playouts: int = 64, seed: int = 0) -> np.ndarray:
+    """Mean final area ownership (+1 black) over random playouts, shape (area,)."""
+    rng = random.Random(seed)
+    total = np.zeros(board.area)
+    for _ in range(playouts):
+        total += scoring.area_ownership(playout(board, rng, 3 * board.area)).astype(float).reshape(-1)
+    return total / max(playouts, 1)
+
+
+def mc_status(board: Board, playouts: int | None = None, seed: int = 0) -> tuple[set[int], set[int]]:
+    """(dead, seki) stones: playout ownership read by ``classify``."""
+    if playouts is None:
+        playouts = max(8, min(64, 6000 // board.area))
+    own = mc_ownership(board, playouts, seed).reshape(board.height, board.width)
+    return classify(board, own)
+
+
+def mc_dead_stones(board: Board, playouts: int | None = None, seed: int = 0) -> set[int]:
+    """Chains the opponent owns in the playouts (on average, beyond the dead threshold)."""
+    return mc_status(board, playouts, seed)[0]

@@ -8,12 +8,19 @@ import numpy as np
 
 from engine import coords, handicap
 from engine.board import BLACK, EMPTY, WHITE, Board, IllegalMoveError, zobrist_table
-from engine.rules import POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, Rules, rules_by_name
+from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, Rules, rules_by_name
 
 
 def _stone_count(board: Board) -> int:
     """Number of stones on the board."""
     return board.area - board.stones.count(EMPTY)
+
+
+def superko_key(rules: Rules, stones_hash: int, to_play: int, width: int, height: int) -> int:
+    """The one superko key of a position: the stones' Zobrist hash, plus the side to move under situational superko."""
+    if rules.ko == SITUATIONAL_SUPERKO and to_play == WHITE:
+        return stones_hash ^ zobrist_table(width, height)[1]
+    return stones_hash
 
 
 @dataclass
@@ -89,9 +96,7 @@ class Game:
 
     def _key(self, stones_hash: int, to_play: int) -> int:
         """The superko key of a position under the rules in force."""
-        if self.rules.ko == SITUATIONAL_SUPERKO and to_play == WHITE:
-            return stones_hash ^ zobrist_table(self.width, self.height)[1]
-        return stones_hash
+        return superko_key(self.rules, stones_hash, to_play, self.width, self.height)
 
     def _remember(self, board: Board) -> None:
         key = self._key(board.hash, board.to_play)

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.board import WHITE, Board, IllegalMoveError, zobrist_table
+from engine.board import Board, IllegalMoveError
 from engine.evaluation import Evaluation, Evaluator, Position
-from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO
+from engine.game import superko_key
+from engine.rules import SIMPLE_KO
 from engine.scoring import tromp_taylor_score
 
 
@@ -171,10 +172,8 @@ class Tree:
 
     # ----------------------------------------------------------- positions
     def _key(self, board: Board) -> int:
-        """The superko key of a board, as ``Game`` computes it."""
-        if self.rules.ko == SITUATIONAL_SUPERKO and board.to_play == WHITE:
-            return board.hash ^ zobrist_table(board.width, board.height)[1]
-        return board.hash
+        """The superko key of a board (``engine.game.superko_key``)."""
+        return superko_key(self.rules, board.hash, board.to_play, board.width, board.height)
 
     def _repeats(self, node: Node, key: int) -> bool:
         """True when ``key`` repeats the game's or the path's positions (superko)."""

@@ -15,10 +15,10 @@ from typing import Callable
 import numpy as np
 
 from engine import deadstones
-from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluator, Position
 from engine.game import Game
-from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player
+from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,
+                           ResignCounter)
 from engine.search import SearchConfig, SearchResult, Searcher, analysis_report
 
 
@@ -35,7 +35,7 @@ class MctsPlayer(Player):
         self.clock = clock
         self.final_status_visits = final_status_visits
         self.last_result: SearchResult | None = None
-        self._low = {BLACK: 0, WHITE: 0}
+        self._resign = ResignCounter()
         self._lock = threading.Lock()
 
     # --------------------------------------------------------------- helpers
@@ -86,11 +86,11 @@ class MctsPlayer(Player):
     def _should_resign(self, game: Game, color: int, result: SearchResult) -> bool:
         """Winrate below the threshold for several consecutive moves, past the early game."""
         cfg = self.config
-        if cfg.resign_threshold <= 0 or result.root_visits < 2:
+        if result.root_visits < 2:
             return False
-        self._low[color] = self._low[color] + 1 if result.winrate < cfg.resign_threshold else 0
+        low = self._resign.update(color, result.winrate, cfg.resign_threshold, cfg.resign_consecutive)
         early = game.board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)
-        return len(game.moves) >= early and self._low[color] >= cfg.resign_consecutive
+        return len(game.moves) >= early and low
 
     def _safe_move(self, game: Game, color: int, result: SearchResult, cleanup: bool) -> int:
         """The searched move unless it is illegal or a losing/lazy pass; then the best alternative."""
@@ -207,4 +207,4 @@ class MctsPlayer(Player):
     def clear(self) -> None:
         """Forget the tree and the resignation counters."""
         self.searcher.clear()
-        self._low = {BLACK: 0, WHITE: 0}
+        self._resign.clear()

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from engine.game import Game
+from engine.playout import random_move
 
 
 @dataclass
@@ -88,6 +89,30 @@ def accepts(method, name: str) -> bool:
     return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
+def value_to_winrate(value: float) -> float:
+    """A value in [-1, 1] for the side to move as a win rate in [0, 1]."""
+    return (value + 1.0) / 2.0
+
+
+class ResignCounter:
+    """The one resignation rule: resign once a player's win rate stays below the threshold for
+    ``consecutive`` of its own moves in a row. Thresholds are win rates in [0, 1]; 0 means never."""
+
+    def __init__(self):
+        self.low: dict[int, int] = {}
+
+    def update(self, color: int, winrate: float, threshold: float, consecutive: int) -> bool:
+        """Count one move of ``color``; True when it should resign now."""
+        if threshold <= 0:
+            return False
+        self.low[color] = self.low.get(color, 0) + 1 if winrate < threshold else 0
+        return self.low[color] >= consecutive
+
+    def clear(self) -> None:
+        """Forget the counts (a new game)."""
+        self.low.clear()
+
+
 class Player:
     """Chooses moves for a game; every method must leave ``game`` unchanged."""
 
@@ -153,8 +178,9 @@ class SimplePlayer(Player):
                 cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
         """A random legal non-eye-filling move, else pass."""
         mask = game.legal_mask(color)
-        board = game.board
-        candidates = [int(p) for p in np.flatnonzero(mask[:-1]) if not board.is_eye(int(p), color)]
-        if not candidates:
-            return Decision(board.pass_move)
-        return Decision(self._rng.choice(candidates))
+        return Decision(random_move(game.board, color, self._rng, legal=lambda p: bool(mask[p])))
+
+
+def has_own_status(player: Player) -> bool:
+    """True when the player implements final_status itself (e.g. the searcher)."""
+    return type(player).final_status is not Player.final_status

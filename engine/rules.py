@@ -74,6 +74,11 @@ _ALIASES = {
 }
 
 
+def default_komi(size: int) -> float:
+    """The one komi used when none is given: 7 up to 9x9 (as the shipped 9x9 nets were trained), else 7.5."""
+    return 7.0 if size <= 9 else 7.5
+
+
 def rules_by_name(name: str, komi: float | None = None) -> Rules:
     """Return the named preset (case-insensitive; ``_`` or ``-``), optionally with komi."""
     key = name.strip().lower()

@@ -7,7 +7,7 @@ maximum while the top two moves are close), or early when no other root move
 can catch the leader in the budget left (Leela Zero's rule). The clock is
 handed in, so tests use a fake one. Values in results are for the side to
 move (see the convention at the top of ``engine.mcts``). ``MctsPlayer`` (the
-GTP-facing ``Player``) lives in ``engine.mcts_player`` and is re-exported here.
+GTP-facing ``Player``) lives in ``engine.mcts_player``, which imports this module.
 """
 
 from __future__ import annotations
@@ -427,11 +427,3 @@ def policy_target(tree: Tree, cfg: SearchConfig, halving) -> np.ndarray:
     if n.sum() > 0:
         out[root.moves] = n / n.sum()
     return out
-
-
-def __getattr__(name):
-    """``MctsPlayer`` is defined in ``engine.mcts_player`` (loaded on first use)."""
-    if name == "MctsPlayer":
-        from engine.mcts_player import MctsPlayer
-        return MctsPlayer
-    raise AttributeError(name)

@@ -1,1 +1,4 @@
-"""zerogo's GTP front end, match runner and command line."""
+"""zerogo's GTP front end: the engine (server/), the client side and matches (match/), benchmarks (bench/), the CLI.
+
+Order: engine ← gtp ← nets; gtp imports engine only (inside: server ← match ← bench).
+"""

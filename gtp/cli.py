@@ -12,18 +12,20 @@ import click
 
 # name -> ("module:attribute" of a click command or group, one-line help).
 SUBCOMMANDS = {
-    "gtp": ("gtp.engine_cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
-    "analysis": ("gtp.analysis_cli:analysis_command",
+    "gtp": ("gtp.server.cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
+    "analysis": ("gtp.server.cli:analysis_command",
                  "KataGo's JSON analysis engine on stdin/stdout (for KaTrain, web tools)."),
-    "match": ("gtp.match_cli:match_command", "Play engine-vs-engine matches between GTP engines."),
-    "bench": ("gtp.bench_cli:bench_group", "Speed benchmarks: board, nn, search."),
-    "export": ("nets.export:export_command", "Export a training checkpoint to ONNX."),
-    "data": ("nets.data_cli:data_group", "Make training data (from SGF game records)."),
-    "selfplay": ("nets.selfplay_cli:selfplay_command", "Generate self-play games and training shards."),
-    "train": ("nets.train_cli:train_command", "Train the network on shards (resumable)."),
-    "loop": ("nets.loop:loop_command", "Self-play, train, export, gate and promote, in a loop."),
-    "train-pg": ("nets.pg:train_pg_command", "Policy-gradient (PPO) fine-tuning by self-play."),
-    "tune": ("nets.tune:tune_command", "Tune search or training parameters with optuna."),
+    "match": ("gtp.match.cli:match_command", "Play engine-vs-engine matches between GTP engines."),
+    "match-times": ("gtp.match.cli:match_times_command", "Move times and results from zerogo match SGFs."),
+    "bench": ("gtp.bench.cli:bench_group", "Speed benchmarks: board, nn, search."),
+    "export": ("nets.cli:export_command", "Export a training checkpoint to ONNX."),
+    "data": ("nets.cli:data_group", "Make training data (from SGF game records)."),
+    "selfplay": ("nets.cli:selfplay_command", "Generate self-play games and training shards."),
+    "train": ("nets.cli:train_command", "Train the network on shards (resumable)."),
+    "loop": ("nets.cli:loop_command", "Self-play, train, export, gate and promote, in a loop."),
+    "train-pg": ("nets.cli:train_pg_command", "Policy-gradient (PPO) fine-tuning by self-play."),
+    "tune": ("nets.cli:tune_command", "Tune search or training parameters with optuna."),
+    "ladder": ("nets.cli:ladder_command", "Summarise a loop run: Elo ladder table, JSON and plot."),
 }
 
 

@@ -5,10 +5,11 @@ policy-gradient report. Games alternate colours; both players' searches share
 one ``BatchingEvaluator`` that batches each network separately. Match searches
 run without root noise or forced playouts; the first ``opening_moves`` plies are
 sampled by visits (temperature 1) so the games differ. A player resigns when
-its root value stays below ``resign_threshold`` for two of its moves in a row.
+its root win rate stays below ``resign_threshold`` for two of its moves in a row
+(``engine.player.ResignCounter``; 0: never).
 An optional SPRT stops the match once it is decided (games already under way
 are finished and counted). For matches against other GTP programs (GNU Go
-anchors) see ``gtp/match.py``.
+anchors) see ``gtp/match/referee.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from engine.board import BLACK
 from engine.evaluation import Evaluator
 from engine.game import Game
-from nets.ratings import Sprt, match_elo
+from engine.player import ResignCounter, value_to_winrate
+from engine.rules import default_komi
+from gtp.match.stats import Sprt, Tally, match_elo
 from nets.selfplay import BatchingEvaluator, run_in_threads
 from nets.selfplay_search import MoveSearch, SearchSettings
 
@@ -29,14 +32,18 @@ class ArenaConfig:
 
     board_size: int = 9
     rules: str = "chinese"
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     games: int = 40
     parallel: int = 16
     opening_moves: int = 4
-    resign_threshold: float | None = -0.95
+    resign_threshold: float = 0.025   # win rate (engine.player.ResignCounter); 0: never resign
     max_moves: int | None = None          # None: 2 * area
     sprt: Sprt | None = None
     seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
 
 
 @dataclass
@@ -57,8 +64,8 @@ class MatchResult:
 
     @property
     def score(self) -> float:
-        """A's score fraction."""
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.5
+        """A's score fraction (``Tally.score``: nan without games)."""
+        return Tally(self.wins, self.draws, self.losses).score
 
     def elo(self) -> tuple[float, float]:
         """(Elo of A over B, ~95% half-width)."""
@@ -74,15 +81,13 @@ def play_one(searchers: dict, a_color: int, cfg: ArenaConfig) -> tuple[int, str]
     """Play one game; returns (winner colour or 0, result string)."""
     game = Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
     max_moves = cfg.max_moves or 2 * game.board.area
-    low = {BLACK: 0, -BLACK: 0}
+    resign = ResignCounter()
     while not game.is_over() and len(game.moves) < max_moves:
         color = game.to_play
         who = "a" if color == a_color else "b"
         res = searchers[who].run(game, full=True)
-        if cfg.resign_threshold is not None:
-            low[color] = low[color] + 1 if res.value < cfg.resign_threshold else 0
-            if low[color] >= 2:
-                return -color, ("W" if color == BLACK else "B") + "+R"
+        if resign.update(color, value_to_winrate(res.value), cfg.resign_threshold, 2):
+            return -color, ("W" if color == BLACK else "B") + "+R"
         game.play(res.move)
     margin = game.score()
     return (0 if margin == 0 else BLACK if margin > 0 else -BLACK), game.result_string()

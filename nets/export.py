@@ -21,7 +21,6 @@ import logging
 import warnings
 from pathlib import Path
 
-import click
 import numpy as np
 import torch
 
@@ -29,7 +28,7 @@ from engine import features as F
 from engine.evaluation import Position
 from engine.game import Game
 from engine.rules import rules_by_name
-from nets.model import ExportWrapper, ZeroGoNet, build_model, load_checkpoint
+from nets.model import ExportWrapper, ZeroGoNet, build_model
 
 log = logging.getLogger(__name__)
 
@@ -148,37 +147,3 @@ def parity(model: ZeroGoNet, path, sizes=(9, 13, 19), per_size: int = 4) -> floa
         for r, g in zip(ref, got):
             worst = max(worst, float(np.max(np.abs(r.numpy() - g.astype(np.float32)))))
     return worst
-
-
-@click.command("export")
-@click.argument("checkpoint", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The .onnx file to write (e.g. weights/zerogo-9x9.onnx).")
-@click.option("--random", "random_config", metavar="CONFIG",
-              help="Export a randomly initialised net of this config instead of a checkpoint.")
-@click.option("--fp16", is_flag=True, help="Half-precision weights and inputs (for GPUs).")
-@click.option("--board-sizes", default=None, help="Board sizes trained on, e.g. '9' or '9,13,19'.")
-@click.option("--provenance", default=None, help="One line: data, run, who made it.")
-@click.option("--seed", default=0, show_default=True, help="Seed for --random.")
-def export_command(checkpoint, output, random_config, fp16, board_sizes, provenance, seed):
-    """Export CHECKPOINT (or --random CONFIG) to ONNX and check it against torch."""
-    if (checkpoint is None) == (random_config is None):
-        raise click.UsageError("give either a CHECKPOINT or --random CONFIG")
-    if random_config:
-        model, meta = random_net(random_config, seed), {}
-    else:
-        model, ckpt = load_checkpoint(checkpoint)
-        meta = dict(ckpt.get("meta") or {})
-        meta["training_step"] = ckpt.get("step", meta.get("training_step", 0))
-        meta.setdefault("provenance", f"checkpoint {Path(checkpoint).name}")
-    if board_sizes:
-        meta["board_sizes"] = board_sizes
-    if provenance:
-        meta["provenance"] = provenance
-    sizes = tuple(int(s) for s in str(meta.get("board_sizes", "9,13,19")).split(",") if s)
-    try:
-        diff = export_onnx(model, output, meta, fp16=fp16, check_sizes=sizes or (9,))
-    except ExportError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"wrote {output} ({model.config.name}, {'fp16' if fp16 else 'fp32'}); "
-               f"largest |torch - onnxruntime| = {diff:.3g}", err=True)

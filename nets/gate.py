@@ -2,7 +2,7 @@
 
 Two backends give the same ``GateOutcome``:
 
-* ``gtp``: the match runner (``gtp.match_runner.run_match``) refereeing two
+* ``gtp``: the match runner (``gtp.match.runner.run_match``) refereeing two
   ``zerogo gtp`` processes (or GNU Go), alternating colours, with an SPRT
   stop. Games start from short openings cut from self-play games (the engines
   are deterministic, so without openings every pair of games would repeat).
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.sgf import load_sgf_file, save_sgf_file
-from nets.ratings import Sprt, match_elo
+from engine.rules import default_komi
+from gtp.match.stats import Sprt, Tally, json_number, match_elo
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,12 @@ class GateSettings:
     min_score: float = 0.55
     opening_moves: int = 4
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     rules: str = "chinese"
 
     def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
         if self.backend not in ("gtp", "arena"):
             raise ValueError(f"gate backend must be 'gtp' or 'arena', not {self.backend!r}")
 
@@ -64,8 +67,8 @@ class GateOutcome:
 
     @property
     def score(self) -> float:
-        """First player's score fraction."""
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
+        """First player's score fraction (``Tally.score``: nan without games)."""
+        return Tally(self.wins, self.draws, self.losses).score
 
     def promote(self, min_score: float) -> bool:
         """The gate's verdict: SPRT H1, or undecided with a score of at least ``min_score``."""
@@ -77,7 +80,7 @@ class GateOutcome:
         """JSON-ready summary with the Elo estimate."""
         elo, half = match_elo(self.wins, self.losses, self.draws)
         return {"wins": self.wins, "losses": self.losses, "draws": self.draws,
-                "decision": self.decision, "score": round(self.score, 3),
+                "decision": self.decision, "score": json_number(round(self.score, 3)),
                 "elo": round(elo, 1), "ci95": round(half, 1)}
 
 
@@ -123,10 +126,10 @@ def gtp_match(first: str, second: str, s: GateSettings, openings: list[str],
     """Run the GTP match runner; ``first``/``second`` are engine command lines.
 
     The match is played in chunks of ``2 * parallel`` games with this module's
-    SPRT (``nets.ratings.Sprt``) checked between chunks, openings rotating on.
+    SPRT (``gtp.match.stats.Sprt``) checked between chunks, openings rotating on.
     """
-    from gtp.match import MatchConfig
-    from gtp.match_runner import run_match
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import run_match
     test = Sprt(s.elo0, s.elo1) if sprt else None
     out = GateOutcome(0, 0, 0, "")
     chunk = max(2, 2 * s.parallel)

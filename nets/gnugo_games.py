@@ -14,19 +14,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-import subprocess
 from pathlib import Path
 
-import click
 from sgfmill import sgf
 
 from engine import coords
 from engine.board import IllegalMoveError
 from engine.game import Game
-
-
-class GnuGoError(RuntimeError):
-    """GNU Go did not answer as GTP requires."""
+from engine.playout import random_move
+from engine.rules import default_komi
+from gtp.match.client import GtpClient, GtpClientError
 
 
 @dataclasses.dataclass
@@ -34,74 +31,37 @@ class GnuGoGameSettings:
     """How the GNU Go games are played."""
 
     size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(size)
     level: int = 1
     random_moves: int = 6       # random opening moves; the number is drawn in [0, this]
     max_moves: int = 250
     gnugo: str = "/usr/games/gnugo"
 
-
-class GtpProcess:
-    """A GTP engine in a subprocess, one command at a time."""
-
-    def __init__(self, argv: list[str]):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def send(self, command: str) -> str:
-        """Send a command; return the reply text or raise GnuGoError on '?'."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        lines = []
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise GnuGoError(f"engine exited during {command!r}")
-            if line.strip() == "" and lines:
-                break
-            if line.strip():
-                lines.append(line.strip())
-        reply = "\n".join(lines)
-        if reply.startswith("?"):
-            raise GnuGoError(f"{command!r} failed: {reply}")
-        return reply[1:].strip()
-
-    def close(self) -> None:
-        """Quit the engine."""
-        try:
-            self.send("quit")
-        except (GnuGoError, BrokenPipeError, OSError):
-            pass
-        self.proc.wait(timeout=10)
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.size)
 
 
-def _random_move(game: Game, rng: random.Random) -> int:
-    """A random legal move that does not fill one of the mover's own eyes."""
-    mask = game.legal_mask()
-    points = [p for p in range(game.board.area)
-              if mask[p] and not game.board.is_eye(p, game.to_play)]
-    return rng.choice(points) if points else game.board.pass_move
-
-
-def play_game(gtp: GtpProcess, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
+def play_game(gtp: GtpClient, cfg: GnuGoGameSettings, rng: random.Random) -> tuple[Game, str]:
     """Play one game; return the engine-side Game and GNU Go's final score (e.g. 'B+4.0')."""
-    gtp.send(f"boardsize {cfg.size}")
-    gtp.send("clear_board")
-    gtp.send(f"komi {cfg.komi}")
+    gtp.send(f"boardsize {cfg.size}", timeout=None)
+    gtp.send("clear_board", timeout=None)
+    gtp.send(f"komi {cfg.komi}", timeout=None)
     game = Game(cfg.size, rules="chinese", komi=cfg.komi)
     n_random = rng.randint(0, cfg.random_moves)
     while not game.is_over() and len(game.moves) < cfg.max_moves:
         color = coords.color_name(game.to_play)
         if len(game.moves) < n_random:
-            move = _random_move(game, rng)
-            gtp.send(f"play {color} {coords.to_gtp(move, cfg.size, cfg.size)}")
+            mask = game.legal_mask()
+            move = random_move(game.board, game.to_play, rng, legal=lambda p: bool(mask[p]))
+            gtp.send(f"play {color} {coords.to_gtp(move, cfg.size, cfg.size)}", timeout=None)
         else:
-            vertex = gtp.send(f"genmove {color}")
+            vertex = gtp.send(f"genmove {color}", timeout=None)
             if vertex.lower() == "resign":
                 return game, ("W+R" if color[0] == "b" else "B+R")
             move = coords.from_gtp(vertex, cfg.size, cfg.size)
         game.play(move)
-    return game, gtp.send("final_score")
+    return game, gtp.send("final_score", timeout=None)
 
 
 def game_sgf(game: Game, result: str, cfg: GnuGoGameSettings, seed: int) -> bytes:
@@ -126,8 +86,8 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
     from tqdm import tqdm
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    gtp = GtpProcess([cfg.gnugo, "--mode", "gtp", "--level", str(cfg.level), "--chinese-rules",
-                      "--capture-all-dead", "--seed", str(seed + 1)])
+    gtp = GtpClient([cfg.gnugo, "--mode", "gtp", "--level", str(cfg.level), "--chinese-rules",
+                     "--capture-all-dead", "--seed", str(seed + 1)])
     written = 0
     try:
         for i in tqdm(range(games), desc="gnugo games", unit="game"):
@@ -137,7 +97,7 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
             rng = random.Random(seed * 1_000_003 + i)
             try:
                 game, result = play_game(gtp, cfg, rng)
-            except (GnuGoError, IllegalMoveError, coords.CoordinateError) as exc:
+            except (GtpClientError, IllegalMoveError, coords.CoordinateError) as exc:
                 tqdm.write(f"game {i} abandoned: {exc}")
                 continue
             tmp = path.with_suffix(".tmp")
@@ -148,24 +108,3 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
         gtp.close()
     return written
 
-
-@click.command()
-@click.option("--games", default=100, show_default=True, help="Number of games.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
-@click.option("--size", default=9, show_default=True)
-@click.option("--komi", default=7.0, show_default=True)
-@click.option("--level", default=1, show_default=True, help="GNU Go level.")
-@click.option("--random-moves", default=6, show_default=True,
-              help="At most this many random opening moves per game.")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--gnugo", default="/usr/games/gnugo", show_default=True)
-def main(games, out_dir, size, komi, level, random_moves, seed, gnugo):
-    """Generate GNU Go self-play games as SGF files."""
-    cfg = GnuGoGameSettings(size=size, komi=komi, level=level, random_moves=random_moves,
-                            gnugo=gnugo)
-    n = generate(Path(out_dir), games, cfg, seed)
-    click.echo(f"wrote {n} games to {out_dir}", err=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -31,7 +31,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import click
+
+from engine.rules import default_komi
 
 log = logging.getLogger(__name__)
 STAGES = ("selfplay", "train", "export", "gate", "rate", "done")
@@ -45,7 +46,7 @@ class LoopSettings:
     start: str = ""                  # starting checkpoint (.pt); "" = random init of ``config``
     config: str = "b4c32"
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     rules: str = "chinese"
     generations: int = 1
     games: int = 100
@@ -71,6 +72,10 @@ class LoopSettings:
     opening_moves: int = 4           # plies of self-play openings in gate and rating games
     anchor_gnugo: list = field(default_factory=lambda: [1, 10])
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
 
 
 class LoopState:
@@ -179,45 +184,3 @@ class Loop:
     def _promoted(self, g: int) -> bool:
         """Whether generation ``g``'s candidate was promoted."""
         return any(h.get("promoted") for h in self.state.data["history"] if h["generation"] == g)
-
-
-@click.command("loop")
-@click.option("--run-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--start", default="", help="Starting checkpoint (.pt), e.g. the supervised net.")
-@click.option("--config", default="b4c32", show_default=True, help="Net config when --start is not given.")
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
-@click.option("--generations", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--games", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--parallel-games", "parallel", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--processes", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--fast-visits", type=click.IntRange(1), default=8, show_default=True)
-@click.option("--full-prob", type=click.FloatRange(0, 1), default=0.25, show_default=True)
-@click.option("--td-lambda", type=click.FloatRange(0, 1), default=1.0, show_default=True)
-@click.option("--train-steps", type=click.IntRange(1), default=200, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True)
-@click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default="adamw", show_default=True)
-@click.option("--lr", type=float, default=5e-4, show_default=True)
-@click.option("--window", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--data-dir", "data_dirs", multiple=True, help="Extra shard dirs (e.g. supervised data).")
-@click.option("--gate-backend", type=click.Choice(["gtp", "arena"]), default="gtp", show_default=True)
-@click.option("--gate-games", type=click.IntRange(2), default=40, show_default=True)
-@click.option("--gate-visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--gate-parallel", type=click.IntRange(1), default=2, show_default=True)
-@click.option("--elo1", type=float, default=35.0, show_default=True, help="SPRT H1 Elo (H0 is 0).")
-@click.option("--min-score", type=click.FloatRange(0, 1), default=0.55, show_default=True,
-              help="Promote an undecided candidate that scores at least this.")
-@click.option("--anchor-games", type=click.IntRange(0), default=0, show_default=True,
-              help="Games per anchor in the rating step (0: no rating).")
-@click.option("--opening-moves", type=click.IntRange(0), default=4, show_default=True,
-              help="Plies of self-play games used as openings in gate and rating matches.")
-@click.option("--anchor-gnugo", multiple=True, type=int, default=(1, 10), show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-def loop_command(**kw):
-    """Self-play, train, export, gate (SPRT) and promote, for N generations; resumable."""
-    kw["data_dirs"] = list(kw["data_dirs"])
-    kw["anchor_gnugo"] = list(kw["anchor_gnugo"])
-    loop = Loop(LoopSettings(**kw))
-    history = loop.run_generations()
-    click.echo(json.dumps(history, indent=1))

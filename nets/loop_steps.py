@@ -15,7 +15,8 @@ import torch
 
 from nets.gate import (GateSettings, arena_match, gate, gnugo_command, gnugo_path, gtp_match,
                        make_openings, zerogo_command)
-from nets.ratings import RatingsFile, match_elo
+from gtp.match.stats import anchor_elos
+from nets.ratings import RatingsFile
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def export_checkpoint(ckpt: Path, onnx: Path, s, provenance: str) -> float:
 def selfplay_stage(s, run: Path, gd: Path) -> dict:
     """Top up generation ``gd``'s self-play to ``s.games`` games with the best network."""
     from nets.selfplay import SelfPlayConfig
-    from nets.selfplay_cli import selfplay
+    from nets.selfplay_jobs import selfplay
     from nets.selfplay_search import SearchSettings
     out = gd / "selfplay"
     have = len(list((out / "sgf").glob("*.sgf"))) if (out / "sgf").is_dir() else 0
@@ -151,9 +152,7 @@ def rate_stage(s, run: Path, g: int) -> dict | None:
         base = ratings.add(0, first, res, {})
         base["elo"] = 0.0
         ratings.save()
-    anchor_elo = {"gen000": 0.0}
-    for a, r in base["anchors"].items():
-        anchor_elo[a] = -match_elo(r["wins"], r["losses"], r["draws"])[0]
+    anchor_elo = anchor_elos(base["anchors"])
     best = str(run / f"gen{g:03d}" / "candidate.onnx")
     res = {a: _anchor_match(best, a if a.startswith("gnugo") else first, s, s.anchor_games, openings)
            for a in ["gen000"] + gnugo}

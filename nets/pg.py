@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from engine.evaluation import Position
 from engine.features import encode_batch
 from engine.game import Game
+from engine.rules import default_komi
 from nets.model import ZeroGoNet, load_checkpoint
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class PgSettings:
     start: str = ""
     out_dir: str = "runs/pg"
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     rules: str = "chinese"
     iterations: int = 20
     games: int = 64
@@ -68,6 +69,10 @@ class PgSettings:
     eval_games: int = 100
     eval_visits: int = 0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
 
 
 @dataclass
@@ -301,31 +306,3 @@ class PgRun:
         if self.s.eval_visits > 0:
             out["vs_start_search"] = search_win_rate(model, self.start, self.s, seed)
         return out
-
-
-@click.command("train-pg")
-@click.option("--start", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Checkpoint (.pt) to fine-tune, e.g. the supervised net.")
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False))
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
-@click.option("--iterations", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--games", type=click.IntRange(2), default=64, show_default=True,
-              help="Games per iteration (played at once).")
-@click.option("--max-moves", type=click.IntRange(1), default=None)
-@click.option("--ppo-epochs", type=click.IntRange(1), default=3, show_default=True)
-@click.option("--minibatch", type=click.IntRange(1), default=256, show_default=True)
-@click.option("--clip", type=click.FloatRange(0, 1), default=0.2, show_default=True)
-@click.option("--lr", type=float, default=1e-4, show_default=True)
-@click.option("--entropy", type=float, default=0.01, show_default=True)
-@click.option("--pool-every", type=click.IntRange(1), default=5, show_default=True)
-@click.option("--train-trunk/--head-only", default=False, show_default=True)
-@click.option("--eval-games", type=click.IntRange(2), default=100, show_default=True)
-@click.option("--eval-visits", type=click.IntRange(0), default=0, show_default=True,
-              help="Also measure the win rate with MCTS at this many visits (0: no).")
-@click.option("--seed", type=int, default=0, show_default=True)
-def train_pg_command(**kw):
-    """PPO fine-tuning of the policy by search-free self-play against a pool of earlier nets."""
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
-    report = PgRun(PgSettings(**kw)).run()
-    click.echo(json.dumps(report, indent=1))

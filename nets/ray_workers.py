@@ -8,7 +8,7 @@ Start a cluster with ``ray start --head`` on one machine and
         --games 1000 --out-dir /shared/gen3
 
 With no address, Ray starts a local cluster on this machine. Each actor is
-one process running ``nets.selfplay_cli.run_job`` (its own evaluator, several
+one process running ``nets.selfplay_jobs.run_job`` (its own evaluator, several
 games at once); actors get distinct file prefixes so they never clash. No
 networking of our own: Ray moves only the job settings and the counts.
 """
@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 
 from nets.selfplay import SelfPlayConfig
-from nets.selfplay_cli import SelfPlayJob, merge_counts, run_job, split_games
+from nets.selfplay_jobs import SelfPlayJob, merge_counts, run_job, split_games
 
 log = logging.getLogger(__name__)
 

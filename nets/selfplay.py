@@ -9,16 +9,17 @@ the network always sees one batch of up to ``parallel_games`` positions, what
 ever the searcher does inside, without the searcher having to expose its
 pending leaves. Python threads share the GIL, so the tree work is serial; the
 gain is batching (ONNX Runtime and torch release the GIL while they run).
-Several processes per machine (``nets.selfplay_cli``) use the other cores.
+Several processes per machine (``nets.selfplay_jobs``) use the other cores.
 
 Per move: playout cap randomization (a full search with probability
 ``full_prob``, with root noise and forced playouts, recorded as a training
 sample; otherwise a fast search, not recorded); the searcher picks the move
 (temperature sampling for the first ``temperature_moves`` plies, Gumbel's
 choice with a Gumbel root, else the LCB/visits leader). Resignation when the
-root value stays below ``resign_threshold`` for two of the player's moves in a
-row, except in a ``resign_playout_fraction`` of games, which are played out to
-measure false resignations.
+root win rate stays below ``resign_threshold`` (``engine.player.ResignCounter``;
+0: never) for two of the player's moves in a row, except in a
+``resign_playout_fraction`` of games, which are played out to measure false
+resignations.
 
 Value targets: the game result from the side to move's view, or with
 ``td_lambda`` < 1 the TD(lambda) return ``G_t = (1 - l) v_{t+1} + l G_{t+1}``,
@@ -37,6 +38,8 @@ import numpy as np
 from engine.board import BLACK
 from engine.evaluation import Evaluation, Evaluator, Position
 from engine.game import Game
+from engine.player import ResignCounter, value_to_winrate
+from engine.rules import default_komi
 from nets.selfplay_search import MoveSearch, SearchSettings
 
 log = logging.getLogger(__name__)
@@ -48,16 +51,18 @@ class SelfPlayConfig:
 
     board_size: int = 9
     rules: str = "chinese"
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     search: SearchSettings = field(default_factory=SearchSettings)
     full_prob: float = 0.25
-    resign_threshold: float | None = -0.9   # root value; None: never resign
+    resign_threshold: float = 0.05          # win rate (engine.player.ResignCounter); 0: never resign
     resign_playout_fraction: float = 0.1
     td_lambda: float = 1.0
     max_moves: int | None = None            # None: 2 * area
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
         if not 0.0 <= self.full_prob <= 1.0:
             raise ValueError("full_prob must be in [0, 1]")
         if not 0.0 <= self.td_lambda <= 1.0:
@@ -186,20 +191,18 @@ def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generato
     """Play one self-play game to the end (two passes, resignation or the move cap)."""
     game = Game(cfg.board_size, rules=cfg.rules, komi=cfg.komi)
     search = MoveSearch(evaluator, cfg.search, rng)
-    may_resign = cfg.resign_threshold is not None and rng.random() >= cfg.resign_playout_fraction
+    may_resign = cfg.resign_threshold > 0 and rng.random() >= cfg.resign_playout_fraction
     max_moves = cfg.max_moves or 2 * game.board.area
     records: list[MoveRecord] = []
-    low = {BLACK: 0, -BLACK: 0}
+    resign = ResignCounter()
     would_resign = 0
     while not game.is_over() and len(records) < max_moves:
         color = game.to_play
         result = search.run(game, full=rng.random() < cfg.full_prob)
-        if cfg.resign_threshold is not None:
-            low[color] = low[color] + 1 if result.value < cfg.resign_threshold else 0
-            if low[color] >= 2:
-                if may_resign:
-                    return _finish(game, records, cfg, winner=-color, resigned=True)
-                would_resign = would_resign or color
+        if resign.update(color, value_to_winrate(result.value), cfg.resign_threshold, 2):
+            if may_resign:
+                return _finish(game, records, cfg, winner=-color, resigned=True)
+            would_resign = would_resign or color
         records.append(MoveRecord(color, result.move, result.visits, result.target, result.value))
         game.play(result.move)
     out = _finish(game, records, cfg, winner=_winner(game.score()), resigned=False)

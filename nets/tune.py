@@ -24,12 +24,13 @@ Example::
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from engine.rules import default_komi
 import numpy as np
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class TuneSettings:
     # search mode
     network: str = "uniform"
     board_size: int = 9
-    komi: float = 7.0
+    komi: float | None = None               # None: engine.rules.default_komi(board_size)
     games: int = 40
     visits: int = 32
     parallel: int = 16
@@ -60,6 +61,8 @@ class TuneSettings:
     run_dir: str = "runs/tune"
 
     def __post_init__(self) -> None:
+        if self.komi is None:
+            self.komi = default_komi(self.board_size)
         if self.mode not in ("search", "train"):
             raise click.BadParameter(f"mode must be search or train, not {self.mode!r}")
         if self.sampler not in ("tpe", "random"):
@@ -188,31 +191,3 @@ def run_study(s: TuneSettings) -> dict:
     best = study.best_trial
     return {"study": s.study, "mode": s.mode, "trials": len(study.trials),
             "best_value": best.value, "best_params": best.params, "best_trial": best.number}
-
-
-@click.command("tune")
-@click.option("--mode", type=click.Choice(["search", "train"]), default="search", show_default=True)
-@click.option("--study", default="zerogo", show_default=True, help="Study name in the storage.")
-@click.option("--storage", default="tune.db", show_default=True,
-              help="SQLite file (or any optuna storage URL); reruns resume the study.")
-@click.option("--trials", type=click.IntRange(1), default=20, show_default=True,
-              help="Total finished trials wanted.")
-@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--network", default="uniform", show_default=True, help="search mode: the net.")
-@click.option("--board-size", type=click.IntRange(2, 25), default=9, show_default=True)
-@click.option("--komi", type=float, default=7.0, show_default=True)
-@click.option("--games", type=click.IntRange(2), default=40, show_default=True,
-              help="search mode: match games per trial.")
-@click.option("--visits", type=click.IntRange(1), default=32, show_default=True)
-@click.option("--parallel", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--data-dir", "data_dirs", multiple=True, help="train mode: training shards.")
-@click.option("--val-dir", "val_dirs", multiple=True, help="train mode: held-out shards.")
-@click.option("--config", default="b4c32", show_default=True, help="train mode: net config.")
-@click.option("--steps", type=click.IntRange(1), default=200, show_default=True)
-@click.option("--run-dir", default="runs/tune", show_default=True)
-def tune_command(**kw):
-    """Tune search parameters (by match score) or training ones (by validation loss)."""
-    kw["data_dirs"], kw["val_dirs"] = list(kw["data_dirs"]), list(kw["val_dirs"])
-    result = run_study(TuneSettings(**kw))
-    click.echo(json.dumps(result, indent=1))

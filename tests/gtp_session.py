@@ -10,9 +10,9 @@ import sys
 import threading
 
 from engine.player import SimplePlayer
-from gtp.commands import GtpEngine
-from gtp.players import EngineOptions
-from gtp.protocol import GtpServer
+from gtp.server.commands import GtpEngine
+from gtp.server.players import EngineOptions
+from gtp.server.protocol import GtpServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from gtp.analysis_engine import AnalysisEngine, AnalysisSettings, position_hashes
+from gtp.server.analysis_engine import AnalysisEngine, AnalysisSettings, position_hashes
 from tests.gtp_session import REPO
 
 NET = os.path.join(REPO, "weights", "zerogo-9x9.onnx")

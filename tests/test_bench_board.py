@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from engine.board import Board
-from gtp.bench_board import bench_board_command, playout, random_move
-from gtp.bench_reference_board import ReferenceBoard
+from gtp.bench.board import playout, random_move
+from gtp.bench.cli import bench_board_command
+from gtp.bench.reference_board import ReferenceBoard
 
 
 @pytest.mark.parametrize("size,seed", [(5, 1), (9, 2), (9, 3), (13, 4)])

@@ -4,8 +4,8 @@ import re
 
 from click.testing import CliRunner
 
-from gtp.bench_nn import time_call
-from gtp.bench_nn import bench_nn_command
+from nets.bench_nn import time_call
+from nets.cli import bench_nn_command
 
 
 def test_bench_nn_tiny():

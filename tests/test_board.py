@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import coords
 from engine.board import BLACK, EMPTY, WHITE, Board, IllegalMoveError
-
-
-def at(board: Board, vertex: str) -> int:
-    """Flat index of a GTP vertex on this board."""
-    return coords.from_gtp(vertex, board.width, board.height)
+from tests.conftest import at
 
 
 def play(board: Board, color: int, vertex: str) -> int:

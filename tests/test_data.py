@@ -14,12 +14,13 @@ from engine.board import BLACK, WHITE
 from engine.evaluation import Position
 from engine.features import encode
 from engine.game import Game
+from engine.playout import random_move
 from engine.scoring import tromp_taylor_score
 from engine.sgf import game_to_sgf, load_sgf
 from engine.symmetry import move_permutation
 from nets.data import (DataSettings, SkipGame, convert, game_rows, parse_result,
                        tromp_taylor_ownership)
-from nets.data_cli import data_group
+from nets.cli import data_group
 from nets.shards import ShardSet, list_shards, load_shard
 
 
@@ -29,9 +30,8 @@ def random_game(seed: int, size: int = 7, komi: float = 7.0, max_moves: int = 20
     game = Game(size, rules="chinese", komi=komi)
     while not game.is_over() and len(game.moves) < max_moves:
         mask = game.legal_mask()
-        pts = [p for p in range(game.board.area)
-               if mask[p] and not game.board.is_eye(p, game.to_play)]
-        game.play(rng.choice(pts) if pts and rng.random() > 0.02 else game.board.pass_move)
+        move = random_move(game.board, game.to_play, rng, legal=lambda p: bool(mask[p]))
+        game.play(move if rng.random() > 0.02 else game.board.pass_move)
     return game
 
 

@@ -4,17 +4,9 @@ import numpy as np
 import pytest
 
 from engine import coords
-from engine.board import Board
 from engine.deadstones import (OwnershipShapeError, classify, dead_stones, final_score, seki_stones,
                                status_list)
-from engine.game import Game
-
-
-def game_from(text, size, rules="chinese", komi=None):
-    b = Board.from_ascii(text)
-    g = Game(size, rules=rules, komi=komi)
-    g.setup([(b.stones[p], p) for p in range(size * size) if b.stones[p]])
-    return g
+from tests.conftest import game_from_diagram
 
 
 ENDGAME = """
@@ -36,7 +28,7 @@ def endgame_ownership():
 
 
 def test_dead_stones_are_the_chains_the_opponent_owns():
-    g = game_from(ENDGAME, 7)
+    g = game_from_diagram(ENDGAME, 7)
     dead = dead_stones(g.board, endgame_ownership())
     assert dead == {coords.from_gtp("B6", 7, 7), coords.from_gtp("G3", 7, 7)}
     assert dead_stones(g.board, None) == set()
@@ -46,10 +38,10 @@ def test_dead_stones_are_the_chains_the_opponent_owns():
 
 def test_final_score_removes_dead_stones_under_area_and_territory_rules():
     own = endgame_ownership()
-    area = game_from(ENDGAME, 7, "chinese", komi=0.5)
+    area = game_from_diagram(ENDGAME, 7, "chinese", komi=0.5)
     # black: 7 stones + 9 points (B6 included) = 16; white: 9 stones + 24 points (G3 included) = 33
     assert final_score(area, own) == "W+17.5"
-    jp = game_from(ENDGAME, 7, "japanese", komi=0.5)
+    jp = game_from_diagram(ENDGAME, 7, "japanese", komi=0.5)
     # territory: black 9 + 1 prisoner (B6) = 10; white 24 + 1 prisoner (G3) = 25
     assert final_score(jp, own) == "W+15.5"
 
@@ -68,7 +60,7 @@ SEKI = """
 
 
 def test_seki_with_two_shared_liberties_is_found_and_gives_no_territory():
-    g = game_from(SEKI, 9, "japanese", komi=0.0)
+    g = game_from_diagram(SEKI, 9, "japanese", komi=0.0)
     inner = {coords.from_gtp(v, 9, 9) for v in ("C9", "C8", "C7", "D7")}
     ring = {coords.from_gtp(v, 9, 9) for v in ("B9", "B8", "B7", "B6", "C6", "D6", "E6", "E7", "E8", "E9")}
     own = np.ones((9, 9))
@@ -85,5 +77,5 @@ def test_seki_with_two_shared_liberties_is_found_and_gives_no_territory():
 
 
 def test_dame_between_living_groups_is_not_seki():
-    g = game_from(ENDGAME, 7)
+    g = game_from_diagram(ENDGAME, 7)
     assert seki_stones(g.board, dead_stones(g.board, endgame_ownership()), endgame_ownership()) == set()

@@ -7,8 +7,9 @@ import torch
 from click.testing import CliRunner
 
 from engine import features as F
-from nets.export import (OUTPUT_NAMES, TOLERANCE, export_command, export_onnx, random_net,
+from nets.export import (OUTPUT_NAMES, TOLERANCE, export_onnx, random_net,
                          random_positions)
+from nets.cli import export_command
 from nets.model import ExportWrapper
 
 torch.set_num_threads(1)

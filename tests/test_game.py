@@ -5,23 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import coords
-from engine.board import BLACK, WHITE, Board, IllegalMoveError
+from engine.board import BLACK, WHITE, IllegalMoveError
 from engine.game import Game
 from engine.rules import AREA, HANDICAP_NONE, SIMPLE_KO, Rules, rules_by_name
-
-
-def game_from_ascii(text: str, rules="chinese", to_play: int = BLACK) -> Game:
-    """A game whose starting position is the ASCII board (stones set up, not played)."""
-    board = Board.from_ascii(text)
-    game = Game(board.width, board.height, rules=rules)
-    game.setup([(s, p) for p, s in enumerate(board.stones) if s], to_play=to_play)
-    return game
-
-
-def gtp(game: Game, vertex: str) -> int:
-    """Flat index of a GTP vertex."""
-    return coords.from_gtp(vertex, game.width, game.height)
+from tests.conftest import at, game_from_diagram
 
 
 def state(game: Game) -> tuple:
@@ -50,12 +37,12 @@ CYCLE = ["B3", "H4", "E3", "B4", "H3", "E4"]
 def play_cycle(game: Game, moves: list[str]) -> None:
     """Play the captures of the cycle, alternating from black; each takes one stone."""
     for vertex in moves:
-        assert game.play(gtp(game, vertex)) == 1, vertex
+        assert game.play(at(game, vertex)) == 1, vertex
 
 
 def test_triple_ko_cycles_forever_under_simple_ko():
     """Under simple ko the sixth capture is legal and repeats the first position."""
-    game = game_from_ascii(TRIPLE_KO, rules="japanese")
+    game = game_from_diagram(TRIPLE_KO, rules="japanese")
     start = game.board.hash
     play_cycle(game, CYCLE)
     assert game.board.hash == start and game.to_play == BLACK
@@ -66,9 +53,9 @@ def test_triple_ko_cycles_forever_under_simple_ko():
 @pytest.mark.parametrize("rules", ["chinese", "aga"])  # positional, situational superko
 def test_triple_ko_is_stopped_by_superko(rules):
     """The capture that would recreate an earlier position is illegal (superko)."""
-    game = game_from_ascii(TRIPLE_KO, rules=rules)
+    game = game_from_diagram(TRIPLE_KO, rules=rules)
     play_cycle(game, CYCLE[:5])
-    last = gtp(game, CYCLE[5])
+    last = at(game, CYCLE[5])
     assert game.board.is_legal(last)  # simple ko alone would allow it
     assert game.illegal_reason(last) == "superko"
     assert not game.legal_mask()[last]
@@ -82,7 +69,7 @@ def test_situational_superko_tells_the_side_to_move_apart():
     """A pass repeats the stones: one key counted twice (positional), two keys (situational)."""
     for name, counts in (("chinese", [2]), ("aga", [1, 1])):
         game = Game(5, rules=name)
-        game.play(gtp(game, "C3"))
+        game.play(at(game, "C3"))
         game.play(game.board.pass_move)
         seen = game.seen_positions
         assert sorted(seen.values()) == sorted([1] + counts), name  # empty board + C3
@@ -101,10 +88,10 @@ def test_two_passes_end_the_game_and_undo_reopens_it():
 
 def test_undo_restores_every_earlier_state():
     """Undo after a capture restores stones, hash, captures, ko and the superko record."""
-    game = game_from_ascii(TRIPLE_KO)
+    game = game_from_diagram(TRIPLE_KO)
     states = [state(game)]
     for vertex in CYCLE[:4]:
-        game.play(gtp(game, vertex))
+        game.play(at(game, vertex))
         states.append(state(game))
     for expected in reversed(states[:-1]):
         game.undo()
@@ -117,25 +104,25 @@ def test_copy_is_independent_even_through_undo():
     """A copy shares no board: undoing and playing on it leaves the original alone."""
     game = Game(9)
     for vertex in ("E5", "C3", "G7"):
-        game.play(gtp(game, vertex))
+        game.play(at(game, vertex))
     before = state(game)
     twin = game.copy()
     twin.undo()
     twin.undo()
-    twin.play(gtp(twin, "D4"))  # plays on a board the original's undo stack held
+    twin.play(at(twin, "D4"))  # plays on a board the original's undo stack held
     assert state(game) == before
     game.undo()
-    assert game.board.stones[gtp(game, "C3")] == WHITE
+    assert game.board.stones[at(game, "C3")] == WHITE
     game.undo()  # the board the twin played D4 on, if it were shared
-    assert game.board.stones[gtp(game, "D4")] == 0
-    assert game.board.stones[gtp(game, "E5")] == BLACK
+    assert game.board.stones[at(game, "D4")] == 0
+    assert game.board.stones[at(game, "E5")] == BLACK
 
 
 def test_history_boards_newest_first():
     """history_boards(n) gives the current board then earlier ones."""
     game = Game(9)
     for vertex in ("E5", "C3", "G7"):
-        game.play(gtp(game, vertex))
+        game.play(at(game, vertex))
     boards = game.history_boards(3)
     assert len(boards) == 3 and boards[0] is game.board
     assert [b.move_number for b in boards] == [3, 2, 1]
@@ -189,14 +176,14 @@ def test_suicide_follows_the_rule_set():
         . X O .
     """
     for name, allowed in (("chinese", False), ("new-zealand", True), ("tromp-taylor", True)):
-        game = game_from_ascii(text, rules=name)
-        assert game.is_legal(gtp(game, "A1")) is allowed, name
-        assert not game.is_legal(gtp(game, "B3")), name  # a lone stone's suicide
+        game = game_from_diagram(text, rules=name)
+        assert game.is_legal(at(game, "A1")) is allowed, name
+        assert not game.is_legal(at(game, "B3")), name  # a lone stone's suicide
 
 
 def test_legal_mask_agrees_with_is_legal_under_superko():
     """The game's mask removes superko moves exactly where is_legal does."""
-    game = game_from_ascii(TRIPLE_KO)
+    game = game_from_diagram(TRIPLE_KO)
     play_cycle(game, CYCLE[:5])
     mask = game.legal_mask()
     assert list(mask[:-1]) == [game.is_legal(p) for p in range(game.board.area)]
@@ -205,6 +192,6 @@ def test_legal_mask_agrees_with_is_legal_under_superko():
 def test_custom_rules_simple_ko_area():
     """A custom Rules object works like a preset (GNU Go cross-check style)."""
     rules = Rules("check", SIMPLE_KO, AREA, False, 7.5, HANDICAP_NONE)
-    game = game_from_ascii(TRIPLE_KO, rules=rules)
+    game = game_from_diagram(TRIPLE_KO, rules=rules)
     play_cycle(game, CYCLE)
     assert game.rules is rules and rules_by_name("TT").suicide

@@ -21,6 +21,7 @@ import pytest
 from engine import coords, scoring
 from engine.board import BLACK, WHITE
 from engine.game import Game
+from engine.playout import random_move
 from engine.rules import AREA, HANDICAP_NONE, SIMPLE_KO, Rules
 from tests.gnugo import GnuGo
 
@@ -31,17 +32,6 @@ BATCH = 10
 MIX = {9: 16, 13: 5, 19: 3}
 CASES = [(size, batch) for size, batches in MIX.items() for batch in range(batches)]
 COLOR_WORD = {BLACK: "black", WHITE: "white"}
-
-
-def random_move(game: Game, rng: random.Random) -> int:
-    """A random legal move that does not fill the mover's own true eye (pass if none)."""
-    board, color = game.board, game.to_play
-    candidates = [int(p) for p in game.legal_mask()[:-1].nonzero()[0]]
-    rng.shuffle(candidates)
-    for p in candidates:
-        if not board.is_eye(p, color):
-            return p
-    return board.pass_move
 
 
 def vertices(game: Game, color: int) -> set[str]:
@@ -96,7 +86,8 @@ def play_lockstep(gnugo: GnuGo, size: int, seed: int) -> dict:
     sample_every = rng.randint(7, 13)
     while not game.is_over() and len(game.moves) < cap:
         color = game.to_play
-        move = random_move(game, rng)
+        mask = game.legal_mask()
+        move = random_move(game.board, game.to_play, rng, legal=lambda p: bool(mask[p]))
         game.play(move)
         vertex = coords.to_gtp(move, size, size)
         check_stones_and_captures(gnugo, game, f"play {COLOR_WORD[color]} {vertex}")

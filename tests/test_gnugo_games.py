@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from engine.scoring import tromp_taylor_score
 from engine.sgf import load_sgf_file
 from nets.data import convert, parse_result
-from nets.data_cli import data_group
+from nets.cli import data_group
 
 
 def test_gnugo_games_are_played_out_and_convert(tmp_path):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo, SimplePlayer
-from gtp.commands_analysis import format_kata, format_lz, parse_analyze_args
-from gtp.players import EngineOptions, PlayerError, make_player
-from gtp.protocol import GtpFailure
+from gtp.server.commands_analysis import format_kata, format_lz, parse_analyze_args
+from gtp.server.players import EngineOptions, PlayerError, make_player
+from gtp.server.protocol import GtpFailure
 from tests.fake_gtp_player import BrokenPlayer, StreamingPlayer
 from tests.gtp_session import make_engine, ok, session
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.player import AnalysisReport, Decision, SimplePlayer
-from gtp import players
-from gtp.players import EngineOptions, make_player
+from gtp.server import players
+from gtp.server.players import EngineOptions, make_player
 from tests.gtp_session import make_engine, ok, session
 
 SHIPPED_9X9 = players.WEIGHTS_DIR / "zerogo-9x9.onnx"

@@ -8,8 +8,8 @@ import os
 import pytest
 
 from engine.rules import POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
-from gtp.kata_rules import KataRulesError, kata_rules_dict, parse_kata_rules
-from gtp.players import EngineOptions, make_player
+from gtp.server.kata_rules import KataRulesError, kata_rules_dict, parse_kata_rules
+from gtp.server.players import EngineOptions, make_player
 from tests.gtp_session import REPO, make_engine, ok, session
 
 NET = os.path.join(REPO, "weights", "zerogo-9x9.onnx")

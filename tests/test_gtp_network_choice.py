@@ -6,9 +6,9 @@ import shutil
 
 from engine.evaluator import default_network_path
 from engine.player import SimplePlayer
-from gtp import players
-from gtp.commands import GtpEngine
-from gtp.players import EngineOptions, make_player
+from gtp.server import players
+from gtp.server.commands import GtpEngine
+from gtp.server.players import EngineOptions, make_player
 from tests.gtp_session import ok, session
 
 SHIPPED_9X9 = players.WEIGHTS_DIR / "zerogo-9x9.onnx"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gtp.protocol import clean_text, format_reply, parse_command, preprocess
+from gtp.server.protocol import clean_text, format_reply, parse_command, preprocess
 from tests.fake_gtp_player import StreamingPlayer
 from tests.gtp_session import LiveSession, make_engine, ok, run_zerogo, session, split_replies
 
@@ -156,7 +156,7 @@ def test_invalid_utf8_and_eof_without_quit():
 def test_playing_never_imports_torch():
     import subprocess
     import sys
-    code = ("import io, sys; from gtp.engine_cli import run_engine; from gtp.players import EngineOptions; "
+    code = ("import io, sys; from gtp.server.cli import run_engine; from gtp.server.players import EngineOptions; "
             "out = io.StringIO(); run_engine(EngineOptions(size=9), io.StringIO('genmove b\\nquit\\n'), out); "
             "print(out.getvalue().startswith('= '), 'torch' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -9,7 +9,8 @@ import torch
 from click.testing import CliRunner
 
 from nets.gate import GateOutcome, GateSettings, make_openings
-from nets.loop import Loop, LoopSettings, loop_command
+from nets.loop import Loop, LoopSettings
+from nets.cli import loop_command
 
 
 def _settings(run_dir, **kw) -> LoopSettings:

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from sgfmill import sgf
 
 from engine.timecontrol import Clock, TimeSettings
-from gtp.match import MatchConfig, move_deadline, play_game
-from gtp.match_cli import match_command, parse_sprt, parse_time
-from gtp.match_runner import run_match
-from gtp.match_stats import Tally, elo_from_score, elo_with_interval, score_from_elo, sprt, wilson_interval
+from gtp.match.referee import MatchConfig, move_deadline, play_game
+from gtp.match.cli import match_command, parse_sprt, parse_time
+from gtp.match.runner import run_match
+from gtp.match.stats import Tally, elo_from_score, elo_with_interval, score_from_elo, sprt, wilson_interval
 from tests.gtp_session import REPO
 
 GNUGO = shutil.which("gnugo") or "/usr/games/gnugo"
@@ -168,7 +168,7 @@ def test_openings_are_replayed_to_both_engines_and_kept_in_the_sgf(tmp_path):
     openings.mkdir()
     (openings / "a.sgf").write_text("(;FF[4]GM[1]SZ[9]HA[2]AB[cc][gg]PL[W];W[ee];B[ce])")
     (openings / "b.sgf").write_text("(;FF[4]GM[1]SZ[9];B[ef];W[df])")
-    from gtp.match_cli import find_openings
+    from gtp.match.cli import find_openings
     config = MatchConfig(GNUGO_CMD, ZEROGO_CMD, games=3, size=9, alternate=True, max_moves=12, parallel=3,
                          openings=find_openings(str(openings)), sgf_dir=str(tmp_path / "sgf"))
     results, summary = run_match(config, progress=False)

@@ -10,7 +10,8 @@ import torch
 from click.testing import CliRunner
 
 from nets.model import build_model
-from nets.pg import PgSettings, Rollout, play_games, ppo_update, train_pg_command, trainable
+from nets.pg import PgSettings, Rollout, play_games, ppo_update, trainable
+from nets.cli import train_pg_command
 
 
 def _net(seed: int = 0):

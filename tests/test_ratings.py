@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from nets.ratings import RatingsFile, Sprt, elo_to_score, fit_elo, match_elo, score_to_elo
+from gtp.match.stats import Sprt, fit_elo, match_elo, score_to_elo
+from gtp.match.stats import score_from_elo as elo_to_score
+from nets.ratings import RatingsFile
 
 
 def test_elo_and_score_are_inverse():

@@ -7,14 +7,7 @@ import pytest
 from engine import coords, scoring
 from engine.board import BLACK, WHITE, Board
 from engine.game import Game
-
-
-def game_from_ascii(text: str, rules="chinese", komi=None) -> Game:
-    """A game whose position is the ASCII board (stones set up)."""
-    board = Board.from_ascii(text)
-    game = Game(board.width, board.height, rules=rules, komi=komi)
-    game.setup([(s, p) for p, s in enumerate(board.stones) if s])
-    return game
+from tests.conftest import game_from_diagram
 
 
 def points(game: Game, *vertices: str) -> set[int]:
@@ -44,7 +37,7 @@ INNER_BLACK = ("C5", "E5", "C4", "D4", "E4", "C3", "E3", "C2", "D2", "E2")
 
 def test_seki_position_really_is_seki():
     """Approaching the shared liberty is self-atari; the eyes cannot be filled."""
-    game = game_from_ascii(SEKI)
+    game = game_from_diagram(SEKI)
     shared = min(points(game, "D5"))
     assert game.is_legal(shared, BLACK)
     trial = game.copy()
@@ -56,7 +49,7 @@ def test_seki_position_really_is_seki():
 
 def test_seki_under_area_scoring_counts_eyes_not_shared_liberties():
     """Chinese counting: stones plus eyes; the shared liberty is no one's."""
-    game = game_from_ascii(SEKI, rules="chinese", komi=0.5)
+    game = game_from_diagram(SEKI, rules="chinese", komi=0.5)
     counts = scoring.area_counts(game.board)
     assert counts == {BLACK: 27 + 3, WHITE: 29 + 3}
     assert game.score() == 30 - 32 - 0.5
@@ -65,7 +58,7 @@ def test_seki_under_area_scoring_counts_eyes_not_shared_liberties():
 
 def test_seki_under_territory_scoring_counts_no_seki_points():
     """Japanese counting: the eyes of the chains in seki are no one's territory."""
-    game = game_from_ascii(SEKI, rules="japanese", komi=0.5)
+    game = game_from_diagram(SEKI, rules="japanese", komi=0.5)
     seki = scoring.find_seki(game.board)
     assert seki == points(game, *INNER_WHITE, *INNER_BLACK)
     assert scoring.territory_counts(game.board, seki=seki) == {BLACK: 2, WHITE: 2}
@@ -86,19 +79,19 @@ DEAD = """
 
 def test_dead_stones_count_under_area_and_territory():
     """A dead black stone in white's area: gone under area, a prisoner under territory."""
-    area = game_from_ascii(DEAD, rules="chinese", komi=0)
+    area = game_from_diagram(DEAD, rules="chinese", komi=0)
     dead = points(area, "D2")
     # Black: 6 stones + A5 A4 A2 A1; white: 7 stones + D5 E5 D4 E4 + D2 E2 D1 E1.
     assert scoring.area_counts(area.board, dead) == {BLACK: 10, WHITE: 15}
     assert area.score(dead) == -5
-    territory = game_from_ascii(DEAD, rules="japanese", komi=0)
+    territory = game_from_diagram(DEAD, rules="japanese", komi=0)
     assert scoring.territory_counts(territory.board, dead) == {BLACK: 4, WHITE: 8 + 1}
     assert territory.score(dead) == -5
 
 
 def test_tromp_taylor_counts_the_board_as_it_stands():
     """Tromp-Taylor: a region touching both colours is no one's, 'dead' stones count."""
-    game = game_from_ascii(DEAD, komi=7.5)
+    game = game_from_diagram(DEAD, komi=7.5)
     # E2 D1 E1 touch the black D2 and white stones: no one's.
     assert scoring.area_counts(game.board) == {BLACK: 7 + 4, WHITE: 7 + 4}
     assert scoring.tromp_taylor_score(game.board, 7.5) == -7.5

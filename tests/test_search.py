@@ -11,7 +11,9 @@ from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.player import AnalysisRequest, MoveLimits
-from engine.search import MctsPlayer, SearchConfig, Searcher, candidates, pruned_visits
+from engine.mcts_player import MctsPlayer
+from engine.search import SearchConfig, Searcher, candidates, pruned_visits
+from tests.conftest import game_from_diagram
 
 
 class Material(Evaluator):
@@ -53,14 +55,6 @@ class FakeClock:
         return self.t
 
 
-def game_from(text, size, to_play=BLACK, rules="chinese"):
-    from engine.board import Board
-    b = Board.from_ascii(text)
-    g = Game(size, rules=rules)
-    g.setup([(b.stones[p], p) for p in range(size * size) if b.stones[p]], to_play=to_play)
-    return g
-
-
 CAPTURE_OR_DIE = """
     . . . . . . .
     . . . . . . .
@@ -73,7 +67,7 @@ CAPTURE_OR_DIE = """
 
 
 def test_capture_or_die_finds_the_capture():
-    game = game_from(CAPTURE_OR_DIE, 7)
+    game = game_from_diagram(CAPTURE_OR_DIE, 7)
     searcher = Searcher(Material(), SearchConfig(visits=400, seed=0))
     result = searcher.search(game, MoveLimits(visits=400))
     assert coords.to_gtp(result.move, 7, 7) == "C3"
@@ -154,7 +148,7 @@ def test_playout_cap_randomization_records_targets_only_for_full_searches():
 def test_forced_playouts_are_pruned_from_the_policy_target():
     cfg = SearchConfig(forced_playouts_k=2.0, dirichlet_eps=0.25, seed=2, lcb=False)
     searcher = Searcher(Material(), cfg)
-    r = searcher.search(game_from(CAPTURE_OR_DIE, 7), MoveLimits(visits=300))
+    r = searcher.search(game_from_diagram(CAPTURE_OR_DIE, 7), MoveLimits(visits=300))
     root = searcher.tree.root
     pruned = pruned_visits(searcher.tree, 2.0, cfg.puct(True))
     best = int(np.argmax(root.child_N))
@@ -178,7 +172,7 @@ def test_pruning_takes_back_what_puct_would_not_have_given():
 
 def test_gumbel_root_policy_search():
     cfg = SearchConfig(root_policy="gumbel", gumbel_m=8, seed=4)
-    r = Searcher(Material(), cfg).search(game_from(CAPTURE_OR_DIE, 7), MoveLimits(visits=64))
+    r = Searcher(Material(), cfg).search(game_from_diagram(CAPTURE_OR_DIE, 7), MoveLimits(visits=64))
     assert coords.to_gtp(r.move, 7, 7) == "C3"
     assert r.policy_target.sum() == pytest.approx(1.0)
 
@@ -230,7 +224,7 @@ def test_no_losing_pass_after_the_opponent_passed():
         O O O O O O O
         . . . . . . .
     """
-    game = game_from(text, 7, to_play=WHITE)   # black 35 points, white 14 + 7.5: white must not pass
+    game = game_from_diagram(text, 7, to_play=WHITE)   # black 35 points, white 14 + 7.5: white must not pass
     game.play(game.board.pass_move, WHITE)
     game.play(game.board.pass_move, BLACK)
     player = MctsPlayer(UniformEvaluator(), SearchConfig(resign_threshold=0, seed=0))
@@ -249,7 +243,7 @@ def test_cleanup_captures_dead_stones_instead_of_passing():
         . . . . .
     """
     own = np.array([[1.0] * 5] * 3 + [[1.0] * 5] + [[1.0] * 5])     # black owns everything
-    game = game_from(text, 5, to_play=BLACK)
+    game = game_from_diagram(text, 5, to_play=BLACK)
     game.play(game.board.pass_move, BLACK)
     game.play(game.board.pass_move, WHITE)
     player = MctsPlayer(Constant(0.9, own), SearchConfig(resign_threshold=0, seed=0))
@@ -304,7 +298,7 @@ def test_final_status_uses_ownership():
         . . . . .
     """
     own = np.ones((5, 5))
-    game = game_from(text, 5)
+    game = game_from_diagram(text, 5)
     player = MctsPlayer(Constant(0.5, own), SearchConfig(seed=0))
     dead, seki = player.final_status(game)
     assert dead == {coords.from_gtp("B4", 5, 5)} and not seki

@@ -13,7 +13,8 @@ from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.sgf import load_sgf_file
 from nets.selfplay import (BatchingEvaluator, MoveRecord, SelfPlayConfig, play_game, run_games,
                            value_targets)
-from nets.selfplay_cli import selfplay_command, split_games
+from nets.cli import selfplay_command
+from nets.selfplay_jobs import split_games
 from nets.selfplay_io import GameSink, final_ownership
 from nets.selfplay_search import SearchSettings
 from nets.shards import list_shards, load_shard
@@ -84,10 +85,10 @@ def test_value_target_sign_follows_the_mover():
 
 def test_resignation_and_played_out_checks():
     rng = np.random.default_rng(0)
-    resign = _cfg(resign_threshold=-0.9, resign_playout_fraction=0.0)
+    resign = _cfg(resign_threshold=0.05, resign_playout_fraction=0.0)
     sp = play_game(BlackLoses(), resign, rng)
     assert sp.resigned and sp.result == "W+R" and len(sp.moves) == 2
-    keep = _cfg(resign_threshold=-0.9, resign_playout_fraction=1.0)
+    keep = _cfg(resign_threshold=0.05, resign_playout_fraction=1.0)
     sp = play_game(BlackLoses(), keep, rng)
     assert not sp.resigned and sp.would_resign == BLACK and len(sp.moves) > 2
 

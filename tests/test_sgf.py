@@ -8,16 +8,11 @@ import pytest
 
 from engine import coords
 from engine.board import BLACK, WHITE
-from engine.game import Game
 from engine.sgf import SgfError, game_to_sgf, load_sgf, load_sgf_file, save_sgf_file
+from tests.conftest import at
 
 HANDICAP_GAME = (b"(;GM[1]FF[4]SZ[9]KM[0.5]RU[Japanese]HA[2]AB[cc][gg]PB[Black Bot]"
                  b"PW[White Bot]RE[W+R]DT[2024-01-01];W[ee];B[dd];W[];B[ef])")
-
-
-def at(game: Game, vertex: str) -> int:
-    """Flat index of a GTP vertex."""
-    return coords.from_gtp(vertex, game.width, game.height)
 
 
 def test_load_reads_every_property():

@@ -13,7 +13,8 @@ from engine.evaluation import UniformEvaluator
 from nets.selfplay import SelfPlayConfig, run_games
 from nets.selfplay_io import GameSink
 from nets.selfplay_search import SearchSettings
-from nets.tune import TuneSettings, run_study, tune_command
+from nets.tune import TuneSettings, run_study
+from nets.cli import tune_command
 
 
 def test_search_study_of_two_trials_resumes(tmp_path):

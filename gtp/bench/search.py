@@ -1,0 +1,124 @@
+"""Search benchmark parts (``zerogo bench search``): MCTS visits per second, beside Leela Zero on the same machine.
+
+For each board size and net shape (``b6c64``, ``b6c128``: blocks x channels)
+a random-weight network is exported to ONNX and searched from the empty board
+with ``zerogo``'s searcher; the evaluator is timed apart, so each visit's time
+splits into network and search overhead. Leela Zero (``leelaz --cpu-only
+--benchmark``) runs in the same invocation on random weights of the same
+size, written here in its version-1 text format; Leela Zero is built for
+19x19 only. Both sides use one CPU thread unless told otherwise.
+
+Making a random ONNX net needs the training extras (torch), so the command
+itself and ``make_random_onnx`` live in ``nets.bench_search``; this module
+holds the torch-free measuring parts.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.evaluation import Evaluator
+from engine.game import Game
+from engine.player import MoveLimits
+from engine.search import SearchConfig, Searcher
+
+NET_SHAPES = {"b6c64": (6, 64), "b6c128": (6, 128)}
+LZ_BOARD = 19
+
+
+# ------------------------------------------------------------ Leela Zero
+def leelaz_weights_lines(blocks: int, channels: int, seed: int = 0) -> list[str]:
+    """Random weights in Leela Zero's v1 text format (input 18 planes, 19x19).
+
+    Layout: ``1``; input conv (weights, biases, BN means, BN variances);
+    per block two such convs; policy head conv (4 lines) + FC (2 lines);
+    value head conv (4 lines) + FC1 (2) + FC2 (2).
+    """
+    rng = np.random.default_rng(seed)
+    area = LZ_BOARD * LZ_BOARD
+
+    def row(n, scale):
+        return " ".join(f"{x:.4g}" for x in rng.normal(0.0, scale, n))
+
+    def conv(cin, cout, k):
+        fan = cin * k * k
+        return [row(cout * fan, (2.0 / fan) ** 0.5), row(cout, 0.01), row(cout, 0.05),
+                " ".join("1" for _ in range(cout))]
+
+    lines = ["1"] + conv(18, channels, 3)
+    for _ in range(blocks):
+        lines += conv(channels, channels, 3) + conv(channels, channels, 3)
+    lines += conv(channels, 2, 1) + [row((area + 1) * 2 * area, 0.01), row(area + 1, 0.01)]
+    lines += conv(channels, 1, 1) + [row(256 * area, 0.01), row(256, 0.01), row(256, 0.05), row(1, 0.01)]
+    return lines
+
+
+def run_leelaz(binary: str, weights: Path, visits: int, timeout: float = 900.0) -> tuple[float | None, str]:
+    """Run ``leelaz --cpu-only --benchmark -t 1 -v N``; (visits per second or None, its last output)."""
+    cmd = [binary, "--cpu-only", "--benchmark", "-w", str(weights), "-t", "1", "-v", str(visits)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    text = proc.stdout + proc.stderr
+    visits = re.findall(r"(\d+) visits", text)
+    rate = re.findall(r"([\d.]+) n/s", text)
+    if rate:
+        return float(rate[-1]), text[-400:]
+    secs = re.findall(r"([\d.]+) seconds", text)
+    if visits and secs:
+        return int(visits[-1]) / float(secs[-1]), text[-400:]
+    return None, text[-400:]
+
+
+# ---------------------------------------------------------------- zerogo
+class TimedEvaluator(Evaluator):
+    """Wraps an evaluator and adds up the seconds spent in it."""
+
+    def __init__(self, inner: Evaluator):
+        self.inner, self.seconds, self.calls, self.positions = inner, 0.0, 0, 0
+
+    def evaluate(self, positions):
+        """Evaluate through the inner evaluator, timing the call."""
+        t = time.perf_counter()
+        out = self.inner.evaluate(positions)
+        self.seconds += time.perf_counter() - t
+        self.calls += 1
+        self.positions += len(positions)
+        return out
+
+
+@dataclass
+class SearchBench:
+    """One measurement: visits per second and where the time went."""
+
+    visits: int
+    seconds: float
+    net_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Visits per second."""
+        return self.visits / self.seconds if self.seconds else 0.0
+
+    @property
+    def overhead(self) -> float:
+        """Share of the time spent outside the network (search, board, features glue)."""
+        return 1.0 - self.net_seconds / self.seconds if self.seconds else 0.0
+
+
+def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int) -> SearchBench:
+    """Search the empty board for ``visits`` visits (one warm-up search first)."""
+    timed = TimedEvaluator(evaluator)
+    cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
+    Searcher(timed, cfg).search(Game(size), MoveLimits(visits=min(64, visits)))
+    timed.seconds = 0.0
+    start = time.perf_counter()
+    result = Searcher(timed, cfg).search(Game(size), MoveLimits(visits=visits))
+    return SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)

@@ -1,0 +1,139 @@
+"""``zerogo match`` (engine-vs-engine matches between two GTP engines, like gogui-twogtp), ``zerogo match-times``."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import re
+import sys
+from collections import Counter
+
+import click
+
+from gtp.match.referee import MatchConfig
+from engine.timecontrol import TimeSettings, TimeSettingsError
+from gtp.match.times import collect
+
+_TIME = re.compile(r"^(?P<main>[\d.]+)(?P<mu>[sm]?)(?:\+(?P<per>[\d.]+)(?P<pu>[sm]?)(?P<kind>[/x])(?P<n>\d+))?$")
+
+
+def parse_time(text: str | None) -> TimeSettings:
+    """``MAIN`` absolute, ``MAIN+PERIOD/STONES`` Canadian, ``MAIN+PERIODxN`` byo-yomi (s or m units)."""
+    if not text:
+        return TimeSettings("none")
+    m = _TIME.match(text.strip().lower())
+    if not m:
+        raise click.BadParameter(f"{text!r}: use MAIN, MAIN+PERIOD/STONES or MAIN+PERIODxPERIODS "
+                                 "(seconds, or with m for minutes: 5m+30sx3)")
+    scale = {"": 1.0, "s": 1.0, "m": 60.0}
+    main = float(m["main"]) * scale[m["mu"]]
+    try:
+        if m["per"] is None:
+            return TimeSettings("absolute", main)
+        period, n = float(m["per"]) * scale[m["pu"]], int(m["n"])
+        if m["kind"] == "/":
+            return TimeSettings("canadian", main, period, 0, n)
+        return TimeSettings("byoyomi", main, period, n)
+    except TimeSettingsError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_sprt(text: str | None) -> tuple[float, float] | None:
+    """``elo0,elo1`` with elo0 < elo1."""
+    if not text:
+        return None
+    try:
+        elo0, elo1 = (float(x) for x in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use ELO0,ELO1, e.g. 0,10") from None
+    if not elo0 < elo1:
+        raise click.BadParameter("elo0 must be below elo1")
+    return elo0, elo1
+
+
+def find_openings(directory: str | None) -> list[str]:
+    """The SGF files of an openings directory, sorted."""
+    if not directory:
+        return []
+    files = sorted(glob.glob(os.path.join(directory, "*.sgf")))
+    if not files:
+        raise click.BadParameter(f"no .sgf files in {directory}")
+    return files
+
+
+_MATCH = MatchConfig(black="", white="")   # option defaults come from the settings dataclass
+
+
+@click.command("match", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--black", required=True, help="Command of engine A (black in the first game).")
+@click.option("--white", required=True, help="Command of engine B (white in the first game).")
+@click.option("--games", default=_MATCH.games, show_default=True, type=click.IntRange(1), help="Games to play.")
+@click.option("--size", default=_MATCH.size, show_default=True, type=click.IntRange(2, 25), help="Board size.")
+@click.option("--komi", type=float, default=_MATCH.komi,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
+@click.option("--rules", default=_MATCH.rules, show_default=True, help="Rules of the referee and engines.")
+@click.option("--alternate", is_flag=True, help="Swap colours every game.")
+@click.option("--time", "time_text", default=None,
+              help="Clock: MAIN (absolute), MAIN+PERIOD/STONES (Canadian) or MAIN+PERIODxN "
+                   "(byo-yomi); seconds, or m for minutes. Default: no clock.")
+@click.option("--lag", default=_MATCH.lag, show_default=True, type=click.FloatRange(0),
+              help="Seconds per move not charged to the clock (lag allowance).")
+@click.option("--move-timeout", default=_MATCH.move_timeout, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a move may take when there is no clock.")
+@click.option("--parallel", default=_MATCH.parallel, show_default=True, type=click.IntRange(1), help="Games at once.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=_MATCH.sgf_dir,
+              help="Write one SGF per game here.")
+@click.option("--openings", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Directory of SGF openings, used in turn (each twice with --alternate).")
+@click.option("--max-moves", default=_MATCH.max_moves, type=click.IntRange(0),
+              help="Stop and score a game after this many moves (0: 4 x board area).")
+@click.option("--sprt", "sprt_text", default=None, help="ELO0,ELO1: stop early when the SPRT decides.")
+@click.option("--results", type=click.Path(dir_okay=False), default=None,
+              help="JSON results file (default: SGF_DIR/results.json when --sgf-dir is given).")
+@click.option("--engine-logs", type=click.Path(file_okay=False), default=None,
+              help="Keep each engine's stderr here, one file per game and colour.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
+                  parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
+    """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
+    from engine.rules import RulesError, rules_by_name
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import results_json, run_match, table
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    try:
+        rules_by_name(rules)
+    except RulesError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rules") from None
+    for folder in (sgf_dir, engine_logs):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    config = MatchConfig(black, white, games, size, komi, rules, alternate, parse_time(time_text), lag,
+                         move_timeout, parallel, sgf_dir, find_openings(openings), max_moves,
+                         parse_sprt(sprt_text), engine_logs)
+    game_results, summary = run_match(config, progress=not quiet)
+    click.echo(table(config, summary))
+    path = results or (os.path.join(sgf_dir, "results.json") if sgf_dir else None)
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(results_json(config, game_results, summary))
+        click.echo(f"results written to {path}")
+
+
+@click.command("match-times")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+def match_times_command(dirs):
+    """Move times and results of zerogo in the match SGFs of DIRS."""
+    z_times, g_times, res = collect(list(dirs))
+    w = sum(x[4] for x in res)
+    click.echo(f"games {len(res)} zerogo wins {w} losses {len(res) - w}")
+    click.echo(f"zerogo wins as black {sum(1 for x in res if x[4] and x[1] == 'b')} "
+               f"as white {sum(1 for x in res if x[4] and x[1] == 'w')}")
+    click.echo(f"end reasons {Counter(x[3] for x in res)}")
+    for name, t in (("zerogo", z_times), ("gnugo", g_times)):
+        if not t:
+            continue
+        t.sort()
+        click.echo(f"{name}: moves {len(t)} mean {sum(t) / len(t):.2f} s median {t[len(t) // 2]:.2f} "
+                   f"max {t[-1]:.2f} >1.5s {sum(x > 1.5 for x in t)}")

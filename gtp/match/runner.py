@@ -1,0 +1,145 @@
+"""Run a whole match: games in parallel, progress, SPRT stop, summary table and JSON results."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+from gtp.match.referee import GameResult, MatchConfig, play_game
+from gtp.match.stats import Tally, elo_with_interval, fmt_elo, json_number, sprt, wilson_interval
+
+log = logging.getLogger("zerogo.match")
+
+
+@dataclasses.dataclass
+class MatchSummary:
+    """Totals of a match from engine A's side."""
+
+    games: int
+    tally: Tally
+    a_wins_as_black: int
+    a_wins_as_white: int
+    b_wins_as_black: int
+    b_wins_as_white: int
+    no_result: int
+    time_losses: dict
+    errors: int
+    disagreements: int
+    sprt: dict | None
+
+
+def summarize(config: MatchConfig, results: list[GameResult]) -> MatchSummary:
+    """Count wins by engine and colour, time losses, errors and score disagreements."""
+    wins = {(e, c): 0 for e in "AB" for c in "BW"}
+    draws = no_result = errors = disagreements = 0
+    time_losses = {"A": 0, "B": 0}
+    for r in results:
+        engine = r.winner_engine()
+        if engine is not None:
+            wins[(engine, r.winner)] += 1
+        elif r.result == "0":
+            draws += 1
+        else:
+            no_result += 1
+        if r.reason == "time" and engine is not None:
+            time_losses["B" if engine == "A" else "A"] += 1
+        if r.reason in ("error", "crash"):
+            errors += 1
+        if r.agreed is False:
+            disagreements += 1
+    a = wins[("A", "B")] + wins[("A", "W")]
+    b = wins[("B", "B")] + wins[("B", "W")]
+    tally = Tally(a, draws, b)
+    test = None
+    if config.sprt:
+        s = sprt(tally, *config.sprt)
+        test = {"elo0": config.sprt[0], "elo1": config.sprt[1], "llr": round(s.llr, 4),
+                "lower": round(s.lower, 4), "upper": round(s.upper, 4), "decision": s.decision}
+    return MatchSummary(len(results), tally, wins[("A", "B")], wins[("A", "W")], wins[("B", "B")],
+                        wins[("B", "W")], no_result, time_losses, errors, disagreements, test)
+
+
+def run_match(config: MatchConfig, progress: bool = True) -> tuple[list[GameResult], MatchSummary]:
+    """Play up to ``config.games`` games, ``config.parallel`` at a time; stop early on SPRT."""
+    results: list[GameResult] = []
+    stop = threading.Event()
+    bar = _progress(config.games, progress)
+    with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
+        pending, next_index = set(), 0
+        while next_index < config.games or pending:
+            while next_index < config.games and len(pending) < config.parallel and not stop.is_set():
+                pending.add(pool.submit(play_game, config, next_index))
+                next_index += 1
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                results.append(future.result())
+                bar.update(1)
+                _postfix(bar, config, results)
+            if config.sprt and summarize(config, results).sprt["decision"] != "continue":
+                stop.set()
+    bar.close()
+    results.sort(key=lambda r: r.index)
+    return results, summarize(config, results)
+
+
+class _NoBar:
+    def update(self, n): pass
+    def set_postfix_str(self, s): pass
+    def close(self): pass
+
+
+def _progress(total: int, enabled: bool):
+    """A tqdm bar on stderr (or nothing)."""
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(total=total, unit="game", desc="match", dynamic_ncols=True)
+
+
+def _postfix(bar, config: MatchConfig, results: list[GameResult]) -> None:
+    s = summarize(config, results)
+    bar.set_postfix_str(f"A {s.tally.wins}-{s.tally.losses} B" + (f", draws {s.tally.draws}" if s.tally.draws else ""))
+
+
+def table(config: MatchConfig, s: MatchSummary) -> str:
+    """The end-of-match table as text."""
+    elo, lo, hi = elo_with_interval(s.tally)
+    p_lo, p_hi = wilson_interval(s.tally.score, s.tally.games)
+    score = s.tally.score
+    rows = [
+        f"A = {config.black}",
+        f"B = {config.white}",
+        f"{'engine':<8}{'wins':>6}{'as black':>10}{'as white':>10}{'time losses':>13}",
+        f"{'A':<8}{s.tally.wins:>6}{s.a_wins_as_black:>10}{s.a_wins_as_white:>10}{s.time_losses['A']:>13}",
+        f"{'B':<8}{s.tally.losses:>6}{s.b_wins_as_black:>10}{s.b_wins_as_white:>10}{s.time_losses['B']:>13}",
+        f"games {s.games}, draws {s.tally.draws}, no result {s.no_result}, errors {s.errors}, "
+        f"score disagreements {s.disagreements}",
+    ]
+    if s.tally.games:
+        rows.append(f"A score {100 * score:.1f}% (95%: {100 * p_lo:.1f}%..{100 * p_hi:.1f}%), "
+                    f"Elo A-B {fmt_elo(elo)} (95%: {fmt_elo(lo)}..{fmt_elo(hi)})")
+    if s.sprt:
+        rows.append(f"SPRT elo0={s.sprt['elo0']:g} elo1={s.sprt['elo1']:g}: LLR {s.sprt['llr']:.2f} "
+                    f"[{s.sprt['lower']:.2f}, {s.sprt['upper']:.2f}] -> {s.sprt['decision']}")
+    return "\n".join(rows)
+
+
+def results_json(config: MatchConfig, results: list[GameResult], s: MatchSummary) -> str:
+    """Machine-readable results: config, every game, the summary."""
+    elo, lo, hi = elo_with_interval(s.tally)
+    p_lo, p_hi = wilson_interval(s.tally.score, s.tally.games)
+    cfg = dataclasses.asdict(config)
+    cfg["time"] = {k: json_number(v) if isinstance(v, float) else v for k, v in cfg["time"].items()}
+    summary = dataclasses.asdict(s)
+    summary.update({"score": json_number(s.tally.score), "score_95": [p_lo, p_hi],
+                    "elo": json_number(elo), "elo_95": [json_number(lo), json_number(hi)]})
+    games = [{**dataclasses.asdict(r), "winner_engine": r.winner_engine()} for r in results]
+    return json.dumps({"config": cfg, "summary": summary, "games": games}, indent=2)

@@ -1,0 +1,128 @@
+"""``zerogo gtp`` (the GTP engine: Sabaki, GoGui, Lizzie, gtp2ogs, KGS, twogtp) and
+``zerogo analysis`` (KataGo's JSON analysis engine: KaTrain, web tools).
+
+stdout carries protocol replies and nothing else; every log line goes to
+stderr (and to ``--log FILE`` when given).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from gtp.server.analysis_engine import AnalysisEngine, AnalysisSettings
+from gtp.server.players import EngineOptions, PlayerError, make_player
+
+# Each option's default is the settings dataclass's own (written once, in EngineOptions / AnalysisSettings).
+DEFAULTS = EngineOptions()
+ANALYSIS = AnalysisSettings()
+
+
+def setup_logging(log_file: str | None, verbose: bool) -> None:
+    """Logs to stderr (and a file); never to stdout."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s", force=True)
+
+
+def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
+    """Build the player and serve GTP on the given streams (default: stdin/stdout)."""
+    from engine.rules import RulesError, rules_by_name
+    from gtp.server.commands import GtpEngine
+    from gtp.server.protocol import GtpServer
+    try:
+        rules_by_name(options.rules)
+        player = make_player(options)
+    except (RulesError, PlayerError) as exc:
+        raise click.UsageError(str(exc)) from None
+    engine = GtpEngine(options, player)
+    if stdin is None and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a stray byte must not end the session
+    GtpServer(engine, stdin or sys.stdin, stdout or sys.stdout).serve()
+
+
+@click.command("gtp", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--size", default=DEFAULTS.size, show_default=True, type=click.IntRange(2, 25),
+              help="Board size before the controller sends boardsize.")
+@click.option("--rules", default=DEFAULTS.rules, show_default=True,
+              help="Rule set: chinese, japanese, korean, tromp-taylor, aga, new-zealand.")
+@click.option("--komi", type=float, default=DEFAULTS.komi, help="Komi (default: the rules' own komi).")
+@click.option("--network", default=DEFAULTS.network, show_default=True,
+              help="ONNX network file; 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
+                   "19x19 or plain zerogo.onnx net); 'none' plays without a network (random legal "
+                   "moves that never fill own eyes). A missing or bad file falls back to 'none'.")
+@click.option("--visits", type=click.IntRange(1), default=DEFAULTS.visits,
+              help="Search visits per move (default: the searcher's, cut by any time limit).")
+@click.option("--time-per-move", type=click.FloatRange(0), default=DEFAULTS.time_per_move,
+              help="Target seconds per move when the controller sets no clock.")
+@click.option("--max-time", type=click.FloatRange(0), default=DEFAULTS.max_time,
+              help="Hard cap in seconds on any one move, clock or not.")
+@click.option("--lag", type=click.FloatRange(0), default=DEFAULTS.lag, show_default=True,
+              help="Seconds kept back per move for network and GUI lag.")
+@click.option("--threads", type=click.IntRange(0), default=DEFAULTS.threads, show_default=True,
+              help="CPU threads for the network runtime (0: all physical cores).")
+@click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
+              help="Positions per network evaluation batch.")
+@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
+              help="Resign when the win rate falls below this (0: never resign).")
+@click.option("--ponder/--no-ponder", default=DEFAULTS.ponder, show_default=True,
+              help="Think on the opponent's time.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=DEFAULTS.log_file,
+              help="Also write the log (always on stderr) to this file.")
+@click.option("--seed", type=int, default=DEFAULTS.seed, help="Random seed, for reproducible games.")
+@click.option("--player", default=DEFAULTS.player,
+              help="Plug in another move generator: MODULE:CALLABLE taking the options.")
+@click.option("--ogs-chat", type=click.Choice(["none", "malkovich", "discussion"]), default=DEFAULTS.ogs_chat,
+              show_default=True,
+              help="After each move write the search's view (win rate, visits, variation) to "
+                   "stderr as a 'MALKOVICH:' (OGS's hidden log) or 'DISCUSSION:' (game chat) "
+                   "line, which gtp2ogs turns into chat.")
+@click.option("--gtp-name", "name", default=DEFAULTS.name, show_default=True,
+              help="What the name command answers.")
+@click.option("--gtp-version", "version", default=DEFAULTS.version, show_default=True,
+              help="What the version command answers (Lizzie 0.7 wants a Leela Zero-like 0.17 or higher).")
+@click.option("--verbose", is_flag=True, help="Log every command and analysis line (debug level).")
+def gtp_command(log_file, verbose, **settings):
+    """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
+    setup_logging(log_file, verbose)
+    run_engine(EngineOptions(log_file=log_file, **settings))
+
+
+@click.command("analysis", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--network", default=ANALYSIS.network, show_default=True,
+              help="ONNX network file; 'auto' takes the shipped net for each query's board size.")
+@click.option("--visits", type=click.IntRange(1), default=ANALYSIS.visits, show_default=True,
+              help="maxVisits of a query that gives none (KataGo's analysis_example.cfg: 500).")
+@click.option("--analysis-threads", type=click.IntRange(1, 64), default=ANALYSIS.analysis_threads, show_default=True,
+              help="Positions searched at the same time (their network calls share batches).")
+@click.option("--batch-size", type=click.IntRange(1), default=ANALYSIS.batch_size, show_default=True,
+              help="Leaves each search sends to the network at once.")
+@click.option("--threads", type=click.IntRange(0), default=ANALYSIS.threads, show_default=True,
+              help="CPU threads for the network runtime (0: all physical cores).")
+@click.option("--report-winrates-as", "perspective", default=ANALYSIS.perspective, show_default=True,
+              type=click.Choice(["BLACK", "WHITE", "SIDETOMOVE"], case_sensitive=False),
+              help="Perspective of winrates, scores and ownership (KataGo's reportAnalysisWinratesAs; "
+                   "a query's overrideSettings may change it).")
+@click.option("--pv-len", type=click.IntRange(1, 1000), default=ANALYSIS.pv_len, show_default=True,
+              help="Moves after the first in each variation (KataGo's analysisPVLen).")
+@click.option("--seed", type=int, default=None, help="Random seed.")
+@click.option("--quit-without-waiting", is_flag=True,
+              help="At the end of input, stop the running searches instead of finishing the queue.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the log (always on stderr) to this file.")
+@click.option("--verbose", is_flag=True, help="Debug logging.")
+def analysis_command(network, visits, analysis_threads, batch_size, threads, perspective, pv_len, seed,
+                     quit_without_waiting, log_file, verbose):
+    """Answer KataGo-style JSON analysis queries, one per line, on stdin/stdout."""
+    setup_logging(log_file, verbose)
+    settings = AnalysisSettings(network=network, visits=visits, analysis_threads=analysis_threads,
+                                batch_size=batch_size, threads=threads, perspective=perspective.upper(),
+                                pv_len=pv_len, seed=seed, quit_without_waiting=quit_without_waiting)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    print("zerogo analysis engine: ready to begin handling requests", file=sys.stderr, flush=True)
+    AnalysisEngine(settings, sys.stdout).serve(sys.stdin)

@@ -1,0 +1,126 @@
+"""Engine options and the move-generator factory behind ``zerogo gtp``.
+
+``make_player(options)`` returns the ``engine.player.Player`` the protocol
+layer talks to. With a network file it builds the MCTS searcher
+(``engine.mcts_player.MctsPlayer`` over ``engine.evaluator.load_evaluator``,
+ONNX Runtime); when there is no
+network, or the searcher cannot be built, it falls back to
+``engine.player.SimplePlayer`` and says so on stderr. ``--player
+MODULE:CALLABLE`` plugs in any other generator (a callable taking the options).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.evaluator import WEIGHTS_DIR, default_network_path
+from engine.player import Player, SimplePlayer
+
+log = logging.getLogger("zerogo.players")
+
+# ``--network auto`` looks in WEIGHTS_DIR (defined once, in engine.evaluator; tests may patch it here).
+
+class PlayerError(ValueError):
+    """A ``--player`` factory that cannot be imported or does not give a Player."""
+
+
+@dataclass
+class EngineOptions:
+    """Every setting of ``zerogo gtp`` (see ``zerogo gtp --help``)."""
+
+    size: int = 19
+    rules: str = "chinese"
+    komi: float | None = None          # None: the rules' default komi
+    network: str = "auto"              # path, "auto" (weights/*.onnx) or "none"
+    visits: int | None = None          # None: limited by time only (or the searcher's default)
+    time_per_move: float | None = None  # target seconds per move when no clock is set
+    max_time: float | None = None      # hard cap in seconds on any move
+    lag: float = 1.0                   # seconds kept back per move for network/GUI lag
+    threads: int = 0                   # network runtime threads (0: physical cores)
+    batch_size: int = 8
+    resign_threshold: float = 0.05     # resign below this win rate (0 disables)
+    ponder: bool = False
+    log_file: str | None = None
+    seed: int | None = None
+    player: str | None = None          # "module:callable" factory for a custom Player
+    ogs_chat: str = "none"             # none | malkovich | discussion: gtp2ogs chat lines on stderr
+    name: str = "zerogo"
+    version: str = "0.1.0"
+
+
+def find_network(options: EngineOptions, width: int | None = None,
+                 height: int | None = None) -> Path | None:
+    """The network file to load, or None: ``none``, or ``auto`` with nothing shipped.
+
+    ``auto`` asks ``engine.evaluator.default_network_path`` for the board size
+    (default ``options.size``): weights/zerogo-{W}x{H}.onnx, zerogo-9x9.onnx,
+    zerogo-19x19.onnx, zerogo.onnx, else any shipped zerogo*.onnx.
+    """
+    choice = (options.network or "none").strip()
+    if choice.lower() == "none":
+        return None
+    if choice.lower() == "auto":
+        width = options.size if width is None else width
+        height = width if height is None else height
+        return default_network_path(width, height, WEIGHTS_DIR)
+    path = Path(choice).expanduser()
+    if not path.is_file():
+        log.error("network file %s not found", path)
+        return None
+    return path
+
+
+def _custom_player(spec: str, options: EngineOptions) -> Player:
+    """Import ``module:callable`` and call it with the options."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise PlayerError(f"--player must be MODULE:CALLABLE, got {spec!r}")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise PlayerError(f"cannot import player factory {spec!r}: {exc}") from None
+    player = factory(options)
+    if not isinstance(player, Player):
+        raise PlayerError(f"{spec!r} returned {type(player).__name__}, not an engine.player.Player")
+    return player
+
+
+def _mcts_player(network: Path, options: EngineOptions) -> Player:
+    """The MCTS searcher over the ONNX network (engine.mcts_player, engine.evaluator)."""
+    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from engine.mcts_player import MctsPlayer
+    from engine.search import SearchConfig
+
+    evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
+                                                        seed=options.seed))
+    settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
+                "seed": options.seed}
+    if options.visits is not None:
+        settings["visits"] = options.visits
+    return MctsPlayer(evaluator, SearchConfig(**settings))
+
+
+def make_player(options: EngineOptions, network: Path | None | str = "find") -> Player:
+    """Build the move generator for ``options``; never fails without a network.
+
+    ``network`` is the file to load; by default ``find_network(options)``.
+    """
+    if options.player:
+        return _custom_player(options.player, options)
+    if network == "find":
+        network = find_network(options)
+    if network is None:
+        log.warning("no network file (--network %s): playing with SimplePlayer "
+                    "(random legal moves that never fill own eyes)", options.network)
+        return SimplePlayer(options.seed)
+    try:
+        player = _mcts_player(network, options)
+    except Exception as exc:  # missing searcher, bad file, onnxruntime trouble
+        log.error("cannot build the searcher with %s (%s: %s); playing with SimplePlayer",
+                  network, type(exc).__name__, exc)
+        return SimplePlayer(options.seed)
+    log.info("playing with network %s", network)
+    return player

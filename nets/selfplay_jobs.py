@@ -1,0 +1,152 @@
+"""Self-play job plumbing: one process's share of a run, several processes with one progress bar, merged counts.
+
+Used by ``zerogo selfplay`` (``nets.selfplay_cli``) and the Ray workers (``nets.ray_workers``).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import click
+
+from nets.selfplay import SelfPlayConfig, run_games, summarize
+
+
+@dataclass
+class SelfPlayJob:
+    """One process's share of a self-play run."""
+
+    network: str
+    config: SelfPlayConfig
+    games: int
+    parallel: int
+    out_dir: str
+    prefix: str
+    device: str = "cpu"
+    threads: int = 1
+
+
+def run_job(job: SelfPlayJob, progress=None) -> dict:
+    """Play a job's games and write them out; returns counts (see ``summarize``)."""
+    import torch
+
+    from nets.netload import open_evaluator
+    from nets.selfplay_io import GameSink
+
+    torch.set_num_threads(job.threads)
+    evaluator = open_evaluator(job.network, job.device, job.threads)
+    sink = GameSink(job.out_dir, job.prefix)
+
+    def on_game(g) -> None:
+        """Write a finished game and report it."""
+        sink(g)
+        if progress is not None:
+            progress.put(len(g.moves))
+
+    start = time.perf_counter()
+    try:
+        games, batcher = run_games(evaluator, job.config, job.games, job.parallel, on_game)
+    finally:
+        shards = sink.close()
+        evaluator.close()
+    out = summarize(games)
+    out.update(seconds=time.perf_counter() - start, shards=[str(p) for p in shards],
+               mean_batch=batcher.mean_batch(), positions_evaluated=batcher.positions)
+    return out
+
+
+def _child(job: SelfPlayJob, progress, results) -> None:
+    """Process entry point: run the job, report the counts (or the error)."""
+    try:
+        results.put(run_job(job, progress))
+    except Exception as exc:  # sent to the parent, which raises it
+        results.put({"error": f"{type(exc).__name__}: {exc}"})
+
+
+def split_games(games: int, processes: int) -> list[int]:
+    """Share ``games`` out over ``processes`` as evenly as possible."""
+    base, extra = divmod(games, processes)
+    return [base + (1 if i < extra else 0) for i in range(processes)]
+
+
+def run_processes(jobs: list[SelfPlayJob], total_games: int) -> list[dict]:
+    """Run jobs in separate processes with one progress bar; returns their counts."""
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    progress, results = ctx.Queue(), ctx.Queue()
+    procs = [ctx.Process(target=_child, args=(j, progress, results)) for j in jobs]
+    for p in procs:
+        p.start()
+    outs: list[dict] = []
+    with tqdm(total=total_games, unit="game", desc="selfplay") as bar:
+        while len(outs) < len(jobs):
+            while not progress.empty():
+                progress.get()
+                bar.update(1)
+            while not results.empty():
+                outs.append(results.get())
+            if len(outs) < len(jobs) and not any(p.is_alive() for p in procs) and results.empty():
+                break
+            time.sleep(0.1)
+        while not progress.empty():
+            progress.get()
+            bar.update(1)
+    for p in procs:
+        p.join()
+    errors = [o["error"] for o in outs if "error" in o]
+    if errors or len(outs) < len(jobs):
+        raise click.ClickException("self-play worker failed: " + "; ".join(errors or ["died"]))
+    return outs
+
+
+def merge_counts(outs: list[dict], wall: float) -> dict:
+    """Add up the workers' counts and work out throughput."""
+    keys = ("games", "moves", "samples", "black_wins", "white_wins", "resigned",
+            "played_out_checks", "false_resignations", "positions_evaluated")
+    total = {k: sum(o[k] for o in outs) for k in keys}
+    total["seconds"] = wall
+    total["games_per_hour"] = 3600.0 * total["games"] / wall if wall > 0 else 0.0
+    total["moves_per_second"] = total["moves"] / wall if wall > 0 else 0.0
+    total["evals_per_second"] = total["positions_evaluated"] / wall if wall > 0 else 0.0
+    total["shards"] = [s for o in outs for s in o["shards"]]
+    return total
+
+
+def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, processes: int,
+             out_dir: str, device: str = "cpu", threads: int = 1) -> dict:
+    """Run self-play over ``processes`` processes; returns merged counts and throughput."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    tag = f"{int(time.time())}-{os.getpid()}"
+    jobs = []
+    for i, n in enumerate(split_games(games, processes)):
+        if n == 0:
+            continue
+        c = replace(cfg, seed=None if cfg.seed is None else cfg.seed + i)
+        jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"sp-{tag}-p{i}", device, threads))
+    start = time.perf_counter()
+    outs = run_processes(jobs, games) if len(jobs) > 1 else [_inline(jobs[0], games)]
+    summary = merge_counts(outs, time.perf_counter() - start)
+    (Path(out_dir) / f"selfplay-{tag}.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def _inline(job: SelfPlayJob, total: int) -> dict:
+    """Run a single job in this process with a progress bar."""
+    from tqdm import tqdm
+
+    class _Bar:
+        def __init__(self, bar):
+            self.bar = bar
+
+        def put(self, _moves) -> None:
+            """One more game."""
+            self.bar.update(1)
+
+    with tqdm(total=total, unit="game", desc="selfplay") as bar:
+        return run_job(job, _Bar(bar))

@@ -1,0 +1,43 @@
+"""Shared test helpers: positions drawn as ASCII diagrams, GTP vertices, and fixtures.
+
+Diagrams are minigo-style: one row per line from the top, ``X`` black, ``O``
+white, ``.`` empty (``engine.board.Board.from_ascii``). Import the helpers
+with ``from tests.conftest import game_from_diagram, at``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import coords
+from engine.board import Board
+from engine.evaluation import UniformEvaluator
+from engine.game import Game
+
+
+def game_from_diagram(text: str, size: int | None = None, rules: str = "chinese", komi: float | None = None,
+                      to_play: int | None = None) -> Game:
+    """A game whose starting position is the diagram (stones set up, not played)."""
+    board = Board.from_ascii(text)
+    if size is not None:
+        assert (board.width, board.height) == (size, size), f"diagram is {board.width}x{board.height}, not {size}"
+    game = Game(board.width, board.height, rules=rules, komi=komi)
+    game.setup([(s, p) for p, s in enumerate(board.stones) if s], to_play=to_play)
+    return game
+
+
+def at(board_or_game, vertex: str) -> int:
+    """Flat index of a GTP vertex on this board or game."""
+    return coords.from_gtp(vertex, board_or_game.width, board_or_game.height)
+
+
+@pytest.fixture
+def diagram():
+    """``game_from_diagram`` as a fixture."""
+    return game_from_diagram
+
+
+@pytest.fixture
+def uniform_evaluator() -> UniformEvaluator:
+    """A network stand-in: uniform policy, value 0."""
+    return UniformEvaluator()
