@@ -48,7 +48,8 @@ class SharedBatcher(Evaluator):
         with self._cond:
             self._pending.append(slot)
             while slot[1] is None and slot[2] is None:
-                if len(self._pending) >= max(1, self._active) or not self._cond.wait(self.max_wait) and any(s is slot for s in self._pending):
+                everyone_asked = len(self._pending) >= max(1, self._active)
+                if everyone_asked or (not self._cond.wait(self.max_wait) and any(s is slot for s in self._pending)):
                     self._flush()
         if slot[2] is not None:
             raise slot[2]
