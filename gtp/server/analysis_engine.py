@@ -23,6 +23,7 @@ import heapq
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -288,16 +289,23 @@ class AnalysisEngine:
         cfg.fpu_reduction_root = default_fpu if job.fpu_root is None else job.fpu_root
         player.clear()
         game, color = job.game, job.game.to_play
-        request = AnalysisRequest(interval=job.report_every or 1e9, max_visits=job.max_visits,
+        every = job.report_every or 1e9
+        request = AnalysisRequest(interval=min(every, job.first_report_after or every), max_visits=job.max_visits,
                                   keep_reporting=False, want_ownership=job.include_ownership,
                                   avoid={m: 1 for m in job.avoid.get(color, ())},
                                   allow=set(job.allow[color]) if color in job.allow else None)
         reports: list[AnalysisReport] = []
         timer = threading.Timer(job.max_time, job.stop.set) if job.max_time else None
 
+        started, last = time.monotonic(), [None]
+
         def report(rep: AnalysisReport) -> None:
             reports.append(rep)
-            if job.report_every and rep.root_visits < job.max_visits and not job.stop.is_set():
+            now = time.monotonic()
+            due = (now - started >= (job.first_report_after or every) if last[0] is None
+                   else now - last[0] >= every - 1e-3)
+            if job.report_every and due and rep.root_visits < job.max_visits and not job.stop.is_set():
+                last[0] = now
                 self._answer(job, rep, player, during=True)
 
         if timer:
