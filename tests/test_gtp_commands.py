@@ -129,7 +129,8 @@ def test_rules_commands():
     assert replies[2].startswith("? unknown rules")
     rules = json.loads(ok(replies[4]))
     assert (rules["ko"], rules["scoring"], rules["suicide"]) == ("SIMPLE", "AREA", True)
-    assert json.loads(ok(replies[6])) == {"hasButton": False, "ko": "POSITIONAL", "scoring": "AREA",
+    assert json.loads(ok(replies[6])) == {"friendlyPassOk": False, "hasButton": False, "ko": "POSITIONAL",
+                                          "scoring": "AREA",
                                           "suicide": True, "tax": "NONE", "whiteHandicapBonus": "0"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -28,10 +29,20 @@ def test_katago_shorthands_mean_what_katago_says(name, ko, scoring, suicide, bon
     assert (rules.ko, rules.scoring, rules.suicide, rules.handicap_bonus) == (ko, scoring, suicide, bonus)
 
 
+def test_kata_get_rules_prints_what_katago_printed():
+    """KataGo 1.17's own kata-get-rules for each shorthand (shared/katago-reference)."""
+    reference = json.loads((Path(REPO).parent / "shared" / "katago-reference" / "g170e-b15c192.json").read_text())
+    printed = {p["rules"]: p["katago_rules"] for p in reference["positions"]}
+    assert len(printed) == 5
+    for name, katago in printed.items():
+        assert kata_rules_dict(parse_kata_rules(name)) == katago, name
+
+
 def test_rules_json_round_trip_and_refusals():
     rules = parse_kata_rules('{"ko":"SITUATIONAL","scoring":"AREA","suicide":true,"tax":"NONE",'
                              '"hasButton":false,"whiteHandicapBonus":"N-1"}')
-    assert kata_rules_dict(rules) == {"hasButton": False, "ko": "SITUATIONAL", "scoring": "AREA",
+    assert kata_rules_dict(rules) == {"friendlyPassOk": False, "hasButton": False, "ko": "SITUATIONAL",
+                                      "scoring": "AREA",
                                       "suicide": True, "tax": "NONE", "whiteHandicapBonus": "N-1"}
     for bad in ("stone-scoring", "aga-button", '{"ko":"SUPER"}', '{"scoring":"TERRITORY","tax":"NONE"}',
                 '{"colour":"blue"}', "martian"):
@@ -43,7 +54,8 @@ def test_rules_commands_over_gtp():
     replies = session(["komi 6", "kata-set-rules japanese", "kata-get-rules", "kata-set-rule ko POSITIONAL",
                        "kata-get-rules", "get_komi", "kata-set-rules stone-scoring", "kata-set-rule tax ALL",
                        "kata-set-rule frob 1"])
-    assert json.loads(ok(replies[2])) == {"hasButton": False, "ko": "SIMPLE", "scoring": "TERRITORY",
+    assert json.loads(ok(replies[2])) == {"friendlyPassOk": False, "hasButton": False, "ko": "SIMPLE",
+                                          "scoring": "TERRITORY",
                                           "suicide": False, "tax": "SEKI", "whiteHandicapBonus": "0"}
     assert json.loads(ok(replies[4]))["ko"] == "POSITIONAL"
     assert ok(replies[5]) == "6"                 # rules never change komi

@@ -139,8 +139,15 @@ def parse_kata_rules(text_or_dict, base: Rules | None = None) -> Rules:
 
 
 def kata_rules_dict(rules: Rules) -> dict:
-    """zerogo Rules as KataGo's ``kata-get-rules`` fields (no komi)."""
-    return {"hasButton": False, "ko": KO_NAMES[rules.ko], "scoring": SCORING_NAMES[rules.scoring],
+    """zerogo Rules as KataGo's ``kata-get-rules`` fields (no komi).
+
+    ``friendlyPassOk`` is KataGo's value for the same rules (KataGo 1.17: true
+    for area scoring that removes dead stones after the game, false for
+    Tromp-Taylor and territory scoring); zerogo scores the same way.
+    """
+    friendly = rules.scoring == AREA and rules.name not in ("tromp-taylor", "custom")
+    return {"friendlyPassOk": friendly, "hasButton": False, "ko": KO_NAMES[rules.ko],
+            "scoring": SCORING_NAMES[rules.scoring],
             "suicide": rules.suicide, "tax": "SEKI" if rules.scoring == TERRITORY else "NONE",
             "whiteHandicapBonus": BONUS_NAMES[rules.handicap_bonus]}
 
