@@ -177,8 +177,10 @@ class MctsPlayer(Player):
                 if len(cands) >= request.min_moves:
                     break
                 mv = int(root.moves[i])
-                if mv not in have:
-                    cands.append(CandidateInfo(mv, 0, 0.0, 0.0, float(root.raw_prior[i]), 0.0, [mv]))
+                if mv not in have:   # unvisited: the position's own values stand in, as KataGo does
+                    wr = rep.root.winrate if rep.root is not None else 0.5
+                    lead = rep.root.score_lead if rep.root is not None else 0.0
+                    cands.append(CandidateInfo(mv, 0, wr, lead, float(root.raw_prior[i]), 0.0, [mv]))
         return AnalysisReport(cands, rep.ownership if request.want_ownership or rep.ownership is not None else None,
                               rep.root_visits, rep.root, rep.raw_winrate, rep.raw_score)
 
