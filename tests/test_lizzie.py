@@ -33,7 +33,7 @@ def _tools() -> dict:
              "convert": shutil.which("convert")}
     missing = [k for k, v in tools.items() if not v] + ([] if os.path.exists(LIZZIE_JAR) else ["lizzie.jar"])
     if missing:
-        pytest.fail(f"missing {missing}: apt-get install -y xvfb liblizzie-java imagemagick")
+        pytest.fail(f"missing {missing}: apt-get install -y xvfb liblizzie-java default-jre imagemagick")
     return tools
 
 
