@@ -75,10 +75,12 @@ def from_gtp(vertex: str, width: int, height: int) -> int:
     text = vertex.strip().upper()
     if text == "PASS":
         return width * height
-    if len(text) < 2 or text[0] not in GTP_COLUMNS or not text[1:].isdigit():
+    digits = text[1:]
+    if len(text) < 2 or text[0] not in GTP_COLUMNS or not (digits.isascii() and digits.isdigit()) \
+            or len(digits) > 3:
         raise CoordinateError(f"invalid vertex {vertex!r}")
     col = GTP_COLUMNS.index(text[0])
-    number = int(text[1:])
+    number = int(digits)
     if col >= width or not 1 <= number <= height:
         raise CoordinateError(f"vertex {vertex!r} is off the {width}x{height} board")
     return (height - number) * width + col

@@ -4,6 +4,10 @@ Contract shared by ``evaluator`` (ONNX Runtime, torch), ``mcts`` and ``nets``:
 
 * ``Position.boards[0]`` is the position to evaluate; ``boards[1:]`` are the
   earlier positions, newest first (as many as the features use).
+* ``Position.trail`` (optional) is the whole game back to its initial
+  position (``engine.trail.Trail``), for features that need more than the
+  last boards (KataGo's: passes, superko bans, handicap). ``from_game`` fills
+  it and ``child`` extends it; positions built by hand may leave it None.
 * ``Evaluation.policy`` is a probability vector over ``area + 1`` moves (pass
   last) already restricted to legal moves by the evaluator's caller if it wishes;
   ``value`` is in [-1, 1] from the point of view of the side to move
@@ -19,6 +23,7 @@ import numpy as np
 
 from engine.board import Board
 from engine.rules import Rules
+from engine.trail import Trail
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Position:
 
     boards: list[Board]
     rules: Rules
+    trail: Trail | None = None
 
     @property
     def board(self) -> Board:
@@ -34,19 +40,27 @@ class Position:
         return self.boards[0]
 
     @classmethod
-    def from_game(cls, game, history: int = 8) -> "Position":
+    def from_game(cls, game, history: int = 8) -> Position:
         """The game's current position with up to ``history`` boards."""
-        return cls(game.history_boards(history), game.rules)
+        return cls(game.history_boards(history), game.rules, Trail.from_game(game))
 
-    def child(self, board: Board, history: int = 8) -> "Position":
+    def child(self, board: Board, history: int = 8) -> Position:
         """The position after a move that produced ``board``."""
-        return Position([board] + self.boards[: history - 1], self.rules)
+        trail = None if self.trail is None else self.trail.extend(board)
+        return Position([board] + self.boards[: history - 1], self.rules, trail)
 
     def key(self) -> int:
-        """A transposition key: hashes of the boards in history, side to move, komi, rules."""
-        h = hash((tuple((b.hash, b.ko_point) for b in self.boards), self.board.to_play,
-                  self.rules.komi, self.rules.scoring, self.rules.ko))
-        return h
+        """A transposition key over everything the network's inputs depend on.
+
+        Board size (every empty board hashes to 0), the history boards' hashes
+        and ko state, the side to move, whether the last move was a pass, and
+        the rules the net sees (komi, scoring, ko rule, suicide).
+        """
+        board, rules = self.board, self.rules
+        return hash((board.width, board.height,
+                     tuple((b.hash, b.ko_point, b.ko_color) for b in self.boards),
+                     board.to_play, board.passes >= 1,
+                     rules.komi, rules.scoring, rules.ko, rules.suicide))
 
 
 @dataclass
@@ -65,6 +79,9 @@ class Evaluator:
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
         """Evaluate a batch of positions."""
         raise NotImplementedError
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """Raise (``engine.evaluator.ModelLoadError``) if this evaluator cannot serve the size."""
 
     def close(self) -> None:
         """Release resources (sessions, threads)."""

@@ -9,8 +9,13 @@ into probabilities over the board's ``area + 1`` moves with the moves that
 Superko is the caller's job (it needs the game's history).
 
 ``OnnxEvaluator`` runs an ONNX file written by ``zerogo export`` (tensor names
-and metadata: see ``nets/export.py``); it refuses a missing, corrupt or
-mismatched file with a ``ModelLoadError`` that says what is wrong.
+and metadata: see ``nets/export.py``) or by ``zerogo import-katago`` (a KataGo
+network: metadata ``feature_set=katago-v7``, inputs computed by
+``engine.katago.features``, see ``engine/katago/onnx_build.py``); the metadata
+``feature_set`` (absent: ``zerogo-v1``) chooses the encoder. It refuses a
+missing, corrupt or mismatched file with a ``ModelLoadError`` that says what is
+wrong. ``load_evaluator`` also takes a KataGo model file (``.bin.gz``) and
+converts it once (``engine.katago.cache.converted_path``).
 ``nets.torch_evaluator.TorchEvaluator`` is the same on top of a torch model.
 
 Default networks live in the repository's ``weights/`` folder and are named
@@ -40,6 +45,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 INPUT_NAMES = ("planes", "globals")
 OUTPUT_NAMES = ("policy_logits", "value", "score_lead", "ownership")
 META_KEYS = ("feature_version", "config", "board_sizes", "training_step", "provenance")
+ZEROGO_FEATURES = "zerogo-v1"
+KATAGO_FEATURES = "katago-v7"
+KATAGO_META_KEYS = ("feature_set", "katago_model_version", "config", "source_sha256")
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
     "cuda": "CUDAExecutionProvider",
@@ -50,6 +58,36 @@ AUTO_ORDER = ("tensorrt", "cuda", "cpu")
 
 class ModelLoadError(RuntimeError):
     """A network file that is missing, unreadable or does not match this engine."""
+
+
+class ModelShapeError(ModelLoadError):
+    """A network whose outputs do not fit the board it was asked about."""
+
+
+def check_outputs(outputs, n: int, height: int, width: int):
+    """The raw outputs ``(logits [n, area+1], value [n], score [n], ownership [n, h, w])``.
+
+    ``value``/``score`` may come as ``[n, 1]`` and ownership as ``[n, 1, h, w]``;
+    anything else raises ModelShapeError naming the output and both shapes.
+    """
+    if len(outputs) != 4:
+        raise ModelShapeError(f"the network gave {len(outputs)} outputs, expected 4 "
+                              f"({', '.join(OUTPUT_NAMES)})")
+    area = height * width
+    want = {"policy_logits": (n, area + 1), "value": (n,), "score_lead": (n,),
+            "ownership": (n, height, width)}
+    fixed = []
+    for name, arr in zip(OUTPUT_NAMES, outputs):
+        arr = np.asarray(arr, np.float32)
+        shape = want[name]
+        if arr.shape != shape and arr.size == int(np.prod(shape)) and arr.shape[:1] == (n,):
+            arr = arr.reshape(shape)            # [n, 1] or [n, 1, h, w]
+        if arr.shape != shape:
+            raise ModelShapeError(f"output {name!r} has shape {list(arr.shape)} on a "
+                                  f"{width}x{height} board, expected {list(shape)}: this "
+                                  "network does not fit this board size")
+        fixed.append(arr)
+    return fixed
 
 
 @dataclass
@@ -71,6 +109,7 @@ class EvaluatorConfig:
     threads: int = 0
     batch_size: int = 32
     cache_size: int = 200_000
+    cache_mb: int = 256
     random_symmetry: bool = False
     seed: int | None = None
     spin: bool = False
@@ -134,10 +173,27 @@ class NetEvaluator(Evaluator):
         self.random_symmetry = random_symmetry
         self.rng = np.random.default_rng(seed)
         self.evaluations = 0
+        self.encode_batch = F.encode_batch  # planes and globals for a batch of positions
+        self.sizes_ok: set[tuple[int, int]] = set()
 
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net: ``planes [B, C, H, W]``, ``glob [B, G]`` -> (logits, value, score, ownership)."""
         raise NotImplementedError
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """Run the net once on an empty ``width x height`` board; ModelShapeError if it does not fit."""
+        if (width, height) in self.sizes_ok:
+            return
+        from engine.board import Board
+        from engine.rules import Rules
+        try:
+            self.evaluate([Position([Board(width, height)], Rules())])
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # ORT refuses static shapes with assorted error types
+            raise ModelShapeError(f"the network cannot evaluate a {width}x{height} board: "
+                                  f"{str(exc).strip().splitlines()[0][:300]}") from exc
+        self.sizes_ok.add((width, height))
 
     def _symmetry(self, pos: Position) -> int:
         if not self.random_symmetry:
@@ -162,14 +218,12 @@ class NetEvaluator(Evaluator):
     def _evaluate_chunk(self, positions: list[Position]) -> list[Evaluation]:
         """One network run over positions of one board shape."""
         syms = [self._symmetry(p) for p in positions]
-        planes, glob = F.encode_batch(positions)
+        planes, glob = self.encode_batch(positions)
         for j, k in enumerate(syms):
             if k:
                 planes[j] = F.apply_symmetry_planes(planes[j], k)
-        logits, value, score, own = self.run(planes, glob)
         h, w = positions[0].board.height, positions[0].board.width
-        logits = np.asarray(logits, np.float32)
-        own = np.asarray(own, np.float32)
+        logits, value, score, own = check_outputs(self.run(planes, glob), len(positions), h, w)
         for j, k in enumerate(syms):
             if k:
                 logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
@@ -189,6 +243,11 @@ class OnnxEvaluator(NetEvaluator):
         self.path = Path(path)
         self.session = _open_session(self.path, config)
         self.meta = check_model(self.session, self.path)
+        self.feature_set = self.meta.get("feature_set", ZEROGO_FEATURES)
+        if self.feature_set == KATAGO_FEATURES:
+            from engine.katago import features as katago_features
+            self.encode_batch = katago_features.encode_batch
+        self.output_names = [o.name for o in self.session.get_outputs()]
         self.provider = self.session.get_providers()[0]
         self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
             else np.float32
@@ -206,6 +265,13 @@ class OnnxEvaluator(NetEvaluator):
                  "globals": glob.astype(self.input_dtype, copy=False)}
         outs = self.session.run(list(OUTPUT_NAMES), feeds)
         return [o.astype(np.float32, copy=False) for o in outs]
+
+    def run_all(self, planes: np.ndarray, glob: np.ndarray) -> dict[str, np.ndarray]:
+        """Every output of the network by name (KataGo nets: also wdl, score_mean, ...)."""
+        feeds = {"planes": planes.astype(self.input_dtype, copy=False),
+                 "globals": glob.astype(self.input_dtype, copy=False)}
+        outs = self.session.run(self.output_names, feeds)
+        return {k: o.astype(np.float32, copy=False) for k, o in zip(self.output_names, outs)}
 
     def close(self) -> None:
         """Drop the session."""
@@ -237,8 +303,14 @@ def provider_entry(provider: str):
 def _open_session(path: Path, config: EvaluatorConfig):
     """An ONNX Runtime session for ``path``, or ModelLoadError saying why not."""
     import onnxruntime as ort
-    if not path.is_file():
+    if path.is_dir():
+        raise ModelLoadError(f"network file {path} is a directory, not an ONNX file")
+    if not path.exists():
         raise ModelLoadError(f"network file {path} does not exist")
+    if not path.is_file():
+        raise ModelLoadError(f"network file {path} is not a regular file")
+    if path.stat().st_size == 0:
+        raise ModelLoadError(f"network file {path} is empty (0 bytes)")
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.intra_op_num_threads = config.threads or physical_cores()
@@ -258,6 +330,12 @@ def _open_session(path: Path, config: EvaluatorConfig):
 def check_model(session, path: Path) -> dict:
     """The model's metadata after checking it against this engine; ModelLoadError if it differs."""
     meta = dict(session.get_modelmeta().custom_metadata_map)
+    feature_set = meta.get("feature_set", ZEROGO_FEATURES)
+    if feature_set == KATAGO_FEATURES:
+        return _check_katago_model(session, path, meta)
+    if feature_set != ZEROGO_FEATURES:
+        raise ModelLoadError(f"{path} needs input features {feature_set!r}, which this engine "
+                             f"does not compute (it knows {ZEROGO_FEATURES}, {KATAGO_FEATURES})")
     missing = [k for k in META_KEYS if k not in meta]
     if missing:
         raise ModelLoadError(f"{path} lacks zerogo metadata ({', '.join(missing)}): "
@@ -281,18 +359,48 @@ def check_model(session, path: Path) -> dict:
     return meta
 
 
+def _check_katago_model(session, path: Path, meta: dict) -> dict:
+    """Checks for a network converted from KataGo (``zerogo import-katago``)."""
+    from engine.katago import features as katago_features
+    missing = [k for k in KATAGO_META_KEYS if k not in meta]
+    if missing:
+        raise ModelLoadError(f"{path} lacks KataGo metadata ({', '.join(missing)}): "
+                             "convert KataGo networks with `zerogo import-katago`")
+    inputs = {i.name: i.shape for i in session.get_inputs()}
+    want = {"planes": (4, katago_features.NUM_SPATIAL),
+            "globals": (2, katago_features.NUM_GLOBAL)}
+    for name, (rank, channels) in want.items():
+        shape = inputs.get(name)
+        if shape is None or len(shape) != rank or shape[1] != channels:
+            raise ModelLoadError(f"{path}: input {name!r} has shape {shape}, expected rank "
+                                 f"{rank} with {channels} channels in axis 1")
+    outputs = {o.name for o in session.get_outputs()}
+    if not set(OUTPUT_NAMES) <= outputs:
+        raise ModelLoadError(f"{path} lacks outputs {sorted(set(OUTPUT_NAMES) - outputs)}")
+    meta.setdefault("training_step", "?")
+    return meta
+
+
 class CachedEvaluator(Evaluator):
     """A transposition cache (LRU on ``Position.key()``) in front of another evaluator.
 
     Cached ``Evaluation`` objects are shared: callers must not modify them.
     """
 
-    def __init__(self, inner: Evaluator, size: int = 200_000):
+    def __init__(self, inner: Evaluator, size: int = 200_000, max_bytes: int = 256 << 20):
         self.inner = inner
         self.size = max(1, int(size))
+        self.max_bytes = max(1, int(max_bytes))
+        self.bytes = 0
         self.cache: OrderedDict[int, Evaluation] = OrderedDict()
         self.hits = 0
         self.misses = 0
+
+    @staticmethod
+    def entry_bytes(ev: Evaluation) -> int:
+        """Approximate memory of one cached evaluation (arrays plus object overhead)."""
+        own = 0 if ev.ownership is None else np.asarray(ev.ownership).nbytes
+        return np.asarray(ev.policy).nbytes + own + 400
 
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
         """Cached results where present; one batched call to the inner evaluator for the rest."""
@@ -309,22 +417,44 @@ class CachedEvaluator(Evaluator):
         out = [fresh[k] if k in fresh else self.cache[k] for k in keys]
         for key, ev in fresh.items():
             self.cache[key] = ev
-        while len(self.cache) > self.size:
-            self.cache.popitem(last=False)
+            self.bytes += self.entry_bytes(ev)
+        while len(self.cache) > self.size or (self.bytes > self.max_bytes and len(self.cache) > 1):
+            self.bytes -= self.entry_bytes(self.cache.popitem(last=False)[1])
         return out
 
     def clear(self) -> None:
         """Forget every cached evaluation (e.g. after a rules or komi change)."""
         self.cache.clear()
+        self.bytes = 0
+
+    def check_board_size(self, width: int, height: int) -> None:
+        """The inner evaluator's check (see ``NetEvaluator.check_board_size``)."""
+        check = getattr(self.inner, "check_board_size", None)
+        if check is not None:
+            check(width, height)
 
     def close(self) -> None:
         """Close the inner evaluator."""
         self.inner.close()
 
 
+def _convert_katago(path) -> Path:
+    """The cached ONNX conversion of a KataGo model file; ModelLoadError if it cannot be read."""
+    from engine.katago.cache import converted_path
+    from engine.katago.modelfile import KataModelError
+    try:
+        return converted_path(path)
+    except KataModelError as exc:
+        raise ModelLoadError(str(exc)) from None
+
+
 def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int = 19,
                    height: int = 19, weights_dir: Path | None = None) -> Evaluator:
-    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked."""
+    """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked.
+
+    The net is run once on an empty ``width x height`` board, so one whose
+    outputs do not fit the board is refused here and not at the first move.
+    """
     config = config or EvaluatorConfig()
     if path is None:
         path = default_network_path(width, height, weights_dir)
@@ -333,7 +463,14 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
             raise ModelLoadError(f"no network for {width}x{height} in {folder} (looked for "
                                  f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
                                  "give one with --model")
+    from engine.katago.cache import is_katago_model
+    if is_katago_model(path):
+        path = _convert_katago(path)
     evaluator: Evaluator = OnnxEvaluator(path, config)
+    try:
+        evaluator.check_board_size(width, height)
+    except ModelLoadError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
     if config.cache_size > 0:
-        evaluator = CachedEvaluator(evaluator, config.cache_size)
+        evaluator = CachedEvaluator(evaluator, config.cache_size, config.cache_mb << 20)
     return evaluator

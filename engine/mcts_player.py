@@ -19,7 +19,7 @@ from engine.evaluation import Evaluator, Position
 from engine.game import Game
 from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,
                            ResignCounter)
-from engine.search import SearchConfig, SearchResult, Searcher, analysis_report
+from engine.search import SearchConfig, SearchResult, Searcher, analysis_report, return_memory
 
 
 class MctsPlayer(Player):
@@ -206,7 +206,17 @@ class MctsPlayer(Player):
         """The network's move probabilities for the position."""
         return np.asarray(self.evaluator.evaluate([Position.from_game(game)])[0].policy)
 
+    def check_board_size(self, width: int, height: int) -> None:
+        """The evaluator's check: a net that does not fit the size raises ModelLoadError."""
+        self.evaluator.check_board_size(width, height)
+
     def clear(self) -> None:
-        """Forget the tree and the resignation counters."""
-        self.searcher.clear()
+        """Forget the tree, the cached evaluations and the resignation counters; return the memory."""
+        with self._lock:
+            self.searcher.clear()
+            self.last_result = None
+            clear_cache = getattr(self.evaluator, "clear", None)
+            if clear_cache is not None:
+                clear_cache()
+            return_memory()
         self._resign.clear()

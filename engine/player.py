@@ -162,6 +162,9 @@ class Player:
     def clear(self) -> None:
         """Forget any search state (new game)."""
 
+    def check_board_size(self, width: int, height: int) -> None:
+        """Raise ValueError (or ModelLoadError) if this player cannot play on the size."""
+
     def close(self) -> None:
         """Release what the player holds (network sessions); it is not used again."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 SIMPLE_KO = "simple"
@@ -23,6 +24,23 @@ class RulesError(ValueError):
     """An unknown rule set name or an inconsistent rule setting."""
 
 
+MAX_KOMI = 1000.0  # more than any board's area: a larger komi is a typo or an attack
+
+
+def check_komi(komi) -> float:
+    """``komi`` as a float if it is a finite number within +-MAX_KOMI, else RulesError."""
+    if isinstance(komi, bool):
+        raise RulesError(f"komi must be a number, got {komi!r}")
+    try:
+        value = float(komi)
+    except (TypeError, ValueError):
+        raise RulesError(f"komi must be a number, got {komi!r}") from None
+    if not math.isfinite(value) or abs(value) > MAX_KOMI:
+        raise RulesError(f"komi must be a finite number between -{MAX_KOMI:g} and {MAX_KOMI:g}, "
+                         f"got {komi!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Rules:
     """How a game is played and counted."""
@@ -41,10 +59,11 @@ class Rules:
             raise RulesError(f"unknown scoring {self.scoring!r}")
         if self.handicap_bonus not in (HANDICAP_NONE, HANDICAP_N, HANDICAP_N_MINUS_1):
             raise RulesError(f"unknown handicap bonus {self.handicap_bonus!r}")
+        check_komi(self.komi)
 
     def with_komi(self, komi: float) -> "Rules":
         """Return a copy with another komi."""
-        return dataclasses.replace(self, komi=float(komi))
+        return dataclasses.replace(self, komi=check_komi(komi))
 
     def handicap_compensation(self, handicap_stones: int) -> int:
         """Points added to white's score for black's handicap stones (0 without handicap)."""

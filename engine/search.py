@@ -25,7 +25,7 @@ import numpy as np
 
 from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
-from engine.mcts import PuctConfig, Tree, release
+from engine.mcts import PuctConfig, Tree, node_bytes, release
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ class SearchConfig:
     resign_threshold: float = 0.05     # winrate; 0 disables
     resign_consecutive: int = 3
     resign_min_move_fraction: float = 0.25   # never before area * this plies (plus handicap)
-    ponder_max_visits: int = 30_000    # cap without a visit limit (time, ponder, analysis): memory
+    ponder_max_visits: int = 10_000_000   # cap without a visit limit (time, ponder, analysis)
+    max_tree_mb: int = 1024            # tree memory; past it the least-visited subtrees are pruned (0: no cap)
     pv_length: int = 12
     history: int = 8
     seed: int | None = None
@@ -188,7 +189,7 @@ class Searcher:
             move=move, candidates=cands, winrate=(root.q() + 1) / 2, score_lead=root_score(tree),
             root_visits=root.visits, playouts=run.playouts, seconds=run.elapsed(), full=full,
             policy_target=target, ownership=None if own is None else own * root.board.to_play,
-            stop_reason=run.reason)
+            stop_reason=run.reason, extra={"pruned_nodes": run.pruned, "tree_nodes": tree.node_count})
 
     def _choose(self, game, tree: Tree, cands: list[CandidateInfo], halving) -> int:
         """Temperature sampling in the self-play opening, Gumbel's pick, else the LCB/visits leader."""
@@ -201,6 +202,21 @@ class Searcher:
         if not cands:
             return int(root.moves[int(np.argmax(root.prior))])
         return cands[0].move
+
+
+def return_memory() -> None:
+    """Collect what the paused collector left and hand freed heap pages back to the OS.
+
+    For a new game (``clear_board``), not during a search: it walks every live
+    object. ``malloc_trim`` exists on glibc only; elsewhere this just collects.
+    """
+    gc.unfreeze()
+    gc.collect()
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @contextmanager
@@ -232,6 +248,16 @@ class _Run:
         self.playouts, self.reason = 0, ""
         self.last_report = start
         self.interrupt: threading.Event | None = None
+        mb = searcher.config.max_tree_mb
+        self.max_nodes = (mb << 20) // node_bytes(tree.root.board.area) if mb > 0 else 0
+        self.pruned = 0
+
+    def bound_memory(self) -> None:
+        """Prune the tree to 3/4 of its node budget once it exceeds the budget."""
+        if self.max_nodes and self.tree.node_count > self.max_nodes:
+            self.pruned += self.tree.prune(self.max_nodes * 3 // 4)
+            log.debug("tree over %d MB: pruned to %d nodes (%d dropped in this search)",
+                      self.s.config.max_tree_mb, self.tree.node_count, self.pruned)
 
     def elapsed(self) -> float:
         """Seconds since the search began."""
@@ -293,6 +319,7 @@ class _Run:
         while not self.finished():
             size = int(max(1, min(batch, self.visit_limit - self.tree.root.visits)))
             self.playouts += self.tree.run_batch(self.s.evaluator, puct, size)
+            self.bound_memory()
 
     def gumbel(self, halving: SequentialHalving) -> None:
         """Sequential halving at the root; PUCT below it."""
@@ -309,6 +336,7 @@ class _Run:
                     self.reason = "time"
                     return
                 self.playouts += self.tree.run_batch(self.s.evaluator, puct, batch, choices[k:k + batch])
+                self.bound_memory()
             halving.end_phase(self.tree.root)
 
 

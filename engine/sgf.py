@@ -13,11 +13,20 @@ HA without AB stones means GTP's fixed handicap points.
 
 Loading is all or nothing: a malformed or unsupported file, or an illegal
 move in it, raises ``SgfError`` (with the move number) and returns no game.
+
+Loading is bounded (``SgfLimits``): the file's size, its node count (all
+variations; counted with one regular-expression pass before sgfmill builds
+anything, so an 8 MB file of 1.68 M passes is refused in well under a second
+instead of taking minutes and gigabytes) and the main line's moves. Writing
+is linear in the game's length (each move node is added to the previous one,
+not found again from the root).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 
 from sgfmill import sgf, sgf_grammar
 
@@ -46,6 +55,49 @@ class SgfError(ValueError):
     """A malformed or unsupported SGF file, or one holding an illegal move."""
 
 
+@dataclass(frozen=True)
+class SgfLimits:
+    """What loading accepts: bytes of SGF, nodes in the whole tree, moves in the main line.
+
+    A long professional game has ~400 moves and ~50 KB; a record annotated
+    with many variations may reach some MB. The defaults leave wide room
+    above that while keeping sgfmill's parse tree (a few hundred bytes per
+    node) under ~100 MB.
+    """
+
+    max_bytes: int = 16 << 20
+    max_nodes: int = 200_000
+    max_moves: int = 10_000
+
+
+DEFAULT_LIMITS = SgfLimits()
+_NODE_OR_VALUE = re.compile(rb";|\[(?:[^\\\]]|\\.)*\]", re.DOTALL)
+
+
+def count_nodes(data: bytes, stop_after: int | None = None) -> int:
+    """Nodes (``;`` outside property values) in SGF bytes, every variation included.
+
+    Counting stops early once it passes ``stop_after``; memory stays constant.
+    """
+    if stop_after is not None and data.count(b";") <= stop_after:
+        return data.count(b";")       # an upper bound already within the limit
+    nodes = 0
+    for match in _NODE_OR_VALUE.finditer(data):
+        if match.end() - match.start() == 1 and data[match.start()] == 0x3B:   # ";"
+            nodes += 1
+            if stop_after is not None and nodes > stop_after:
+                break
+    return nodes
+
+
+def check_limits(data: bytes, limits: SgfLimits = DEFAULT_LIMITS) -> None:
+    """SgfError if the bytes are larger, or hold more nodes, than ``limits`` allow."""
+    if len(data) > limits.max_bytes:
+        raise SgfError(f"SGF is {len(data)} bytes, more than the limit of {limits.max_bytes}")
+    if count_nodes(data, stop_after=limits.max_nodes) > limits.max_nodes:
+        raise SgfError(f"SGF has more than {limits.max_nodes} nodes, the limit for loading")
+
+
 def _parse_size(raw: bytes | None) -> tuple[int, int]:
     """Width and height from a raw SZ value (default 19)."""
     if raw is None:
@@ -65,11 +117,12 @@ def _parse_size(raw: bytes | None) -> tuple[int, int]:
     return width, height
 
 
-def _parse_tree(data: bytes | str) -> tuple[sgf.Sgf_game, int, int]:
-    """Parse the bytes with sgfmill; returns the game, width and height."""
+def _parse_tree(data: bytes | str, limits: SgfLimits) -> tuple[sgf.Sgf_game, int, int]:
+    """Parse the bytes with sgfmill (after ``check_limits``); the game, width and height."""
     encoding = None
     if isinstance(data, str):
         data, encoding = data.encode("utf-8"), "UTF-8"
+    check_limits(data, limits)
     try:
         coarse = sgf_grammar.parse_sgf_game(data)
     except ValueError as exc:
@@ -151,11 +204,14 @@ def _setup(game: Game, root, width: int, height: int) -> None:
         game.setup([], to_play=_COLOR[player])
 
 
-def _play_moves(game: Game, nodes, width: int, height: int, max_moves: int | None) -> None:
-    """Play the main line's moves into the game; SgfError names the bad move."""
+def _play_moves(game: Game, nodes, width: int, height: int, max_moves: int | None,
+                cap: int) -> None:
+    """Play the main line's moves into the game; SgfError names the bad move or the cap."""
     for node in nodes:
         if max_moves is not None and len(game.moves) >= max_moves:
             return
+        if len(game.moves) >= cap and (node.has_property("B") or node.has_property("W")):
+            raise SgfError(f"the game has more than {cap} moves, the limit for loading")
         if node is not nodes[0] and any(node.has_property(p) for p in ("AB", "AW", "AE")):
             raise SgfError(f"setup stones after move {len(game.moves)} are not supported")
         try:
@@ -174,13 +230,17 @@ def _play_moves(game: Game, nodes, width: int, height: int, max_moves: int | Non
             raise SgfError(f"move {number} ({color.upper()} {vertex}) is illegal: {exc}") from None
 
 
-def load_sgf(data: bytes | str, max_moves: int | None = None) -> Game:
-    """Load an SGF record (main line) into a new Game; raises SgfError, never half-loads."""
-    tree, width, height = _parse_tree(data)
+def load_sgf(data: bytes | str, max_moves: int | None = None,
+             limits: SgfLimits = DEFAULT_LIMITS) -> Game:
+    """Load an SGF record (main line, its first ``max_moves`` moves) into a new Game.
+
+    Raises SgfError (never half-loads), also when the data exceed ``limits``.
+    """
+    tree, width, height = _parse_tree(data, limits)
     root = tree.get_root()
     game = Game(width, height, rules=_rules_for(root))
     _setup(game, root, width, height)
-    _play_moves(game, tree.get_main_sequence(), width, height, max_moves)
+    _play_moves(game, tree.get_main_sequence(), width, height, max_moves, limits.max_moves)
     game.record.result = str(_get(root, "RE", "") or "")
     game.record.black_player = str(_get(root, "PB", "") or "")
     game.record.white_player = str(_get(root, "PW", "") or "")
@@ -191,14 +251,16 @@ def load_sgf(data: bytes | str, max_moves: int | None = None) -> Game:
     return game
 
 
-def load_sgf_file(path) -> Game:
-    """Load an SGF file from disk; SgfError for unreadable or malformed files."""
+def load_sgf_file(path, limits: SgfLimits = DEFAULT_LIMITS) -> Game:
+    """Load an SGF file from disk; SgfError for unreadable, oversized or malformed files."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(limits.max_bytes + 1)   # never more than the limit into memory
     except OSError as exc:
-        raise SgfError(f"cannot read SGF file {path}: {exc}") from None
-    return load_sgf(data)
+        raise SgfError(f"cannot read SGF file {path}: {exc.strerror or exc}") from None
+    if len(data) > limits.max_bytes:
+        raise SgfError(f"SGF file {path} is larger than the limit of {limits.max_bytes} bytes")
+    return load_sgf(data, limits=limits)
 
 
 def _write_root(root, game: Game, result: str | None) -> None:
@@ -235,8 +297,9 @@ def game_to_sgf(game: Game, result: str | None = None,
     comments = comments or {}
     if comments.get(0):
         root.set("C", comments[0])
+    node = root
     for number, (color, move) in enumerate(game.moves, start=1):
-        node = tree.extend_main_sequence()
+        node = node.new_child()   # not tree.extend_main_sequence(): that walks from the root
         node.set_move("b" if color == BLACK else "w",
                       _sgfmill_point(move, game.width, game.height))
         if comments.get(number):

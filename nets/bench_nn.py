@@ -100,15 +100,19 @@ def gpu_peak(fp16: bool, n: int = 4096) -> float | None:
 
 
 def sweep(label: str, run, flops: float, settings: BenchSettings, peak: float,
-          size: int) -> None:
-    """Time ``run(planes, glob)`` at each batch size and print one line per batch."""
+          size: int, inputs=None) -> None:
+    """Time ``run(planes, glob)`` at each batch size and print one line per batch.
+
+    ``inputs(batch, size)`` makes the encoded positions (default: zerogo's features).
+    """
+    inputs = inputs or _inputs
     gflops = None
     for batch in settings.batches:
         if gflops and batch * flops / (gflops * 1e9) > settings.max_run_seconds:
             echo_line(f"  {label:<28} {size:>2}x{size:<2} batch {batch:>4}: skipped "
                  f"(one run would take ~{batch * flops / (gflops * 1e9):.0f}s)")
             continue
-        planes, glob = _inputs(batch, size)
+        planes, glob = inputs(batch, size)
         per_run = time_call(lambda: run(planes, glob), settings.min_seconds)
         gflops = batch * flops / per_run / 1e9
         echo_line(f"  {label:<28} {size:>2}x{size:<2} batch {batch:>4}: {batch / per_run:9.1f} evals/s "
@@ -175,6 +179,30 @@ def bench_torch(model, config: str, settings: BenchSettings, peaks: dict) -> Non
     for size in settings.sizes:
         sweep(f"torch {ev.device.type}", ev.run, flops_per_eval(config, size, size),
               settings, peak or float("nan"), size)
+
+
+def bench_network(path: Path, settings: BenchSettings, peak: float) -> None:
+    """Sweep a given network file (zerogo ONNX, or a KataGo model converted once) on the CPU."""
+    from engine.evaluator import load_evaluator
+    from nets.export import random_positions
+    ev = load_evaluator(path, EvaluatorConfig(provider="cpu", threads=settings.threads,
+                                              cache_size=0))
+    flops = None
+    if ev.feature_set == "katago-v7" and str(path).endswith(".gz"):
+        from engine.katago.modelfile import load_model
+        flops = load_model(path).flops
+    cache: dict = {}
+
+    def inputs(batch, size):
+        if (batch, size) not in cache:
+            positions = random_positions(min(batch, 64), size, seed=batch)
+            positions = (positions * (-(-batch // len(positions))))[:batch]
+            cache[(batch, size)] = ev.encode_batch(positions)
+        return cache[(batch, size)]
+
+    for size in settings.sizes:
+        sweep(f"onnxruntime cpu {path.name[:16]}", ev.run,
+              flops(size, size) if flops else float("nan"), settings, peak, size, inputs)
 
 
 def end_to_end(path: Path, settings: BenchSettings) -> None:

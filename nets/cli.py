@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import re
 import tempfile
 from pathlib import Path
 
@@ -30,8 +31,10 @@ import torch
 
 from engine.evaluator import physical_cores
 from gtp.bench.search import LZ_BOARD, NET_SHAPES, bench_zerogo, leelaz_weights_lines, run_leelaz
-from nets.bench_nn import BenchSettings, echo_line, gpu_peak, matmul_peak, run_configs
+from nets.bench_nn import (BenchSettings, bench_network, echo_line, gpu_peak, matmul_peak,
+                            run_configs)
 from nets.bench_search import make_random_onnx
+from nets.checkpoints import CheckpointError
 from nets.data import DataSettings, convert
 from nets.export import ExportError, export_onnx, random_net
 from nets.gnugo_games import GnuGoGameSettings, generate
@@ -171,8 +174,8 @@ def train_command(threads, **kwargs):
             last = trainer.run()
         finally:
             trainer.close()
-    except TrainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (TrainError, CheckpointError) as exc:
+        raise click.ClickException(str(exc)) from None
     if trainer.dist.main:
         summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items())
         click.echo(f"step {trainer.step}: {summary}", err=True)
@@ -418,8 +421,12 @@ data_group.add_command(gnugo_games_command)
               help="Skip a batch size whose single run would take longer than this.")
 @click.option("--fp16", is_flag=True, help="Also time fp16 exports on GPU providers.")
 @click.option("--peak-n", default=2048, show_default=True, help="Matrix size of the peak matmul.")
+@click.option("--network", "networks", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also time this network file (ONNX, or a KataGo .bin.gz; repeatable); "
+                   "--configs '' skips the random nets.")
 def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, max_run_seconds,
-                     fp16, peak_n):
+                     fp16, peak_n, networks):
     """Evaluations per second and GFLOP/s of the network, against the measured matmul peak."""
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("bench nn builds random nets with torch: "
@@ -433,6 +440,9 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
     if peaks["gpu32"]:
         echo_line(f"GPU peak: {peaks['gpu32']:.0f} GFLOP/s fp32, {peaks['gpu16']:.0f} GFLOP/s fp16")
     run_configs(settings, _parse(backends), peaks)
+    for path in networks:
+        echo_line(f"{path.name}:")
+        bench_network(path, settings, peak)
     again, _ = matmul_peak(settings.threads, peak_n, settings.min_seconds)
     echo_line(f"peak measured again at the end: {again:.1f} GFLOP/s (percentages use the first)")
 
@@ -449,7 +459,12 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               help="Leela Zero binary ('' to skip).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the random nets (default: a temporary folder).")
-def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_bin, workdir):
+@click.option("--network", "networks", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also search with this network file (ONNX or a KataGo .bin.gz; repeatable); "
+                   "--nets '' skips the random nets.")
+def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_bin, workdir,
+                         networks):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
     from engine.evaluator import EvaluatorConfig, load_evaluator
     sizes_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -474,6 +489,16 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_b
                            f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
             if leelaz_bin:
                 _bench_leelaz(leelaz_bin, name, folder, visits)
+        for path in networks:
+            cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
+                                  cache_size=0)
+            evaluator = load_evaluator(path, cfg)
+            shape = re.search(r"b\d+c\d+(nbt)?", path.name)
+            name = shape.group(0) if shape else path.stem[:10]
+            for size in sizes_list:
+                b = bench_zerogo(evaluator, size, visits, batch_size)
+                click.echo(f"{'zerogo':8} {name:7} {size:>5} {b.visits:>7} {b.seconds:>8.2f} "
+                           f"{b.rate:>9.1f} {100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
 
 
 def _parse(text: str, kind=str) -> list:

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -228,12 +230,63 @@ def flops_per_eval(config_name: str, height: int, width: int) -> float:
     return 2.0 * macs
 
 
+class CheckpointError(ConfigError):
+    """A checkpoint file that cannot be read or does not hold what is needed."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def read_checkpoint(path, map_location="cpu", need: tuple[str, ...] = ("config", "model"),
+                    advice: str = "") -> dict:
+    """The checkpoint dict at ``path`` holding every key in ``need``, or CheckpointError.
+
+    ``advice`` ends the message (what to do); a generic one is used by default.
+    """
+    path = Path(path)
+    advice = advice or "restore a good copy or point to another checkpoint"
+    if not path.exists():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    if not path.is_file():
+        raise CheckpointError(f"{path} is not a regular file (a directory?): {advice}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path} is empty (0 bytes; an interrupted copy or a full disk?): "
+                              f"{advice}")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=False)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (torch raises RuntimeError, UnpicklingError, EOFError...)
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt: "
+                              f"{type(exc).__name__}: {_first_line(exc)}): {advice}") from None
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"{path} holds a {type(ckpt).__name__}, not a zerogo checkpoint "
+                              f"dict: {advice}")
+    if "model" not in ckpt and ckpt and all(isinstance(v, torch.Tensor) for v in ckpt.values()):
+        raise CheckpointError(f"{path} holds bare weights (a state_dict), not a zerogo checkpoint "
+                              f"with a config: save it with nets.model.save_checkpoint, or "
+                              f"{advice}")
+    missing = [k for k in need if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"{path} lacks {', '.join(missing)}: {advice}")
+    return ckpt
+
+
+def load_weights(model, state: dict, path) -> None:
+    """``model.load_state_dict(state)``, CheckpointError when the shapes or names do not fit."""
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{path}: the weights do not fit the network "
+                              f"({_first_line(exc)})") from None
+
+
 def load_checkpoint(path, map_location="cpu") -> tuple[ZeroGoNet, dict]:
     """Load a checkpoint written in the shared format; returns (model in eval mode, checkpoint)."""
-    ckpt = torch.load(path, map_location=map_location, weights_only=False)
-    if not isinstance(ckpt, dict) or "config" not in ckpt or "model" not in ckpt:
-        raise ConfigError(f"{path} is not a zerogo checkpoint (needs 'config' and 'model')")
+    ckpt = read_checkpoint(path, map_location)
     model = build_model(ckpt["config"])
-    model.load_state_dict(ckpt["model"])
+    load_weights(model, ckpt["model"], path)
     model.eval()
     return model, ckpt

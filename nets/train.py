@@ -35,6 +35,13 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from engine.features import FEATURE_VERSION
+from nets.checkpoints import (
+    TRAINING_KEYS,
+    CheckpointError,
+    atomic_save,
+    load_weights,
+    read_checkpoint,
+)
 from nets.metrics import MetricsLogger
 from nets.model import SCORE_SCALE, build_model, get_config
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards
@@ -164,15 +171,6 @@ def make_optimizer(model, s: TrainSettings):
     return torch.optim.SGD(groups, lr=s.lr, momentum=s.momentum, nesterov=True)
 
 
-def atomic_save(obj, path: Path) -> None:
-    """torch.save through a temporary file and os.replace (never a torn checkpoint)."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def batch_hash(rows: np.ndarray) -> str:
     """A short hash of a global batch's (shard, row, symmetry) triples."""
     return hashlib.sha1(np.ascontiguousarray(rows, np.int64).tobytes()).hexdigest()[:16]
@@ -249,6 +247,7 @@ class Trainer:
         self.plan: list[np.ndarray] = []
         self.train_seconds = 0.0
         self.sizes_seen: set = set()
+        self.pending: list[dict] = []     # losses since the last metrics row (kept across resume)
         self._load_state()
         self.net = self.model
         if self.dist.world > 1:
@@ -258,16 +257,23 @@ class Trainer:
     # ------------------------------------------------------------ state
     def _load_state(self) -> None:
         """Resume from RUN/checkpoint.pt, or start fresh (optionally from ``init`` weights)."""
-        if self.ckpt_path.exists():
-            ck = torch.load(self.ckpt_path, map_location=self.dist.device, weights_only=False)
+        if self.ckpt_path.exists() or self.ckpt_path.is_symlink():
+            advice = ("move it away to start this run afresh (or give another --run-dir); "
+                      "its weights, if readable, can seed a new run with --init")
+            ck = read_checkpoint(self.ckpt_path, self.dist.device, TRAINING_KEYS, advice)
             if ck["config"] != self.s.config:
                 raise TrainError(f"{self.ckpt_path} holds a {ck['config']} net, not {self.s.config}")
-            self.model.load_state_dict(ck["model"])
-            self.optimizer.load_state_dict(ck["optimizer"])
-            self.scaler.load_state_dict(ck["scaler"])
+            load_weights(self.model, ck["model"], self.ckpt_path)
+            try:
+                self.optimizer.load_state_dict(ck["optimizer"])
+                self.scaler.load_state_dict(ck["scaler"])
+                d = ck["data"]
+                self.epoch, self.cursor, self.window = d["epoch"], d["cursor"], d["window"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CheckpointError(f"{self.ckpt_path} has a damaged training state ({exc}): "
+                                      f"{advice}") from None
             self.step = ck["step"]
-            d = ck["data"]
-            self.epoch, self.cursor, self.window = d["epoch"], d["cursor"], d["window"]
+            self.pending = list(ck.get("pending_losses", []))
             self.train_seconds = ck["meta"].get("train_seconds", 0.0)
             self.sizes_seen = {tuple(x) for x in ck["meta"].get("board_sizes", [])}
             torch.set_rng_state(ck["rng"]["torch"].cpu())
@@ -278,8 +284,9 @@ class Trainer:
             log.info("resumed %s at step %d (epoch %d, batch %d)", self.ckpt_path, self.step,
                      self.epoch, self.cursor)
         elif self.s.init:
-            ck = torch.load(self.s.init, map_location=self.dist.device, weights_only=False)
-            self.model.load_state_dict(ck["model"])
+            ck = read_checkpoint(self.s.init, self.dist.device, ("model",),
+                                 "give --init a checkpoint written by zerogo train")
+            load_weights(self.model, ck["model"], self.s.init)
 
     def _resume_window(self) -> None:
         """Rebuild the interrupted epoch's plan; a new epoch if its shards are gone."""
@@ -322,7 +329,7 @@ class Trainer:
                 "meta": meta, "optimizer": self.optimizer.state_dict(),
                 "scaler": self.scaler.state_dict(),
                 "data": {"epoch": self.epoch, "cursor": self.cursor, "window": self.window},
-                "rng": {"torch": torch.get_rng_state()},
+                "rng": {"torch": torch.get_rng_state()}, "pending_losses": list(self.pending),
                 "settings": dataclasses.asdict(self.s)}
 
     def save(self) -> None:
@@ -341,7 +348,7 @@ class Trainer:
         bar = tqdm(total=self.s.steps, initial=self.step, desc="train", unit="step",
                    disable=not self.dist.main)
         last: dict = {}
-        acc: list[dict] = []
+        acc = self.pending      # a resumed run averages the same steps as an uninterrupted one
         while self.step < self.s.steps:
             if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
                 break
@@ -354,7 +361,7 @@ class Trainer:
                 last["lr"] = lr_at(self.step - 1, self.s)
                 metrics.log(self.step, last)
                 bar.set_postfix(loss=f"{last['loss']:.3f}")
-                acc = []
+                acc.clear()
             timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
             if timed or (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0):
                 self.save()

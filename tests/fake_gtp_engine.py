@@ -1,7 +1,9 @@
 """A tiny misbehaving GTP engine for match-runner tests: ``python tests/fake_gtp_engine.py MODE``.
 
 Modes: ``resign`` (resigns every genmove), ``illegal`` (answers an occupied or
-off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove).
+off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove),
+``stuck-play`` (never answers ``play``), ``stuck-setup`` (never answers ``komi``),
+``pass`` (passes).
 """
 
 import sys
@@ -18,6 +20,8 @@ def main(mode: str) -> None:
         if name == "quit":
             print("=\n", flush=True)
             return
+        if (mode, name) in (("stuck-play", "play"), ("stuck-setup", "komi")):
+            time.sleep(1000)
         if name == "genmove":
             if mode == "crash":
                 sys.exit(3)

@@ -89,8 +89,9 @@ def test_loadsgf_missing_broken_and_good_files(tmp_path):
     good.write_text("(;FF[4]GM[1]SZ[9]KM[6.5];B[ee];W[cc];B[gg])")
     replies = session([f"loadsgf {tmp_path / 'missing.sgf'}", f"loadsgf {broken}",
                        f"loadsgf {garbage}", "name", f"loadsgf {good}", "list_stones b",
-                       f"loadsgf {good} 3", "list_stones b", "list_stones w"])
-    assert replies[:3] == ["? cannot load file"] * 3
+                       f"loadsgf {good} 3", "list_stones b", "list_stones w"],
+                      make_engine(sgf_dir=str(tmp_path)))
+    assert all(r.startswith("? cannot load file") for r in replies[:3])
     assert replies[3] == "= zerogo"
     assert replies[4] == "= white" and sorted(ok(replies[5]).split()) == ["E5", "G3"]
     assert replies[6] == "= black" and ok(replies[7]) == "E5" and ok(replies[8]) == "C7"
@@ -99,7 +100,8 @@ def test_loadsgf_missing_broken_and_good_files(tmp_path):
 def test_printsgf_round_trips_through_loadsgf(tmp_path):
     path = tmp_path / "out.sgf"
     replies = session(["komi 5.5", "play b D4", "play w F6", "play b pass", f"printsgf {path}",
-                       "printsgf", "clear_board", f"loadsgf {path}", "list_stones w"])
+                       "printsgf", "clear_board", f"loadsgf {path}", "list_stones w"],
+                      make_engine(sgf_dir=str(tmp_path)))
     assert "KM[5.5]" in ok(replies[5]) and "\n\n" not in replies[5]
     assert replies[7] == "= white" and replies[8] == "= F6"
 
@@ -252,12 +254,13 @@ def test_gogui_views_without_a_network():
 
 def test_make_player_choices(tmp_path, caplog):
     assert isinstance(make_player(EngineOptions(network="none")), SimplePlayer)
-    assert isinstance(make_player(EngineOptions(network=str(tmp_path / "nope.onnx"))), SimplePlayer)
-    assert "not found" in caplog.text
+    # Random play only on request: a missing or bad network is an error, never a silent fallback.
+    with pytest.raises(PlayerError, match="does not exist"):
+        make_player(EngineOptions(network=str(tmp_path / "nope.onnx")))
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a network")
-    assert isinstance(make_player(EngineOptions(network=str(bad))), SimplePlayer)
-    assert "SimplePlayer" in caplog.text
+    with pytest.raises(PlayerError, match="not a readable ONNX network"):
+        make_player(EngineOptions(network=str(bad)))
     custom = make_player(EngineOptions(player="tests.fake_gtp_player:make_streaming"))
     assert isinstance(custom, StreamingPlayer)
     for spec in ("nomodule", "tests.fake_gtp_player:nothing", "engine.player:MoveLimits"):

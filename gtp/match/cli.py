@@ -81,6 +81,10 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
               help="Seconds per move not charged to the clock (lag allowance).")
 @click.option("--move-timeout", default=_MATCH.move_timeout, show_default=True, type=click.FloatRange(0.1),
               help="Seconds a move may take when there is no clock.")
+@click.option("--setup-timeout", default=_MATCH.setup_timeout, show_default=True,
+              type=click.FloatRange(0.1),
+              help="Seconds an engine may take to answer any other command (setup, play, "
+                   "final_score); a stuck engine loses on time and its process group is killed.")
 @click.option("--parallel", default=_MATCH.parallel, show_default=True, type=click.IntRange(1), help="Games at once.")
 @click.option("--sgf-dir", type=click.Path(file_okay=False), default=_MATCH.sgf_dir,
               help="Write one SGF per game here.")
@@ -95,7 +99,7 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
               help="Keep each engine's stderr here, one file per game and colour.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
-                  parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
+                  setup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
     from engine.rules import RulesError, rules_by_name
     from gtp.match.referee import MatchConfig
@@ -111,7 +115,7 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
             os.makedirs(folder, exist_ok=True)
     config = MatchConfig(black, white, games, size, komi, rules, alternate, parse_time(time_text), lag,
                          move_timeout, parallel, sgf_dir, find_openings(openings), max_moves,
-                         parse_sprt(sprt_text), engine_logs)
+                         parse_sprt(sprt_text), engine_logs, setup_timeout)
     game_results, summary = run_match(config, progress=not quiet)
     click.echo(table(config, summary))
     path = results or (os.path.join(sgf_dir, "results.json") if sgf_dir else None)

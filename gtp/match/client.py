@@ -2,19 +2,29 @@
 
 Used by the match runner (``zerogo match``) to referee any two GTP engines.
 The engine's stdout is read on a thread, so every command can wait with a
-deadline; its stderr goes to a file (or is discarded) and never blocks it.
+deadline (the client's ``timeout`` unless a command gives its own); its
+stderr goes to a file (or is discarded) and never blocks it.
+
+The engine starts in a session (and process group) of its own, so closing a
+stuck engine kills the whole group: an engine behind a wrapper
+(``sh -c "..."``, a script) cannot leave a child holding the pipes open,
+which used to hang the match in ``stdout.close()``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import shlex
+import signal
 import subprocess
 import threading
 import time
 
 log = logging.getLogger("zerogo.match")
+
+DEFAULT = object()   # a command's timeout: the client's own (``GtpClient.timeout``)
 
 
 class GtpClientError(RuntimeError):
@@ -36,16 +46,19 @@ class GtpCommandFailed(GtpClientError):
 class GtpClient:
     """One running GTP engine; use as a context manager."""
 
-    def __init__(self, command: str | list[str], stderr_path: str | None = None, cwd: str | None = None):
+    def __init__(self, command: str | list[str], stderr_path: str | None = None, cwd: str | None = None,
+                 timeout: float | None = 30.0):
         args = shlex.split(command) if isinstance(command, str) else list(command)
         if not args:
             raise GtpClientError("empty engine command")
         self.command = args
+        self.timeout = timeout
         self._stderr = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._stderr, cwd=cwd, text=True, bufsize=1,
-                                         encoding="utf-8", errors="replace")
+                                         encoding="utf-8", errors="replace",
+                                         start_new_session=os.name == "posix")
         except OSError as exc:
             self._close_stderr()
             raise GtpEngineDied(f"cannot start {args[0]}: {exc}") from None
@@ -81,14 +94,17 @@ class GtpClient:
             raise GtpEngineDied(f"engine ended (exit code {self.proc.poll()})")
         return line.rstrip("\r\n")
 
-    def send(self, command: str, timeout: float | None = 30.0) -> str:
+    def _deadline_for(self, timeout) -> float | None:
+        return self.timeout if timeout is DEFAULT else timeout
+
+    def send(self, command: str, timeout=DEFAULT) -> str:
         """Send one command; its reply text (GtpCommandFailed on ``?``, GtpTimeout, GtpEngineDied)."""
         ok, text = self.send_raw(command, timeout)
         if not ok:
             raise GtpCommandFailed(f"{command!r}: {text}")
         return text
 
-    def send_many(self, commands: list[str], check: bool = True, timeout: float | None = 30.0) -> list[str]:
+    def send_many(self, commands: list[str], check: bool = True, timeout=DEFAULT) -> list[str]:
         """Write a batch of commands, then read their replies (one round trip for all).
 
         A failed command raises GtpCommandFailed when ``check``, else its reply reads ``?text``.
@@ -109,13 +125,14 @@ class GtpClient:
         except (OSError, ValueError):
             raise GtpEngineDied(f"engine closed its input (exit code {self.proc.poll()})") from None
 
-    def send_raw(self, command: str, timeout: float | None = 30.0) -> tuple[bool, str]:
+    def send_raw(self, command: str, timeout=DEFAULT) -> tuple[bool, str]:
         """Send one command; (success, reply text without the ``=``/``?``)."""
         self._write(command + "\n")
         return self._reply(command, timeout)
 
     def _reply(self, command: str, timeout: float | None) -> tuple[bool, str]:
         """Read the reply to ``command``: (success, text without the ``=``/``?`` and id)."""
+        timeout = self._deadline_for(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         line = self._next_line(deadline)
         while not line.strip():
@@ -139,6 +156,8 @@ class GtpClient:
         if self._known is None:
             try:
                 self._known = set(self.send("list_commands").split())
+            except GtpTimeout:
+                raise               # out of step now: the caller must give up on this engine
             except GtpClientError:
                 self._known = set()
         return name in self._known
@@ -147,11 +166,24 @@ class GtpClient:
         """True while the process runs."""
         return self.proc.poll() is None
 
-    def close(self, timeout: float = 3.0) -> None:
-        """Send ``quit``, wait a little, then kill (at once if a command timed out)."""
-        if self._stuck and self.alive():
+    def kill(self) -> None:
+        """Kill the engine's whole process group (wrappers and their children too)."""
+        if os.name == "posix":
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.alive():
             self.proc.kill()
-            self.proc.wait()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.error("engine %s (pid %d) survives SIGKILL", self.command[0], self.proc.pid)
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Send ``quit``, wait a little, then kill the process group (at once if a command timed out)."""
+        if self._stuck and self.alive():
+            self.kill()
         if self.alive():
             try:
                 self.send_raw("quit", timeout=timeout)
@@ -160,9 +192,11 @@ class GtpClient:
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
+                pass
+        self.kill()    # also whatever the engine left behind in its group
+        self._reader.join(timeout=timeout)
+        streams = [self.proc.stdin] + ([self.proc.stdout] if not self._reader.is_alive() else [])
+        for stream in streams:   # never close stdout under a reader blocked in read()
             try:
                 stream.close()
             except (OSError, ValueError):

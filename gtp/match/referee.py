@@ -48,6 +48,7 @@ class MatchConfig:
     max_moves: int = 0            # 0: 4 x board area
     sprt: tuple[float, float] | None = None
     log_dir: str | None = None    # engines' stderr, one file per game and colour
+    setup_timeout: float = 10.0   # every other command (setup, play, time_left, final_score)
 
     def __post_init__(self) -> None:
         if self.komi is None:
@@ -128,22 +129,37 @@ class Referee:
         self.seconds = {1: 0.0, -1: 0.0}
         self.times: list[float] = []
 
-    def setup(self) -> None:
-        """Board, komi, rules, clocks and the opening position on both engines."""
+    def setup(self) -> tuple[str, str, str] | None:
+        """Board, komi, rules, clocks and the opening position on both engines.
+
+        An engine that does not answer in ``setup_timeout`` loses on time: the
+        outcome tuple (winner, "time", detail); None when both are ready.
+        """
+        for color, client in self.clients.items():
+            try:
+                self._setup_one(client)
+            except GtpTimeout as exc:
+                name = coords.color_name(color)
+                return (coords.color_name(-color), "time",
+                        f"{name} engine did not answer during setup within "
+                        f"{self.config.setup_timeout:g} s ({exc})")
+        return None
+
+    def _setup_one(self, client: GtpClient) -> None:
+        """The setup commands for one engine."""
         cfg, game = self.config, self.game
-        for client in self.clients.values():
-            commands = [f"boardsize {game.width}", "clear_board", f"komi {game.komi:g}"]
-            if client.known("kgs-rules"):
-                commands.append(f"kgs-rules {cfg.rules.replace('-', '_')}")
-            for command in commands + _time_commands(client, cfg.time):
-                ok, text = client.send_raw(command)
-                if not ok and command.startswith(("boardsize", "clear_board", "komi")):
-                    raise GtpCommandFailed(f"{command!r}: {text}")
-            handicap = [coords.to_gtp(p, game.width, game.height) for c, p in game.setup_stones if c == 1]
-            if handicap:
-                client.send("set_free_handicap " + " ".join(handicap))
-            for color, move in game.moves:
-                client.send(f"play {coords.color_name(color)} {coords.to_gtp(move, game.width, game.height)}")
+        commands = [f"boardsize {game.width}", "clear_board", f"komi {game.komi:g}"]
+        if client.known("kgs-rules"):
+            commands.append(f"kgs-rules {cfg.rules.replace('-', '_')}")
+        for command in commands + _time_commands(client, cfg.time):
+            ok, text = client.send_raw(command)
+            if not ok and command.startswith(("boardsize", "clear_board", "komi")):
+                raise GtpCommandFailed(f"{command!r}: {text}")
+        handicap = [coords.to_gtp(p, game.width, game.height) for c, p in game.setup_stones if c == 1]
+        if handicap:
+            client.send("set_free_handicap " + " ".join(handicap))
+        for color, move in game.moves:
+            client.send(f"play {coords.color_name(color)} {coords.to_gtp(move, game.width, game.height)}")
 
     def play(self) -> tuple[str | None, str, str]:
         """Play to the end: (winner colour or None, reason, detail)."""
@@ -169,8 +185,8 @@ class Referee:
                 client.send(tl)
             started = time.monotonic()
             reply = client.send(f"genmove {name.lower()}", timeout=deadline)
-        except GtpTimeout:
-            return winner_if_lost, "time", f"{name} gave no move within {deadline:.1f} s"
+        except GtpTimeout as exc:
+            return winner_if_lost, "time", f"{name} gave no move within {deadline:.1f} s ({exc})"
         except GtpEngineDied as exc:
             return winner_if_lost, "crash", f"{name} engine died: {exc}"
         except GtpClientError as exc:
@@ -198,6 +214,9 @@ class Referee:
             self.clients[-color].send(f"play {name} {coords.to_gtp(move, game.width, game.height)}")
         except GtpCommandFailed as exc:
             return None, "error", f"{coords.color_name(-color)} engine rejected a legal move: {exc}"
+        except GtpTimeout as exc:
+            return name, "time", (f"{coords.color_name(-color)} engine did not acknowledge the move "
+                                  f"within {self.config.setup_timeout:g} s ({exc})")
         except GtpClientError as exc:
             return name, "crash", f"{coords.color_name(-color)} engine failed on play: {exc}"
         return None
@@ -256,10 +275,9 @@ def play_game(config: MatchConfig, index: int) -> GameResult:
         game = start_game(config, index)
         for colour, command in zip("bw", commands):
             log_path = os.path.join(config.log_dir, f"game{index:04d}-{colour}.log") if config.log_dir else None
-            clients.append(GtpClient(command, stderr_path=log_path))
+            clients.append(GtpClient(command, stderr_path=log_path, timeout=config.setup_timeout))
         ref = Referee(config, clients[0], clients[1], game)
-        ref.setup()
-        winner, reason, detail = ref.play()
+        winner, reason, detail = ref.setup() or ref.play()
         out.winner, out.reason, out.detail = winner, reason, detail
         if reason in ("score", "max-moves"):
             out.winner, out.result, out.scores, out.agreed = ref.score()

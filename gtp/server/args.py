@@ -7,6 +7,7 @@ importing the module that collects them (no import cycle).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from engine import coords
@@ -25,20 +26,25 @@ def arg_count(args: list[str], low: int, high: int | None = None, usage: str = "
         raise GtpFailure(f"syntax error{': ' + usage if usage else ''}")
 
 
+# ASCII digits only: Python's int() and float() also read "٤", "４" and "1_0".
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def parse_int(word: str, what: str = "number") -> int:
     """A decimal integer argument, or GtpFailure (huge or malformed: 'syntax error')."""
     text = word.strip()
-    if len(text) > MAX_NUMBER_TEXT or not text.lstrip("+-").isdigit():
+    if len(text) > MAX_NUMBER_TEXT or not _INT.fullmatch(text):
         raise GtpFailure(f"syntax error: {what} must be an integer, got {word!r}")
     return int(text)
 
 
 def parse_float(word: str, what: str = "number") -> float:
-    """A finite float argument, or GtpFailure."""
-    try:
-        value = float(word)
-    except ValueError:
-        raise GtpFailure(f"syntax error: {what} must be a number, got {word!r}") from None
+    """A finite float argument in ASCII decimal notation, or GtpFailure."""
+    text = word.strip()
+    if len(text) > MAX_NUMBER_TEXT or not _FLOAT.fullmatch(text):
+        raise GtpFailure(f"syntax error: {what} must be a number, got {word!r}")
+    value = float(text)
     if value != value or value in (float("inf"), float("-inf")):
         raise GtpFailure(f"syntax error: {what} must be finite")
     return value

@@ -1,6 +1,10 @@
 """``zerogo gtp`` (the GTP engine: Sabaki, GoGui, Lizzie, gtp2ogs, KGS, twogtp) and
 ``zerogo analysis`` (KataGo's JSON analysis engine: KaTrain, web tools).
 
+Also ``zerogo import-katago MODEL.bin.gz -o NET.onnx``: convert a KataGo
+network for play (numpy and onnx only, no torch); ``zerogo gtp --network
+MODEL.bin.gz`` does the same once, into a cache keyed by the file's SHA-256.
+
 stdout carries protocol replies and nothing else; every log line goes to
 stderr (and to ``--log FILE`` when given).
 """
@@ -9,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from pathlib import Path
 
 import click
 
@@ -35,7 +41,7 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
     from gtp.server.commands import GtpEngine
     from gtp.server.protocol import GtpServer
     try:
-        rules_by_name(options.rules)
+        rules_by_name(options.rules, options.komi)  # also refuses a NaN or infinite komi
         player = make_player(options)
     except (RulesError, PlayerError) as exc:
         raise click.UsageError(str(exc)) from None
@@ -52,7 +58,8 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="Rule set: chinese, japanese, korean, tromp-taylor, aga, new-zealand.")
 @click.option("--komi", type=float, default=DEFAULTS.komi, help="Komi (default: the rules' own komi).")
 @click.option("--network", default=DEFAULTS.network, show_default=True,
-              help="ONNX network file; 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
+              help="ONNX network file, or a KataGo network (.bin.gz, converted once into "
+                   "~/.cache/zerogo/onnx); 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
                    "19x19 or plain zerogo.onnx net); 'none' plays without a network (random legal "
                    "moves that never fill own eyes). A missing or bad file falls back to 'none'.")
 @click.option("--visits", type=click.IntRange(1), default=DEFAULTS.visits,
@@ -67,6 +74,18 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
               help="Positions per network evaluation batch.")
+@click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
+              show_default=True,
+              help="Memory for the search tree in MiB; past it the least-visited subtrees are "
+                   "pruned and the search goes on (0: no cap). A 19x19 node takes ~41 kB, so "
+                   "1024 MiB hold ~26k nodes; the evaluation cache (256 MiB) comes on top.")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=DEFAULTS.sgf_dir,
+              show_default=True,
+              help="loadsgf and printsgf FILE read and write only in this folder and below "
+                   "(regular files, no symlinks leading out, at most 16 MiB).")
+@click.option("--allow-any-path", is_flag=True, default=DEFAULTS.allow_any_path,
+              help="Let loadsgf and printsgf reach any path the process can (the old behaviour; "
+                   "never with an untrusted controller).")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
 @click.option("--ponder/--no-ponder", default=DEFAULTS.ponder, show_default=True,
@@ -126,3 +145,35 @@ def analysis_command(network, visits, analysis_threads, batch_size, threads, per
         sys.stdin.reconfigure(errors="replace")
     print("zerogo analysis engine: ready to begin handling requests", file=sys.stderr, flush=True)
     AnalysisEngine(settings, sys.stdout).serve(sys.stdin)
+
+
+@click.command("import-katago")
+@click.argument("model_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="ONNX file to write (default: the conversion cache, path printed).")
+@click.option("--mish", type=click.Choice(["sigmoid", "softplus", "op"]), default="sigmoid",
+              show_default=True,
+              help="How to write Mish: via sigmoid (fastest on CPU), literally with "
+                   "softplus, or ONNX's Mish operator (same values).")
+def import_katago_command(model_file: Path, output: Path | None, mish: str):
+    """Convert a KataGo network file (.bin.gz, .txt.gz; model versions 8-14) to ONNX."""
+    from engine.katago.cache import converted_path
+    from engine.katago.modelfile import KataModelError, load_model
+    try:
+        from engine.katago.onnx_build import write_onnx
+    except ImportError as exc:
+        raise click.ClickException(f"converting KataGo networks needs the 'onnx' package "
+                                   f"({exc}): pip install onnx") from None
+
+    start = time.perf_counter()
+    try:
+        if output is None:
+            path = converted_path(model_file, mish=mish)
+            click.echo(str(path))
+            return
+        model = load_model(model_file)
+        write_onnx(model, output, mish=mish)
+    except KataModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{model_file.name} (KataGo model version {model.version}, {model.name}) -> "
+               f"{output} in {time.perf_counter() - start:.1f} s", err=True)

@@ -17,13 +17,15 @@ import time
 
 from engine import coords
 from engine.board import IllegalMoveError
+from engine.evaluator import ModelLoadError
 from engine.game import Game
 from engine.player import Decision, Player, SimplePlayer, accepts
 from engine.rules import Rules, RulesError, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.server.args import arg_count, parse_color, parse_float, parse_int, parse_vertex, vertex
-from gtp.server.players import EngineOptions, find_network, make_player
+from gtp.server.players import EngineOptions, PlayerError, find_network, make_player
 from gtp.server.protocol import GtpFailure, QuitRequested, ReplyIO
+from gtp.server.sgf_files import SgfFiles
 
 log = logging.getLogger("zerogo.gtp")
 
@@ -36,6 +38,7 @@ class GtpEngine:
         self.player = player
         self.network_path = find_network(options) if not options.player else None
         self.fallback = SimplePlayer(options.seed)
+        self.sgf_files = SgfFiles(options.sgf_dir, options.allow_any_path)
         self.base_rules: Rules = rules_by_name(options.rules)
         self.komi = options.komi if options.komi is not None else self.base_rules.komi
         self.time_settings = TimeSettings("none")
@@ -44,9 +47,10 @@ class GtpEngine:
         self.commands = {}
         self._ponder_stop: threading.Event | None = None
         self._ponder_thread: threading.Thread | None = None
-        from gtp.server import commands_analysis, commands_kata, commands_setup, commands_time, gogui, gogui_views
+        from gtp.server import (commands_analysis, commands_kata, commands_katago, commands_setup,
+                                commands_time, gogui, gogui_views)
         for table in (CORE, commands_setup.COMMANDS, commands_time.COMMANDS, commands_analysis.COMMANDS,
-                      commands_kata.COMMANDS, gogui.COMMANDS, gogui_views.COMMANDS):
+                      commands_kata.COMMANDS, commands_katago.COMMANDS, gogui.COMMANDS, gogui_views.COMMANDS):
             self.commands.update(table)
 
     # ---------------------------------------------------------------- state
@@ -216,9 +220,16 @@ def _resize(engine, width_word: str, height_word: str) -> str:
         coords.check_size(width, height)
     except (GtpFailure, coords.CoordinateError):
         raise GtpFailure("unacceptable size") from None
+    old = engine.game
     engine.game = engine.new_game(width, height)
     engine.player.clear()
-    engine.match_network_to_size()
+    try:
+        engine.match_network_to_size()
+        engine.player.check_board_size(width, height)
+    except (PlayerError, ModelLoadError, ValueError) as exc:
+        log.warning("boardsize %dx%d refused: %s", width, height, exc)
+        engine.game = old
+        raise GtpFailure("unacceptable size") from None
     return ""
 
 

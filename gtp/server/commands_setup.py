@@ -71,17 +71,17 @@ def cmd_set_free_handicap(engine, args, io):
 def cmd_loadsgf(engine, args, io):
     """Load an SGF file, optionally only up to (not including) move_number."""
     from engine.sgf import SgfError, load_sgf
+    from gtp.server.sgf_files import SgfFileError
     arg_count(args, 1, 2, usage="loadsgf FILE [MOVE_NUMBER]")
     limit = None
     if len(args) == 2:
         limit = max(parse_int(args[1], "move number") - 1, 0)
     try:
-        with open(args[0], "rb") as f:
-            data = f.read()
+        data = engine.sgf_files.read(args[0])
         game = load_sgf(data, max_moves=limit)
-    except (OSError, SgfError, ValueError) as exc:
-        log.error("loadsgf %s: %s", args[0], exc)
-        raise GtpFailure("cannot load file") from None
+    except (SgfFileError, SgfError) as exc:
+        log.warning("loadsgf: %s", exc)
+        raise GtpFailure(f"cannot load file: {exc}") from None
     engine.game = game
     engine.komi = game.komi
     engine.reset_clocks()
@@ -92,12 +92,12 @@ def cmd_loadsgf(engine, args, io):
 def cmd_printsgf(engine, args, io):
     """The game as SGF; with a file name, written there instead."""
     from engine.sgf import game_to_sgf
+    from gtp.server.sgf_files import SgfFileError
     data = game_to_sgf(engine.game)
     if args:
         try:
-            with open(args[0], "wb") as f:
-                f.write(data)
-        except OSError as exc:
+            engine.sgf_files.write(args[0], data)
+        except SgfFileError as exc:
             raise GtpFailure(f"cannot write file: {exc}") from None
         return ""
     return data.decode("utf-8", "replace")

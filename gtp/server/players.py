@@ -3,9 +3,10 @@
 ``make_player(options)`` returns the ``engine.player.Player`` the protocol
 layer talks to. With a network file it builds the MCTS searcher
 (``engine.mcts_player.MctsPlayer`` over ``engine.evaluator.load_evaluator``,
-ONNX Runtime); when there is no
-network, or the searcher cannot be built, it falls back to
-``engine.player.SimplePlayer`` and says so on stderr. ``--player
+ONNX Runtime). Only ``--network none`` gives ``engine.player.SimplePlayer``
+(random play on request); a network that cannot be loaded, or whose outputs
+do not fit the board, is a ``PlayerError`` and ``zerogo gtp`` exits with the
+reason. ``--player
 MODULE:CALLABLE`` plugs in any other generator (a callable taking the options).
 """
 
@@ -41,6 +42,9 @@ class EngineOptions:
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
+    max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
+    sgf_dir: str = "."                 # loadsgf/printsgf: this folder and below only
+    allow_any_path: bool = False       # loadsgf/printsgf: any path (the old behaviour)
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
     ponder: bool = False
     log_file: str | None = None
@@ -53,7 +57,7 @@ class EngineOptions:
 
 def find_network(options: EngineOptions, width: int | None = None,
                  height: int | None = None) -> Path | None:
-    """The network file to load, or None: ``none``, or ``auto`` with nothing shipped.
+    """The network file to load, or None for ``none``; PlayerError for ``auto`` with nothing shipped.
 
     ``auto`` asks ``engine.evaluator.default_network_path`` for the board size
     (default ``options.size``): weights/zerogo-{W}x{H}.onnx, zerogo-9x9.onnx,
@@ -65,12 +69,13 @@ def find_network(options: EngineOptions, width: int | None = None,
     if choice.lower() == "auto":
         width = options.size if width is None else width
         height = width if height is None else height
-        return default_network_path(width, height, WEIGHTS_DIR)
-    path = Path(choice).expanduser()
-    if not path.is_file():
-        log.error("network file %s not found", path)
-        return None
-    return path
+        path = default_network_path(width, height, WEIGHTS_DIR)
+        if path is None:
+            raise PlayerError(f"no network for {width}x{height} in the shipped weights folder: "
+                              "give one with --network FILE, or --network none to play "
+                              "random moves")
+        return path
+    return Path(choice).expanduser()    # loading says what is wrong with a bad path
 
 
 def _custom_player(spec: str, options: EngineOptions) -> Player:
@@ -95,18 +100,20 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     from engine.search import SearchConfig
 
     evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
-                                                        seed=options.seed))
+                                                        seed=options.seed), options.size, options.size)
     settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
-                "seed": options.seed}
+                "seed": options.seed, "max_tree_mb": options.max_tree_mb}
     if options.visits is not None:
         settings["visits"] = options.visits
     return MctsPlayer(evaluator, SearchConfig(**settings))
 
 
 def make_player(options: EngineOptions, network: Path | None | str = "find") -> Player:
-    """Build the move generator for ``options``; never fails without a network.
+    """Build the move generator for ``options``.
 
     ``network`` is the file to load; by default ``find_network(options)``.
+    Random play (SimplePlayer) only for ``--network none``: a network that
+    cannot be loaded, or does not fit the board, raises PlayerError saying why.
     """
     if options.player:
         return _custom_player(options.player, options)
@@ -116,11 +123,11 @@ def make_player(options: EngineOptions, network: Path | None | str = "find") -> 
         log.warning("no network file (--network %s): playing with SimplePlayer "
                     "(random legal moves that never fill own eyes)", options.network)
         return SimplePlayer(options.seed)
+    from engine.evaluator import ModelLoadError
     try:
         player = _mcts_player(network, options)
-    except Exception as exc:  # missing searcher, bad file, onnxruntime trouble
-        log.error("cannot build the searcher with %s (%s: %s); playing with SimplePlayer",
-                  network, type(exc).__name__, exc)
-        return SimplePlayer(options.seed)
+    except ModelLoadError as exc:
+        raise PlayerError(f"cannot play with network {network}: {exc} (give another --network, "
+                          "or --network none to play random moves)") from None
     log.info("playing with network %s", network)
     return player

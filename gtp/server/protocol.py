@@ -34,7 +34,14 @@ log = logging.getLogger("zerogo.gtp")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _ID = re.compile(r"^\d+$")
-MAX_LINE = 1 << 20  # longer input lines are cut (a bad client must not eat memory)
+MAX_LINE = 1 << 20  # longer input lines are refused whole (a bad client must not eat memory)
+
+
+@dataclass
+class OverlongLine:
+    """An input line longer than MAX_LINE: its head (the rest was read and dropped)."""
+
+    head: str
 
 
 class GtpFailure(Exception):
@@ -166,6 +173,8 @@ class InputReader:
         while True:
             try:
                 line = self._stream.readline(MAX_LINE)
+                if len(line) >= MAX_LINE and not line.endswith("\n"):
+                    line = self._drop_rest(line)
             except (OSError, ValueError, UnicodeDecodeError) as exc:
                 log.error("input error: %s", exc)
                 line = ""
@@ -178,7 +187,18 @@ class InputReader:
             if not line:
                 return
 
-    def get(self) -> str | None:
+    def _drop_rest(self, head: str) -> OverlongLine | str:
+        """Read and drop an overlong line up to its newline: no part of it runs as a command."""
+        dropped = len(head)
+        while True:
+            chunk = self._stream.readline(MAX_LINE)
+            dropped += len(chunk)
+            if not chunk or chunk.endswith("\n"):
+                break
+        log.warning("input line of %d characters dropped (the limit is %d)", dropped, MAX_LINE)
+        return OverlongLine(head[:64])
+
+    def get(self) -> str | OverlongLine | None:
         """The next raw line (blocking); None at end of input."""
         line = self._queue.get()
         with self._lock:
@@ -226,6 +246,12 @@ class GtpServer:
                 log.info("end of input")
                 self.handlers.before_command()
                 return
+            if isinstance(raw, OverlongLine):
+                head = parse_command(preprocess(raw.head))
+                if head is not None:     # a command (not a comment): it gets its one reply
+                    self.write(format_reply(head.id, False,
+                                            f"line too long (more than {MAX_LINE} characters)"))
+                continue
             cmd = parse_command(preprocess(raw))
             if cmd is None:
                 continue

@@ -1,0 +1,1 @@
+"""Running KataGo networks: model files, ONNX conversion, KataGo's input features."""

@@ -1,0 +1,113 @@
+"""zerogo match: every read has a deadline; a stuck engine (even under a shell) loses on time and dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+from gtp.match.client import GtpClient, GtpTimeout
+from gtp.match.referee import MatchConfig, play_game
+from tests.gtp_session import REPO
+
+FAKE = os.path.join(REPO, "tests", "fake_gtp_engine.py")
+
+
+def fake(mode: str) -> str:
+    return f"{sys.executable} {FAKE} {mode}"
+
+
+def _gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _closes_in_time(client: GtpClient, seconds: float = 20.0) -> bool:
+    t = threading.Thread(target=client.close, daemon=True)
+    t.start()
+    t.join(seconds)
+    return not t.is_alive()
+
+
+def test_stuck_engine_under_a_shell_is_killed_with_its_group():
+    client = GtpClient(["sh", "-c", "sleep 1000; echo never"], timeout=0.5)
+    pgid = client.proc.pid
+    t = time.monotonic()
+    with pytest.raises(GtpTimeout):
+        client.send("name")
+    assert time.monotonic() - t < 5
+    assert _closes_in_time(client), "close() hung on the wrapped engine"
+    deadline = time.monotonic() + 5
+    while not _gone(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pgid), "the shell's child survived"
+
+
+def test_quiet_exit_still_kills_what_the_engine_left_behind(tmp_path):
+    # The engine answers quit but leaves a child running in its group: close() cleans it up.
+    script = "read line; echo '='; echo; (sleep 1000 &) ; exit 0"
+    client = GtpClient(["sh", "-c", script], timeout=5)
+    pgid = client.proc.pid
+    assert _closes_in_time(client)
+    deadline = time.monotonic() + 5
+    while not _gone(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pgid)
+
+
+@pytest.mark.parametrize("white", ["sh -c 'sleep 1000'", fake("stuck-setup")])
+def test_engine_stuck_in_setup_loses_on_time(white, tmp_path):
+    cfg = MatchConfig(fake("pass"), white, games=1, size=9, move_timeout=5, setup_timeout=1.0,
+                      sgf_dir=str(tmp_path))
+    t = time.monotonic()
+    result = play_game(cfg, 0)
+    assert time.monotonic() - t < 15
+    assert (result.reason, result.winner, result.result) == ("time", "B", "B+T"), result
+    assert "W engine did not answer during setup" in result.detail
+
+
+def test_engine_stuck_on_play_loses_on_time_not_crash(tmp_path):
+    # Black (pass) moves first; white never acknowledges the relayed play.
+    cfg = MatchConfig(fake("pass"), fake("stuck-play"), games=1, size=9, move_timeout=30,
+                      setup_timeout=1.0, sgf_dir=str(tmp_path))
+    t = time.monotonic()
+    result = play_game(cfg, 0)
+    assert time.monotonic() - t < 15
+    assert (result.reason, result.winner) == ("time", "B"), result
+    assert "did not acknowledge" in result.detail
+
+
+def test_genmove_uses_the_move_timeout_not_a_fixed_30_s(tmp_path):
+    cfg = MatchConfig(fake("slow"), fake("pass"), games=1, size=9, move_timeout=1.0,
+                      setup_timeout=2.0)
+    t = time.monotonic()
+    result = play_game(cfg, 0)
+    assert time.monotonic() - t < 12
+    assert (result.reason, result.winner) == ("time", "W"), result
+
+
+def test_no_process_left_behind_after_a_match_with_a_wrapped_engine(tmp_path):
+    marker = f"zerogo-harden-{os.getpid()}"
+    cfg = MatchConfig(fake("pass"), f"bash -c '(exec -a {marker} sleep 1000); echo done'", games=1, size=9,
+                      setup_timeout=0.5)
+    play_game(cfg, 0)
+    time.sleep(0.2)
+    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).startswith(marker)]
+    for pid in leftovers:
+        os.kill(int(pid), signal.SIGKILL)
+    assert not leftovers
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
