@@ -58,6 +58,16 @@ def neighbor_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
     return _offset_table(width, height, ((-1, 0), (1, 0), (0, -1), (0, 1)))
 
 
+@lru_cache(maxsize=64)
+def neighbor_array(width: int, height: int) -> np.ndarray:
+    """``[area, 4]`` neighbour indices, padded with ``area`` (a sentinel slot) on the edges."""
+    area = width * height
+    out = np.full((area, 4), area, dtype=np.intp)
+    for p, nbrs in enumerate(neighbor_table(width, height)):
+        out[p, :len(nbrs)] = nbrs
+    return out
+
+
 @lru_cache(maxsize=None)
 def diagonal_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
     """For each flat point, the flat indices of its diagonal neighbours."""
@@ -75,13 +85,34 @@ def zobrist_table(width: int, height: int) -> tuple[dict[int, tuple[int, ...]], 
     return keys, rng.getrandbits(64)
 
 
+def legal_masks(boards: list) -> np.ndarray:
+    """``Board.legal_mask()`` of each board (side to move), ``[len(boards), area + 1]``, one size.
+
+    One vectorised pass over the whole batch: only surrounded empty points
+    (no empty neighbour) are checked one by one.
+    """
+    first = boards[0]
+    area = first.area
+    empty = np.zeros((len(boards), area + 1), dtype=bool)   # column ``area``: the edge sentinel
+    np.equal(np.stack([b.stones_flat() for b in boards]), EMPTY, out=empty[:, :area])
+    free = empty[:, neighbor_array(first.width, first.height)].any(axis=2)
+    mask = np.empty((len(boards), area + 1), dtype=bool)
+    np.logical_and(empty[:, :area], free, out=mask[:, :area])
+    mask[:, area] = True
+    rows, points = np.nonzero(empty[:, :area] & ~free)
+    for r, p in zip(rows.tolist(), points.tolist()):
+        mask[r, p] = boards[r].illegal_reason(p) is None
+    return mask
+
+
 class Board:
     """A Go position with the side to move, simple-ko state, passes and captures."""
 
     __slots__ = (
         "width", "height", "area", "pass_move", "suicide_allowed", "stones",
         "_gid", "_groups", "_nbrs", "_zob", "hash", "to_play", "ko_point",
-        "ko_color", "passes", "captures", "last_move", "move_number",
+        "ko_color", "passes", "captures", "last_move", "move_number", "feature_arrays",
+        "_flat",
     )
 
     def __init__(self, width: int = 19, height: int | None = None,
@@ -106,6 +137,8 @@ class Board:
         self.captures = {BLACK: 0, WHITE: 0}  # stones captured BY each colour
         self.last_move: int | None = None
         self.move_number = 0
+        self.feature_arrays = None   # (hash, ...): engine.features' per-board arrays, valid for that hash
+        self._flat = None            # (hash, int8 stones array): see stones_flat
 
     # ------------------------------------------------------------------ copy
     def copy(self) -> "Board":
@@ -121,6 +154,7 @@ class Board:
         b.ko_point, b.ko_color = self.ko_point, self.ko_color
         b.passes, b.last_move, b.move_number = self.passes, self.last_move, self.move_number
         b.captures = self.captures.copy()
+        b.feature_arrays, b._flat = self.feature_arrays, self._flat
         return b
 
     # --------------------------------------------------------------- queries
@@ -150,6 +184,16 @@ class Board:
     def atari_chains(self) -> list[tuple[int, list[int], set[int]]]:
         """Chains with exactly one liberty, as (colour, stones, liberties)."""
         return [(g.color, g.stones, g.libs) for g in self._groups.values() if len(g.libs) == 1]
+
+    def stones_flat(self) -> np.ndarray:
+        """The stones as a read-only int8 array of shape (area,), cached until the stones change."""
+        cached = self._flat
+        if cached is not None and cached[0] == self.hash:
+            return cached[1]
+        flat = np.array(self.stones, dtype=np.int8)
+        flat.flags.writeable = False
+        self._flat = (self.hash, flat)
+        return flat
 
     def stones_array(self) -> np.ndarray:
         """The stones as an int8 array of shape (height, width)."""
@@ -196,23 +240,23 @@ class Board:
         return self.illegal_reason(move, color) is None
 
     def legal_mask(self, color: int | None = None) -> np.ndarray:
-        """Boolean mask of shape (area + 1,): legal points, and pass (always legal)."""
+        """Boolean mask of shape (area + 1,): legal points, and pass (always legal).
+
+        Vectorised: an empty point with an empty neighbour is always legal (never
+        suicide, never the ko point); only the few surrounded empty points are
+        checked one by one.
+        """
         color = self.to_play if color is None else color
-        stones, nbrs = self.stones, self._nbrs
-        legal = []
-        for p in range(self.area):
-            if stones[p] != EMPTY:
-                continue
-            for n in nbrs[p]:
-                if stones[n] == EMPTY:
-                    legal.append(p)  # an empty neighbour: never suicide, never ko
-                    break
-            else:
-                if self.illegal_reason(p, color) is None:
-                    legal.append(p)
-        mask = np.zeros(self.area + 1, dtype=bool)
-        mask[legal] = True
-        mask[self.area] = True
+        area = self.area
+        empty = np.zeros(area + 1, dtype=bool)   # the last slot: the off-board sentinel
+        empty[:area] = self.stones_flat() == EMPTY
+        free = empty[neighbor_array(self.width, self.height)].any(axis=1)
+        mask = np.empty(area + 1, dtype=bool)
+        np.logical_and(empty[:area], free, out=mask[:area])
+        for p in np.flatnonzero(empty[:area] & ~free).tolist():
+            if self.illegal_reason(p, color) is None:
+                mask[p] = True
+        mask[area] = True
         return mask
 
     def is_eye(self, point: int, color: int) -> bool:

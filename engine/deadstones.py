@@ -1,39 +1,83 @@
-"""Dead stones and seki from ownership (the network's head, averaged over a search), and scoring with them.
+"""The status of every group (alive, dead, seki), and scoring with it: one answer for every caller.
+
+``find_status`` is the answer that final_score, final_status_list,
+kgs-genmove_cleanup, the GoGui views and the pass decision all use. It does
+not rest on one network's guess:
+
+1. unconditional life: pass-alive chains (Benson, ``engine.life``) are alive;
+2. play-outs: the position is finished many times by the clean-up play-out
+   policy (``engine.playout``: capture, save, fill, no multi-stone self-atari,
+   no passing while anything is left) and read by Tromp-Taylor counting; a
+   chain the opponent ends up owning is dead, a chain that survives next to
+   shared liberties neither side could fill is in seki;
+3. a network's ownership, when there is one, is mixed in as a prior worth
+   ``prior_playouts`` play-outs, never as the only evidence;
+4. optionally (``search_playouts``, off by default) play-outs whose moves a
+   searcher chooses (``searched_play_out``), each worth ``search_weight``.
+
+The budget (play-outs, seconds) is a ``DeadStoneConfig`` setting; the seed
+is fixed, so an answer repeats unless the clock cuts the play-outs short.
+``cleanup_move`` is the move that takes a dead chain off (clean-up genmove,
+the pass decision); ``status_chooser`` plays both sides' clean-up without a
+network (the match runner's play-out). ``mc_status``/``mc_dead_stones``/
+``mc_ownership`` keep the older names, answered by ``find_status``.
 
 ``ownership`` arrays here are black's view: +1 black owns the point, -1 white.
-A chain is dead when its stones are, on average, owned by the opponent beyond
-``dead_threshold``. Two living chains of opposite colours are in seki when they
-share a liberty and each has exactly two liberties (so neither can fill the
-shared point without being put in atari), and ownership of the shared liberties
-is undecided. ``final_score`` hands both sets to ``engine.scoring``: area
+``classify`` reads one ownership array alone: a chain is dead when its stones
+are, on average, owned by the opponent beyond ``dead_threshold``; two living
+chains of opposite colours are in seki when they share a liberty and each
+has exactly two liberties (so neither can fill the shared point without being
+put in atari), and ownership of the shared liberties is undecided.
+``final_score`` hands both sets to ``engine.scoring``: area
 rules ignore seki, territory (Japanese) rules give no territory next to it.
-
-Without a network the ownership comes from Monte Carlo playouts (``mc_status``):
-the classic pre-network method (GNU Go's Monte Carlo scoring, the early MC
-engines) plays the position out many times with ``engine.playout`` and counts
-who owns each point at the end; that ownership is read by ``classify`` like
-the searcher's. Seeded, so results are reproducible.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import scoring
-from engine.board import Board
-from engine.playout import playout
+from engine import life, playout
+from engine.board import BLACK, EMPTY, WHITE, Board, neighbor_table
+from engine.scoring import area_ownership, empty_regions
 
 
 @dataclass
 class DeadStoneConfig:
-    """Thresholds for reading ownership."""
+    """Thresholds for reading ownership, and the budget of ``find_status``."""
 
-    dead_threshold: float = 0.3     # mean opponent ownership above which a chain is dead
+    dead_threshold: float = 0.2     # mean opponent ownership above which a chain is dead
     seki_undecided: float = 0.5     # |ownership| of a shared liberty below which it is neutral
     seki_max_liberties: int = 2
+    playouts: int = 128             # clean-up play-outs per answer, at most
+    min_playouts: int = 64          # ... and at least, whatever the clock says
+    max_seconds: float = 1.5        # wall-clock budget for the play-outs
+    prior_playouts: float = 4.0     # a network's ownership counts as this many play-outs (0: unused)
+    seki_vote: float = 0.5          # share of play-outs a chain must survive next to shared liberties
+    seed: int = 0
+    search_playouts: int = 0        # play-outs whose moves a searcher chooses (off: see the README note)
+    search_visits: int = 16         # visits per searched move
+    search_seconds: float = 3.0     # budget for the searched play-outs (one that runs over is dropped)
+    search_weight: float = 32.0     # each finished searched play-out counts as this many play-outs
+
+
+@dataclass
+class GroupStatus:
+    """The status of every chain of a position, and the evidence it came from."""
+
+    dead: set[int] = field(default_factory=set)        # stones of dead chains
+    seki: set[int] = field(default_factory=set)        # stones of living chains in seki
+    pass_alive: set[int] = field(default_factory=set)  # stones of unconditionally alive chains
+    ownership: np.ndarray | None = None                 # (height, width) black's view: the mix used
+    playouts: int = 0
+
+    def alive(self, board: Board) -> set[int]:
+        """Stones neither dead nor in seki."""
+        return {p for p, s in enumerate(board.stones) if s != EMPTY} - self.dead - self.seki
 
 
 class OwnershipShapeError(ValueError):
@@ -85,6 +129,141 @@ def seki_stones(board: Board, dead: set[int], ownership: np.ndarray | None,
     return seki
 
 
+def unconditional(board: Board) -> tuple[set[int], dict[int, int]]:
+    """(pass-alive stones, pass-alive territory point -> owner) of both colours (Benson, ``engine.life``).
+
+    Opponent stones inside pass-alive territory are dead whatever anyone plays.
+    """
+    stones: set[int] = set()
+    territory: dict[int, int] = {}
+    for color in (BLACK, WHITE):
+        result = life.pass_alive(board, color)
+        stones |= result.stones
+        territory.update(dict.fromkeys(result.territory, color))
+    return stones, territory
+
+
+class _Evidence:
+    """Final boards of play-outs, weighed: ownership sums and seki votes per chain."""
+
+    def __init__(self, board: Board, chains):
+        self.chains = chains
+        self.total = np.zeros(board.area)
+        self.votes = [0.0] * len(chains)
+        self.weight = 0.0
+        self.count = 0
+
+    def add(self, final: Board, weight: float = 1.0) -> None:
+        """Count one finished board."""
+        self.total += weight * area_ownership(final).reshape(-1)
+        shared = {p for region in playout.two_colour_regions(final) for p in region}
+        if shared:
+            for k, (color, stones, _) in enumerate(self.chains):
+                first = stones[0]
+                if final.stones[first] == color and not final.group_liberties(first).isdisjoint(shared):
+                    self.votes[k] += weight
+        self.weight += weight
+        self.count += 1
+
+
+def searched_play_out(game, choose: Callable, max_moves: int, deadline: float):
+    """A copy of the game played on by ``choose(game, color)`` for both sides until two passes (None past ``deadline``).
+
+    Clean-up style: when ``choose`` passes (or offers an unacceptable move)
+    the play-out policy may still capture, save a chain in atari or fill a
+    dame point (a point of an empty region touching both colours), so the
+    final board is one that Tromp-Taylor counting scores as the players meant.
+    """
+    g = game.copy()
+    g.board.passes = 0
+    rng = random.Random(0)
+    for _ in range(max_moves):
+        if g.board.passes >= 2:
+            return g
+        if time.monotonic() > deadline:
+            return None
+        color, board = g.to_play, g.board
+        move = choose(g, color)
+        if move == board.pass_move or not playout.acceptable(board, move, color) or not g.is_legal(move, color):
+            dead = find_status(board, cfg=DeadStoneConfig(playouts=32, min_playouts=32)).dead
+            move = playout.choose_move(board, color, rng, dame_points(board, dead))
+            if move != board.pass_move and not g.is_legal(move, color):
+                move = board.pass_move
+        g.play(move, color)
+    return g
+
+
+def dame_points(board: Board, dead=frozenset()) -> list[int]:
+    """Empty points of the regions that living stones of both colours border (``dead`` stones count as empty)."""
+    stones = [EMPTY if p in dead else s for p, s in enumerate(board.stones)]
+    out: list[int] = []
+    for region, colours in empty_regions(stones, neighbor_table(board.width, board.height)):
+        if len(colours) == 2:
+            out.extend(q for q in region if board.stones[q] == EMPTY)
+    return out
+
+
+def status_chooser(cfg: DeadStoneConfig | None = None) -> Callable:
+    """A clean-up move chooser without a network: take off what ``find_status`` calls dead, else pass."""
+    def choose(game, color: int) -> int:
+        move = cleanup_move(game.board, color, find_status(game.board, cfg=cfg))
+        return game.board.pass_move if move is None or not game.is_legal(move, color) else move
+    return choose
+
+
+def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneConfig | None = None,
+                game=None, choose: Callable | None = None) -> GroupStatus:
+    """Dead, seki and pass-alive stones: Benson, then play-outs, with ``prior`` ownership mixed in.
+
+    With a ``game`` and a move chooser ``choose(game, color) -> move`` (a
+    searcher), ``cfg.search_playouts`` play-outs are also played by it
+    (``searched_play_out``), each worth ``cfg.search_weight`` policy play-outs.
+    """
+    cfg = cfg or DeadStoneConfig()
+    prior_flat = _check(board, prior)
+    chains = board.chains()
+    alive, territory = unconditional(board)
+    out = GroupStatus(pass_alive=alive)
+    if not chains:
+        out.ownership = area_ownership(board).astype(float)
+        return out
+    evidence = _Evidence(board, chains)
+    if game is not None and choose is not None and cfg.search_playouts > 0:
+        deadline = time.monotonic() + cfg.search_seconds
+        for _ in range(cfg.search_playouts):
+            final = searched_play_out(game, choose, 3 * board.area, deadline)
+            if final is not None:
+                evidence.add(final.board, cfg.search_weight)
+    rng = random.Random(cfg.seed)
+    deadline = time.monotonic() + cfg.max_seconds
+    n = 0
+    while n < cfg.playouts and (n < cfg.min_playouts or time.monotonic() < deadline):
+        evidence.add(playout.play_out(board, rng))
+        n += 1
+    out.playouts = evidence.count
+    own = evidence.total / evidence.weight
+    votes = [v / evidence.weight for v in evidence.votes]
+    if prior_flat is not None and cfg.prior_playouts > 0:
+        weight = cfg.prior_playouts / (cfg.prior_playouts + evidence.weight)
+        own = (1.0 - weight) * own + weight * np.clip(prior_flat, -1.0, 1.0)
+    for p in out.pass_alive:
+        own[p] = board.stones[p]
+    for p, owner in territory.items():
+        own[p] = owner
+    for k, (color, stones, _) in enumerate(chains):
+        if stones[0] in out.pass_alive:
+            continue
+        if territory.get(stones[0]) == -color:
+            out.dead.update(stones)
+            continue
+        if float(own[stones].mean()) * color < -cfg.dead_threshold:
+            out.dead.update(stones)
+        elif votes[k] >= cfg.seki_vote:
+            out.seki.update(stones)
+    out.ownership = own.reshape(board.height, board.width)
+    return out
+
+
 def classify(board: Board, ownership: np.ndarray | None,
              cfg: DeadStoneConfig | None = None) -> tuple[set[int], set[int]]:
     """(dead stones, seki stones) of a position."""
@@ -111,23 +290,38 @@ def status_list(board: Board, dead: set[int], seki: set[int], status: str) -> li
     return out
 
 
-def mc_ownership(board: Board, playouts: int = 64, seed: int = 0) -> np.ndarray:
-    """Mean final area ownership (+1 black) over random playouts, shape (area,)."""
-    rng = random.Random(seed)
-    total = np.zeros(board.area)
-    for _ in range(playouts):
-        total += scoring.area_ownership(playout(board, rng, 3 * board.area)).astype(float).reshape(-1)
-    return total / max(playouts, 1)
+def cleanup_move(board: Board, color: int, status: GroupStatus) -> int | None:
+    """A move for ``color`` that takes a dead opponent chain off the board, or None.
+
+    A capture when one is on, else a liberty of the dead chain with the fewest
+    liberties that is a sensible play-out move (not ``color``'s own eye, not a
+    multi-stone self-atari). The caller still checks superko.
+    """
+    targets = sorted(((len(libs), libs) for c, stones, libs in board.chains()
+                      if c == -color and stones[0] in status.dead), key=lambda t: t[0])
+    for _, libs in targets:
+        for lib in sorted(libs):
+            if playout.acceptable(board, lib, color):
+                return lib
+    return None
 
 
 def mc_status(board: Board, playouts: int | None = None, seed: int = 0) -> tuple[set[int], set[int]]:
-    """(dead, seki) stones: playout ownership read by ``classify``."""
-    if playouts is None:
-        playouts = max(8, min(64, 6000 // board.area))
-    own = mc_ownership(board, playouts, seed).reshape(board.height, board.width)
-    return classify(board, own)
+    """(dead, seki) stones by ``find_status`` without a network (the name the network-free callers use)."""
+    cfg = DeadStoneConfig(seed=seed)
+    if playouts is not None:
+        cfg.playouts = cfg.min_playouts = playouts
+    status = find_status(board, cfg=cfg)
+    return status.dead, status.seki
 
 
 def mc_dead_stones(board: Board, playouts: int | None = None, seed: int = 0) -> set[int]:
-    """Chains the opponent owns in the playouts (on average, beyond the dead threshold)."""
+    """The dead stones of ``mc_status``."""
     return mc_status(board, playouts, seed)[0]
+
+
+def mc_ownership(board: Board, playouts: int = 64, seed: int = 0) -> np.ndarray:
+    """Mean final Tromp-Taylor ownership (+1 black) over clean-up play-outs, shape (area,)."""
+    cfg = DeadStoneConfig(playouts=playouts, min_playouts=playouts, seed=seed, prior_playouts=0.0)
+    own = find_status(board, cfg=cfg).ownership
+    return np.asarray(own, dtype=float).reshape(-1)

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import features as F
+from engine.board import legal_masks
 from engine.evaluation import Evaluation, Evaluator, Position, UniformEvaluator  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,10 @@ class EvaluatorConfig:
     Runtime's idle threads busy-wait (a little faster on a dedicated machine,
     much slower when other processes, e.g. the opponent in a match, share the
     cores: measured 2 threads on a busy 2-core box, b6c64 19x19 batch 32,
-    ~105 evals/s spinning vs ~125 not).
+    ~105 evals/s spinning vs ~125 not). runtime (onnxruntime, openvino, auto)
+    and precision (fp32, bf16, int8, auto): CPU inference settings, see
+    ``engine.runtimes``; convert_dir: where converted nets are cached (None:
+    ~/.cache/zerogo/onnx).
     """
 
     provider: str = "auto"
@@ -113,6 +117,9 @@ class EvaluatorConfig:
     random_symmetry: bool = False
     seed: int | None = None
     spin: bool = False
+    runtime: str = "onnxruntime"
+    precision: str = "fp32"
+    convert_dir: str | None = None
 
 
 def physical_cores() -> int:
@@ -158,10 +165,11 @@ def default_network_path(width: int, height: int, weights_dir: Path | None = Non
 
 def softmax_legal(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``logits [B, M]`` over ``legal [B, M]`` (bool); illegal -> 0."""
-    x = np.where(legal, logits.astype(np.float64), -np.inf)
+    x = np.where(legal, logits, np.float32(-np.inf)).astype(np.float32, copy=False)
     x -= x.max(axis=1, keepdims=True)
-    e = np.exp(x)
-    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    np.exp(x, out=x)
+    x /= x.sum(axis=1, keepdims=True)
+    return x
 
 
 class NetEvaluator(Evaluator):
@@ -228,7 +236,7 @@ class NetEvaluator(Evaluator):
             if k:
                 logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
                 own[j] = F.inverse_symmetry_planes(own[j], k)
-        legal = np.stack([p.board.legal_mask() for p in positions])
+        legal = legal_masks([p.board for p in positions])
         policy = softmax_legal(logits, legal)
         return [Evaluation(policy[j], float(value[j]), float(score[j]), own[j])
                 for j in range(len(positions))]
@@ -251,13 +259,15 @@ class OnnxEvaluator(NetEvaluator):
         self.provider = self.session.get_providers()[0]
         self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
             else np.float32
+        self.session, self.runtime = _runtime_session(self, config)   # engine.runtimes
+        self.provider = self.session.get_providers()[0]
         log.info("loaded %s (%s, step %s) on %s", self.path, self.meta["config"],
                  self.meta["training_step"], self.provider)
 
     def describe(self) -> str:
-        """One line: file, config, training step, execution provider."""
+        """One line: file, config, training step, execution provider, runtime and precision."""
         return (f"{self.path.name}: {self.meta['config']} step {self.meta['training_step']} "
-                f"on {self.provider}")
+                f"on {self.provider} ({self.runtime})")
 
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net outputs as float32 arrays (see ``NetEvaluator.run``)."""
@@ -276,6 +286,33 @@ class OnnxEvaluator(NetEvaluator):
     def close(self) -> None:
         """Drop the session."""
         self.session = None
+
+
+def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig):
+    """(session, "runtime precision") for the config (``engine.runtimes``); fp32 as loaded on GPUs."""
+    from engine import calibration, runtimes
+    if (config.runtime, config.precision) == ("onnxruntime", "fp32"):
+        return ev.session, "onnxruntime fp32"
+    if ev.session.get_providers()[0] != PROVIDERS["cpu"]:
+        log.warning("runtime/precision settings are for the CPU; %s runs fp32 as exported",
+                    ev.session.get_providers()[0])
+        return ev.session, "onnxruntime fp32"
+    sizes = [int(x) for x in str(ev.meta.get("board_sizes", "9")).replace(" ", "").split(",") if x.isdigit()]
+    probe_cache: list = []
+
+    def probe():
+        if not probe_cache:
+            probe_cache.append(calibration.make_probe(
+                lambda ps: dict(zip(INPUT_NAMES, ev.encode_batch(ps))), ev.evaluate, sizes))
+        return probe_cache[0]
+    request = runtimes.RuntimeRequest(config.runtime, config.precision, config.threads or physical_cores(),
+                                      Path(config.convert_dir) if config.convert_dir else None,
+                                      calibration.probe_key(sizes))
+    try:
+        return runtimes.choose_session(ev.path, ev.session, ev.meta, list(OUTPUT_NAMES), request,
+                                       lambda p: _open_session(Path(p), config), probe)
+    except runtimes.RuntimeChoiceError as exc:
+        raise ModelLoadError(str(exc)) from exc
 
 
 def choose_providers(requested: str, available: list[str]) -> list[str]:

@@ -30,14 +30,12 @@ plane      meaning (1.0 where true)
 6    1 if the previous move was a pass
 ===  =================================================================
 
-The per-board arrays (stones, liberty classes) are cached by the board's
-Zobrist hash, because in a search the same boards appear in many positions'
-histories. ``encode_batch`` writes straight into one preallocated array.
+The per-board arrays (stones, liberty classes) are kept on the board object
+(``board_arrays``), because in a search the same boards appear in many
+positions' histories. ``encode_batch`` writes straight into one preallocated array.
 """
 
 from __future__ import annotations
-
-from collections import OrderedDict
 
 import numpy as np
 
@@ -63,30 +61,23 @@ class FeatureError(ValueError):
     """A position that cannot be encoded (empty history, board larger than the padding)."""
 
 
-class _BoardCache:
-    """A bounded LRU of per-board arrays keyed on (width, height, Zobrist hash)."""
+def board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
+    """(stones int8 [h, w], liberty class int8 [h, w] in 0..3) of ``board``, kept on the board.
 
-    def __init__(self, size: int = 8192):
-        self.size = size
-        self.data: OrderedDict = OrderedDict()
-
-    def get(self, board: Board) -> tuple[np.ndarray, np.ndarray]:
-        """(stones int8 [h, w], liberty class int8 [h, w] in 0..3) of ``board``."""
-        key = (board.width, board.height, board.hash)
-        hit = self.data.get(key)
-        if hit is not None:
-            self.data.move_to_end(key)
-            return hit
-        hit = _board_arrays(board)
-        self.data[key] = hit
-        if len(self.data) > self.size:
-            self.data.popitem(last=False)
-        return hit
+    Stored in ``board.feature_arrays`` with the Zobrist hash they were made
+    for, so a board that has moved on since is recomputed; copies share them.
+    """
+    cached = board.feature_arrays
+    if cached is not None and cached[0] == board.hash:
+        return cached[1], cached[2]
+    stones, libs = _board_arrays(board)
+    board.feature_arrays = (board.hash, stones, libs)
+    return stones, libs
 
 
 def _board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
     """Stones and liberty classes (0 empty, 1, 2, 3 = three or more) of a board."""
-    stones = np.fromiter(board.stones, dtype=np.int8, count=board.area)
+    stones = board.stones_flat()
     libs = [0] * board.area
     # Read the board's chains directly: this is the search's hot path and
     # Board.chains() copies every chain's stones and liberties.
@@ -96,9 +87,6 @@ def _board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
             libs[s] = n
     shape = (board.height, board.width)
     return stones.reshape(shape), np.array(libs, dtype=np.int8).reshape(shape)
-
-
-_CACHE = _BoardCache()
 
 
 def encode_globals(position: Position, out: np.ndarray | None = None) -> np.ndarray:
@@ -127,7 +115,7 @@ def _fill_planes(out: np.ndarray, position: Position) -> None:
         raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[2]}x{out.shape[1]} tensor")
     me = board.to_play
     out[MASK_PLANE, :h, :w] = 1.0
-    arrays = [_CACHE.get(b) for b in boards[:HISTORY]]
+    arrays = [board_arrays(b) for b in boards[:HISTORY]]
     if any(a[0].shape != (h, w) for a in arrays):
         raise FeatureError("history boards must have the current board's size")
     stones = np.stack([a[0] for a in arrays])                   # [n, h, w]
@@ -166,10 +154,43 @@ def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = Non
         pad_to = (max(p.board.height for p in positions), max(p.board.width for p in positions))
     planes = np.zeros((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
     glob = np.zeros((len(positions), NUM_GLOBALS), np.float32)
+    if len({(p.board.height, p.board.width) for p in positions}) == 1:
+        _fill_batch(planes, positions)
+        for n, pos in enumerate(positions):
+            encode_globals(pos, glob[n])
+        return planes, glob
     for n, pos in enumerate(positions):
         _fill_planes(planes[n], pos)
         encode_globals(pos, glob[n])
     return planes, glob
+
+
+def _fill_batch(out: np.ndarray, positions: list[Position]) -> None:
+    """``_fill_planes`` for a batch of one board size, with one vectorised pass over the batch."""
+    board0 = positions[0].board
+    h, w = board0.height, board0.width
+    if h > out.shape[2] or w > out.shape[3]:
+        raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[3]}x{out.shape[2]} tensor")
+    count = len(positions)
+    stones = np.zeros((count, HISTORY, h, w), np.int8)   # missing history: zeros (no stones)
+    libs = np.empty((count, h, w), np.int8)
+    me = np.empty((count, 1, 1, 1), np.int8)
+    for n, pos in enumerate(positions):
+        arrays = [board_arrays(b) for b in pos.boards[:HISTORY]]
+        if any(a[0].shape != (h, w) for a in arrays):
+            raise FeatureError("history boards must have the current board's size")
+        stones[n, :len(arrays)] = [a[0] for a in arrays]
+        libs[n] = arrays[0][1]
+        board = pos.board
+        me[n] = board.to_play
+        if board.ko_point >= 0 and board.ko_color == board.to_play:
+            r, c = divmod(board.ko_point, w)
+            out[n, KO_PLANE, r, c] = 1.0
+    out[:, MASK_PLANE, :h, :w] = 1.0
+    out[:, 1:1 + 2 * HISTORY:2, :h, :w] = stones == me
+    out[:, 2:2 + 2 * HISTORY:2, :h, :w] = stones == -me
+    out[:, LIBERTY_PLANES:LIBERTY_PLANES + 3, :h, :w] = \
+        libs[:, None] == np.array([1, 2, 3], np.int8)[None, :, None, None]
 
 
 def board_policy(policy_padded: np.ndarray, width: int, height: int, pad_w: int) -> np.ndarray:

@@ -62,7 +62,8 @@ class Node:
 
     __slots__ = ("parent", "index", "board", "position", "key", "moves", "prior", "raw_prior",
                  "child_N", "child_W", "child_W2", "child_S", "child_VL", "children",
-                 "terminal", "net_value", "net_score", "pending", "total", "visited_prior")
+                 "terminal", "net_value", "net_score", "pending", "total", "visited_prior",
+                 "touched", "touched_mask", "best_untouched", "prior_order")
 
     def __init__(self, parent, index: int, board: Board, position: Position, key: int):
         self.parent, self.index = parent, index
@@ -75,6 +76,10 @@ class Node:
         self.pending = False
         self.total = 0.0            # sum(child_N) + sum(child_VL), kept up to date
         self.visited_prior = 0.0    # sum of the priors of children with visits (first-play urgency)
+        self.touched: list[int] = []  # children ever descended into (see select_child)
+        self.touched_mask = None      # the same as a boolean array over the children
+        self.best_untouched = -1      # highest-prior child never descended into (-1: recompute)
+        self.prior_order = None       # children by prior, highest first (made when first needed)
 
     @property
     def expanded(self) -> bool:
@@ -94,28 +99,47 @@ class Node:
     def expand(self, ev: Evaluation) -> None:
         """Set up the children arrays from an evaluation's policy."""
         board = self.board
-        empty = np.flatnonzero(np.asarray(board.stones, dtype=np.int8) == 0)
+        area = board.area
+        candidate = np.empty(area + 1, dtype=bool)
+        np.equal(board.stones_flat(), 0, out=candidate[:area])
+        candidate[area] = True            # pass
         if board.ko_point >= 0 and board.ko_color == board.to_play:
-            empty = empty[empty != board.ko_point]
-        moves = np.append(empty, board.pass_move)
-        p = np.asarray(ev.policy, dtype=np.float64)[moves]
+            candidate[board.ko_point] = False
+        moves = np.flatnonzero(candidate)
+        p = np.asarray(ev.policy)[moves].astype(np.float64)
         total = p.sum()
-        p = p / total if total > 0 else np.full(len(moves), 1.0 / len(moves))
         k = len(moves)
+        if total > 0:
+            p /= total
+        else:
+            p[:] = 1.0 / k
         self.moves, self.prior, self.raw_prior = moves, p, p.copy()
-        self.child_N, self.child_W, self.child_W2 = np.zeros(k), np.zeros(k), np.zeros(k)
-        self.child_S, self.child_VL = np.zeros(k), np.zeros(k)
+        block = np.zeros((5, k))    # one allocation for the five statistics arrays
+        self.child_N, self.child_W, self.child_W2, self.child_S, self.child_VL = block
         self.children = [None] * k
         self.net_value, self.net_score = float(ev.value), float(ev.score_lead)
+        self.touched, self.touched_mask, self.best_untouched = [], np.zeros(k, dtype=bool), -1
+        self.prior_order = None
 
     def remove_child(self, i: int) -> None:
         """Delete candidate ``i`` (found illegal); later children shift down."""
-        for name in ("moves", "prior", "raw_prior", "child_N", "child_W", "child_W2", "child_S", "child_VL"):
+        for name in ("moves", "prior", "raw_prior", "child_N", "child_W", "child_W2", "child_S", "child_VL",
+                     "touched_mask"):
             setattr(self, name, np.delete(getattr(self, name), i))
+        self.touched = [j - (j > i) for j in self.touched if j != i]
+        self.best_untouched, self.prior_order = -1, None
         self.children.pop(i)
         for j in range(i, len(self.children)):
             if self.children[j] is not None:
                 self.children[j].index = j
+
+    def touch(self, i: int) -> None:
+        """Record that the search descends into child ``i`` (before its virtual loss is added)."""
+        if not self.touched_mask[i]:
+            self.touched_mask[i] = True
+            self.touched.append(i)
+            if i == self.best_untouched:
+                self.best_untouched = -1
 
     def child_index(self, move: int) -> int | None:
         """The index of ``move`` among the candidates, or None."""
@@ -125,8 +149,58 @@ class Node:
         return int(hits[0]) if len(hits) else None
 
 
+SMALL_SELECT = 24   # below this many touched children, select_child works in Python floats
+
+
 def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
-    """PUCT with virtual loss and first-play urgency reduction; returns a child index."""
+    """PUCT with virtual loss and first-play urgency reduction; returns a child index.
+
+    Away from the root most nodes have few touched children (ever descended
+    into), and every untouched child has the same q (first-play urgency) and
+    no visits, so the best of them is the highest-prior one: the choice is
+    made among the touched children and that one, in Python floats (the same
+    operations in the same order as the array version, so the same result,
+    ties to the lowest index), instead of ~10 array operations.
+    """
+    total = node.total
+    if total == 0:    # nothing visited yet: every child has the same q, the prior decides
+        return int(node.prior.argmax())
+    if is_root or len(node.touched) > SMALL_SELECT:
+        return _select_arrays(node, cfg, is_root)
+    fpu = node.net_value - cfg.fpu_reduction * math.sqrt(node.visited_prior)
+    c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
+    scale = c * math.sqrt(max(total, 1.0))
+    prior, child_n, child_w, child_vl = node.prior, node.child_N, node.child_W, node.child_VL
+    best, best_value = -1, -math.inf
+    j = node.best_untouched
+    if j < 0 and len(node.touched) < len(prior):
+        j = node.best_untouched = _next_untouched(node)
+    if j >= 0:
+        best, best_value = j, fpu + float(prior[j]) * scale / 1.0
+    for i in node.touched:
+        vl = float(child_vl[i])
+        n = float(child_n[i]) + vl
+        q = fpu if n == 0 else (float(child_w[i]) - vl) / max(n, 1.0)
+        value = q + float(prior[i]) * scale / (1.0 + n)
+        if value > best_value or (value == best_value and i < best):
+            best, best_value = i, value
+    return best
+
+
+def _next_untouched(node: Node) -> int:
+    """The highest-prior untouched child (lowest index among equal priors)."""
+    order = node.prior_order
+    if order is None:
+        order = node.prior_order = np.argsort(-node.prior, kind="stable").tolist()
+    mask = node.touched_mask
+    for i in order:
+        if not mask[i]:
+            return i
+    return -1
+
+
+def _select_arrays(node: Node, cfg: PuctConfig, is_root: bool) -> int:
+    """``select_child`` over the whole arrays (the root: forced playouts, many touched children)."""
     vl = node.child_VL
     n = node.child_N + vl
     total = node.total
@@ -139,9 +213,13 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     reduction = cfg.fpu_reduction_root if is_root else cfg.fpu_reduction
     fpu = node.net_value - reduction * math.sqrt(node.visited_prior)
     c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
-    q = (node.child_W - vl) / np.maximum(n, 1.0)
-    q[n == 0] = fpu
-    q += (c * math.sqrt(max(total, 1.0))) * prior / (1.0 + n)
+    u = prior * (c * math.sqrt(max(total, 1.0)))
+    u /= 1.0 + n
+    unvisited = n == 0
+    q = node.child_W - vl
+    q /= np.maximum(n, 1.0)
+    q[unvisited] = fpu
+    q += u
     return int(q.argmax())
 
 
@@ -247,6 +325,7 @@ class Tree:
                         self._undo_path(path)
                         return None, []
                     continue
+            node.touch(i)
             node.child_VL[i] += 1
             node.total += 1.0
             path.append((node, i))
@@ -263,34 +342,50 @@ class Tree:
             parent.total -= 1.0
 
     def backup(self, leaf: Node, value: float, score: float) -> None:
-        """Add a leaf's value (its side to move's view) along the path; remove virtual loss."""
+        """Add a leaf's value (its side to move's view) along the path; remove virtual loss.
+
+        Walks up by ``parent``/``index`` (not a recorded path: a sibling deleted
+        as illegal meanwhile shifts indices, and ``remove_child`` keeps ``index``
+        right).
+        """
         x, s = -value, -score
-        node = leaf
-        while not isinstance(node, _Stub):
-            parent, i = node.parent, node.index
-            if parent.child_N[i] == 0 and not isinstance(parent, _Stub):
+        stub = self.stub
+        node, parent = leaf, leaf.parent
+        while parent is not stub:
+            i = node.index
+            if parent.child_N[i] == 0:
                 parent.visited_prior += parent.prior[i]
             parent.child_N[i] += 1
             parent.child_W[i] += x
             parent.child_W2[i] += x * x
             parent.child_S[i] += s
-            if not isinstance(parent, _Stub):
-                parent.child_VL[i] -= 1   # total unchanged: one virtual visit became a real one
+            parent.child_VL[i] -= 1   # total unchanged: one virtual visit became a real one
             x, s = -x, -s
-            node = parent
-
-    def _record_ownership(self, leaf: Node, ev: Evaluation) -> None:
-        if ev.ownership is not None and ev.ownership.shape == self.own_sum.shape:
-            self.own_sum += ev.ownership * leaf.board.to_play
-            self.own_count += 1
+            node, parent = parent, parent.parent
+        stub.child_N[0] += 1
+        stub.child_W[0] += x
+        stub.child_W2[0] += x * x
+        stub.child_S[0] += s
 
     def run_batch(self, evaluator: Evaluator, cfg: PuctConfig, batch_size: int,
                   root_choices: list[int] | None = None) -> int:
         """Collect up to ``batch_size`` leaves, evaluate them in one call, back up; returns visits done."""
+        leaves, done = self.collect(cfg, batch_size, root_choices)
+        if leaves:
+            done += self.finish(leaves, evaluator.evaluate([leaf.position for leaf in leaves]))
+        return done
+
+    def collect(self, cfg: PuctConfig, batch_size: int,
+                root_choices: list[int] | None = None) -> tuple[list[Node], int]:
+        """Descend up to ``batch_size`` times: (leaves to evaluate, now pending; visits already done).
+
+        Terminal and already-expanded leaves are backed up at once; the others
+        keep their virtual loss until ``finish`` backs up their evaluations.
+        """
         leaves, done, misses = [], 0, 0
         count = len(root_choices) if root_choices is not None else batch_size
         for k in range(count):
-            leaf, path = self.descend(cfg, root_choices[k] if root_choices is not None else None)
+            leaf, _ = self.descend(cfg, root_choices[k] if root_choices is not None else None)
             if leaf is None:
                 misses += 1
                 if misses > batch_size:
@@ -305,15 +400,25 @@ class Tree:
             else:
                 leaf.pending = True
                 leaves.append(leaf)
-        if leaves:
-            evals = evaluator.evaluate([leaf.position for leaf in leaves])
-            for leaf, ev in zip(leaves, evals):
-                leaf.pending = False
-                leaf.expand(ev)
-                self._record_ownership(leaf, ev)
-                self.backup(leaf, float(ev.value), float(ev.score_lead))
-            done += len(leaves)
-        return done
+        return leaves, done
+
+    def finish(self, leaves: list[Node], evals: list[Evaluation]) -> int:
+        """Expand ``collect``'s leaves with their evaluations and back them up; returns visits done."""
+        for leaf, ev in zip(leaves, evals):
+            leaf.pending = False
+            leaf.expand(ev)
+            self.backup(leaf, float(ev.value), float(ev.score_lead))
+        self._record_ownerships(leaves, evals)
+        return len(leaves)
+
+    def _record_ownerships(self, leaves: list, evals: list) -> None:
+        """Add the batch's ownership maps (black's view) in one sum."""
+        owns = [(ev.ownership, leaf.board.to_play) for leaf, ev in zip(leaves, evals)
+                if ev.ownership is not None and ev.ownership.shape == self.own_sum.shape]
+        if owns:
+            self.own_sum += np.einsum("bhw,b->hw", np.stack([o for o, _ in owns]),
+                                      np.array([c for _, c in owns], dtype=np.float64))
+            self.own_count += len(owns)
 
     # ---------------------------------------------------------------- reuse
     def advance(self, game) -> bool:
@@ -382,6 +487,7 @@ class Tree:
         root = self.root
         root.prior = prior
         root.visited_prior = float(prior[root.child_N > 0].sum())
+        root.best_untouched, root.prior_order = -1, None
 
     # ---------------------------------------------------------------- memory
     def prune(self, keep: int) -> int:

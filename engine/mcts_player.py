@@ -8,6 +8,7 @@ caller's ``game`` unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Callable
@@ -19,6 +20,7 @@ from engine.evaluation import Evaluator, Position
 from engine.game import Game
 from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,
                            ResignCounter)
+from engine.rules import AREA
 from engine.search import SearchConfig, SearchResult, Searcher, analysis_report, return_memory
 
 
@@ -28,8 +30,11 @@ class MctsPlayer(Player):
     name = "zerogo"
 
     def __init__(self, evaluator: Evaluator, config: SearchConfig | None = None,
-                 clock: Callable[[], float] = time.monotonic, final_status_visits: int = 64):
+                 clock: Callable[[], float] = time.monotonic, final_status_visits: int = 64,
+                 status_config: deadstones.DeadStoneConfig | None = None):
         self.evaluator = evaluator
+        self.status_config = status_config or deadstones.DeadStoneConfig()
+        self._playout_searcher: Searcher | None = None
         self.searcher = Searcher(evaluator, config)
         self.config = self.searcher.config
         self.clock = clock
@@ -93,27 +98,50 @@ class MctsPlayer(Player):
         return len(game.moves) >= early and low
 
     def _safe_move(self, game: Game, color: int, result: SearchResult, cleanup: bool) -> int:
-        """The searched move unless it is illegal or a losing/lazy pass; then the best alternative."""
+        """The searched move unless it is illegal or a losing/lazy pass; then the best alternative.
+
+        A pass is checked against the group status (``engine.deadstones.find_status``):
+        with dead opponent stones on the board under clean-up or area scoring the
+        move that removes them is played instead; a pass that ends the game in a
+        lost count is replaced by the next candidate.
+        """
         pass_move = game.board.pass_move
         order = [result.move] + [c.move for c in result.candidates if c.move != result.move]
-        pass_ok = self._pass_ok(game, color, result, cleanup)
+        pass_ok = None
         for move in order:
-            if (move != pass_move or pass_ok) and game.is_legal(move, color) and not (
-                    move != pass_move and game.board.is_eye(move, color) and move != result.move):
+            if move == pass_move:
+                pass_ok, instead = self._pass_verdict(game, color, result, cleanup)
+                if pass_ok:
+                    return pass_move
+                if instead is not None:
+                    return instead
+            elif game.is_legal(move, color) and not (game.board.is_eye(move, color) and move != result.move):
                 return move
+        if pass_ok is None:
+            pass_ok, instead = self._pass_verdict(game, color, result, cleanup)
+            if instead is not None:
+                return instead
         return self._fallback(game, color, result, pass_ok)
 
-    def _pass_ok(self, game: Game, color: int, result: SearchResult, cleanup: bool) -> bool:
-        """Whether passing is acceptable: not in clean-up with dead stones left, not a losing end."""
+    def _pass_verdict(self, game: Game, color: int, result: SearchResult,
+                      cleanup: bool) -> tuple[bool, int | None]:
+        """(may ``color`` pass, the clean-up move to play instead or None).
+
+        Not while dead opponent stones stand under clean-up or area scoring
+        (taking them off costs nothing there); not when our pass ends the game
+        and the count, with the group status, loses.
+        """
+        board = game.board
         own = result.ownership
-        black_own = None if own is None else own * color
-        dead = deadstones.dead_stones(game.board, black_own) if black_own is not None else set()
-        if cleanup:
-            return not any(game.board.stones[p] == -color for p in dead)
-        if game.board.passes >= 1:   # our pass ends the game: it must not lose
-            dead, seki = deadstones.classify(game.board, black_own)
-            return game.score(dead, seki) * color >= 0
-        return True
+        status = self.status(game, None if own is None else own * game.to_play, searched=False)
+        opponent_dead = any(board.stones[p] == -color for p in status.dead)
+        if opponent_dead and (cleanup or game.rules.scoring == AREA):
+            move = deadstones.cleanup_move(board, color, status)
+            if move is not None and game.is_legal(move, color):
+                return False, move
+        if not cleanup and board.passes >= 1:   # our pass ends the game: it must not lose
+            return game.score(status.dead, status.seki) * color >= 0, None
+        return True, None
 
     def _fallback(self, game: Game, color: int, result: SearchResult, pass_ok: bool) -> int:
         """The highest-prior legal move that fills none of our eyes, else pass."""
@@ -198,9 +226,34 @@ class MctsPlayer(Player):
         ev = self.evaluator.evaluate([Position.from_game(game)])[0]
         return None if ev.ownership is None else np.asarray(ev.ownership) * game.to_play
 
+    def status(self, game: Game, prior: np.ndarray | None = None, searched: bool = True) -> deadstones.GroupStatus:
+        """The group status (Benson, clean-up play-outs) with the network's ownership as a prior.
+
+        ``prior`` (black's view, e.g. a search's ownership) when the caller has
+        one; else, when the config gives the prior any weight, the network's own.
+        ``searched``: also play out with this player's own search (the pass
+        decision, short of time, does without).
+        """
+        if prior is None and self.status_config.prior_playouts > 0:
+            ev = self.evaluator.evaluate([Position.from_game(game)])[0]
+            if ev.ownership is not None:
+                prior = np.asarray(ev.ownership).reshape(game.height, game.width) * game.to_play
+        if not searched:
+            return deadstones.find_status(game.board, prior, self.status_config)
+        return deadstones.find_status(game.board, prior, self.status_config, game, self._playout_move)
+
+    def _playout_move(self, game: Game, color: int) -> int:
+        """The move a short search (``status_config.search_visits``) picks, for searched play-outs."""
+        if self._playout_searcher is None:
+            cfg = dataclasses.replace(self.config, resign_threshold=0.0, dirichlet_eps=0.0)
+            self._playout_searcher = Searcher(self.evaluator, cfg)
+        g = self._as_color(game, color)
+        return self._playout_searcher.search(g, MoveLimits(visits=self.status_config.search_visits)).move
+
     def final_status(self, game: Game) -> tuple[set[int], set[int]]:
-        """(dead, seki) stones from ownership."""
-        return deadstones.classify(game.board, self.ownership(game))
+        """(dead, seki) stones: ``status``."""
+        st = self.status(game)
+        return st.dead, st.seki
 
     def policy(self, game: Game) -> np.ndarray | None:
         """The network's move probabilities for the position."""
@@ -214,6 +267,8 @@ class MctsPlayer(Player):
         """Forget the tree, the cached evaluations and the resignation counters; return the memory."""
         with self._lock:
             self.searcher.clear()
+            if self._playout_searcher is not None:
+                self._playout_searcher.clear()
             self.last_result = None
             clear_cache = getattr(self.evaluator, "clear", None)
             if clear_cache is not None:

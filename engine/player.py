@@ -145,8 +145,10 @@ class Player:
         stop.wait()
 
     def final_status(self, game: Game) -> tuple[set[int], set[int]]:
-        """(dead stones, seki stones) of the current position; default: everything alive."""
-        return set(), set()
+        """(dead stones, seki stones) of the current position; default: ``engine.deadstones.find_status``."""
+        from engine.deadstones import find_status
+        status = find_status(game.board)
+        return status.dead, status.seki
 
     def ownership(self, game: Game) -> np.ndarray | None:
         """Expected ownership (height, width), +1 black, or None if unknown."""
@@ -179,7 +181,12 @@ class SimplePlayer(Player):
 
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
                 cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
-        """A random legal non-eye-filling move, else pass."""
+        """A random legal non-eye-filling move, else pass; under clean-up, first take off dead stones."""
+        if cleanup:
+            from engine.deadstones import cleanup_move, find_status
+            move = cleanup_move(game.board, color, find_status(game.board))
+            if move is not None and game.is_legal(move, color):
+                return Decision(move)
         mask = game.legal_mask(color)
         return Decision(random_move(game.board, color, self._rng, legal=lambda p: bool(mask[p])))
 

@@ -8,7 +8,7 @@ from engine.board import BLACK, EMPTY, WHITE, neighbor_table
 from engine.rules import AREA
 
 
-def _regions(stones: list[int], nbrs) -> list[tuple[list[int], set[int]]]:
+def empty_regions(stones: list[int], nbrs) -> list[tuple[list[int], set[int]]]:
     """Empty regions as (points, colours of the stones bordering them)."""
     seen = [False] * len(stones)
     out = []
@@ -46,7 +46,7 @@ def area_ownership(board, dead=frozenset()) -> np.ndarray:
     """
     stones = _without(board, dead)
     own = np.array(stones, np.int8)
-    for region, border in _regions(stones, neighbor_table(board.width, board.height)):
+    for region, border in empty_regions(stones, neighbor_table(board.width, board.height)):
         if len(border) == 1:
             own[region] = border.pop()
     return own.reshape(board.height, board.width)
@@ -56,7 +56,7 @@ def area_counts(board, dead=frozenset()) -> dict[int, int]:
     """Stones plus surrounded empty points for each colour, dead stones removed."""
     stones = _without(board, dead)
     counts = {BLACK: stones.count(BLACK), WHITE: stones.count(WHITE)}
-    for region, border in _regions(stones, neighbor_table(board.width, board.height)):
+    for region, border in empty_regions(stones, neighbor_table(board.width, board.height)):
         if len(border) == 1:
             counts[border.pop()] += len(region)
     return counts
@@ -72,7 +72,7 @@ def territory_counts(board, dead=frozenset(), seki=frozenset()) -> dict[int, int
     for p in dead:
         counts[-board.stones[p]] += 1
     nbrs = neighbor_table(board.width, board.height)
-    for region, border in _regions(stones, nbrs):
+    for region, border in empty_regions(stones, nbrs):
         if len(border) != 1:
             continue
         if seki and any(n in seki for q in region for n in nbrs[q]):
@@ -92,7 +92,7 @@ def find_seki(board, dead=frozenset()) -> frozenset[int]:
     stones = _without(board, dead)
     nbrs = neighbor_table(board.width, board.height)
     marked: set[int] = set()
-    for region, border in _regions(stones, nbrs):
+    for region, border in empty_regions(stones, nbrs):
         if len(border) < 2:
             continue
         for q in region:

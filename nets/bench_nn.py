@@ -5,7 +5,9 @@ batch sizes on torch and on every ONNX Runtime execution provider that loads,
 and prints evaluations per second, the achieved GFLOP/s (FLOPs counted from
 the conv shapes, ``nets.model.flops_per_eval``) and that as a share of the
 peak: a large float32 matmul timed in the same run on the same threads (the
-faster of torch and numpy). A last line per config and size times the whole
+faster of torch and numpy). On the CPU each ``--settings`` pair
+(``engine.runtimes``: ONNX Runtime fp32/int8, OpenVINO fp32/bf16/int8) gets
+its own rows; GFLOP/s count the same FLOPs whatever the precision. A last line per config and size times the whole
 ``OnnxEvaluator.evaluate`` path (features, net, legal-move softmax).
 
 Random-weight nets are built and exported with torch (``nets``), imported only
@@ -44,6 +46,7 @@ class BenchSettings:
     min_seconds: float = 0.5
     max_run_seconds: float = 4.0
     fp16: bool = False
+    cpu_settings: list | None = None   # (runtime, precision) pairs swept on the CPU (engine.runtimes)
 
 
 def echo_line(line: str) -> None:
@@ -147,24 +150,29 @@ def onnx_providers(fp16: bool) -> list[tuple[str, bool]]:
 
 def bench_onnx(path32: Path, path16: Path | None, config: str, settings: BenchSettings,
                peaks: dict) -> None:
-    """Sweep every ONNX Runtime provider that loads."""
+    """Sweep every ONNX Runtime provider that loads; on the CPU, every runtime/precision asked for."""
     from nets.model import flops_per_eval
     for provider, half in onnx_providers(settings.fp16):
         short = next(k for k, v in PROVIDERS.items() if v == provider)
         path = path16 if half else path32
-        try:
-            ev = OnnxEvaluator(path, EvaluatorConfig(provider=short, threads=settings.threads))
-        except Exception as exc:  # a provider listed as available may still fail to load
-            echo_line(f"  onnxruntime {short}: did not load ({exc})")
-            continue
-        if ev.provider != provider:
-            echo_line(f"  onnxruntime {short}: fell back to {ev.provider}; skipped")
-            continue
-        peak = peaks["cpu"] if short == "cpu" else peaks.get("gpu16" if half else "gpu32")
-        label = f"onnxruntime {short}{' fp16' if half else ''}"
-        for size in settings.sizes:
-            sweep(label, ev.run, flops_per_eval(config, size, size), settings,
-                  peak or float("nan"), size)
+        cpu_settings = (settings.cpu_settings or [("onnxruntime", "fp32")]) if short == "cpu" \
+            else [("onnxruntime", "fp32")]
+        for runtime, precision in cpu_settings:
+            try:
+                ev = OnnxEvaluator(path, EvaluatorConfig(provider=short, threads=settings.threads,
+                                                         runtime=runtime, precision=precision))
+            except Exception as exc:  # noqa: BLE001  (a provider listed as available may still fail)
+                echo_line(f"  {runtime} {short} {precision}: did not load ({exc})")
+                continue
+            if ev.provider.startswith("CPUExecution") and provider != PROVIDERS["cpu"]:
+                echo_line(f"  onnxruntime {short}: fell back to {ev.provider}; skipped")
+                continue
+            peak = peaks["cpu"] if short == "cpu" else peaks.get("gpu16" if half else "gpu32")
+            label = f"{runtime} {short}" + (" fp16" if half else "" if (runtime, precision) ==
+                                            ("onnxruntime", "fp32") else f" {precision}")
+            for size in settings.sizes:
+                sweep(label, ev.run, flops_per_eval(config, size, size), settings,
+                      peak or float("nan"), size)
 
 
 def bench_torch(model, config: str, settings: BenchSettings, peaks: dict) -> None:

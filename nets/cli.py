@@ -83,6 +83,10 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--device", default="cpu", show_default=True, help="torch device for .pt networks.")
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="Network threads per process.")
+@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default="onnxruntime",
+              show_default=True, help="CPU inference runtime for .onnx networks (engine.runtimes).")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default="fp32",
+              show_default=True, help="CPU inference precision for .onnx networks.")
 @click.option("--seed", type=int, default=None)
 @click.option("--ray-address", default=None,
               help="Run as Ray actors: 'auto' (cluster from ray start), HOST:PORT, or 'local'.")
@@ -91,7 +95,7 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 def selfplay_command(network, games, parallel_games, processes, board_size, komi, rules, visits,
                      fast_visits, full_prob, root, c_puct, temperature, temperature_moves,
                      resign_threshold, resign_playout_fraction, td_lambda, max_moves, device,
-                     threads, seed, ray_address, ray_workers, out_dir):
+                     threads, runtime, precision, seed, ray_address, ray_workers, out_dir):
     """Play self-play games; write SGF (visit counts as comments) and training shards."""
     search = SearchSettings(visits=visits, fast_visits=fast_visits, root=root, c_puct=c_puct,
                             temperature=temperature, temperature_moves=temperature_moves)
@@ -101,12 +105,15 @@ def selfplay_command(network, games, parallel_games, processes, board_size, komi
                          resign_playout_fraction=resign_playout_fraction, td_lambda=td_lambda,
                          max_moves=max_moves, seed=seed)
     if ray_address:
+        if (runtime, precision) != ("onnxruntime", "fp32"):
+            raise click.UsageError("--runtime/--precision are not passed to Ray workers yet")
         from nets.ray_workers import ray_selfplay
         summary = ray_selfplay(network, cfg, games, ray_workers, parallel_games, out_dir,
                                None if ray_address == "local" else ray_address,
                                device=device, threads=threads)
     else:
-        summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads)
+        summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads,
+                           runtime, precision)
     click.echo(json.dumps({k: v for k, v in summary.items() if k != "shards"}, indent=1))
 
 
@@ -421,18 +428,23 @@ data_group.add_command(gnugo_games_command)
               help="Skip a batch size whose single run would take longer than this.")
 @click.option("--fp16", is_flag=True, help="Also time fp16 exports on GPU providers.")
 @click.option("--peak-n", default=2048, show_default=True, help="Matrix size of the peak matmul.")
+@click.option("--settings", "cpu_settings",
+              default="onnxruntime:fp32,onnxruntime:int8,openvino:fp32,openvino:bf16",
+              show_default=True, help="CPU runtime:precision pairs to time (engine.runtimes); "
+                                      "ones that cannot load here are reported and skipped.")
 @click.option("--network", "networks", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also time this network file (ONNX, or a KataGo .bin.gz; repeatable); "
                    "--configs '' skips the random nets.")
 def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, max_run_seconds,
-                     fp16, peak_n, networks):
+                     fp16, peak_n, cpu_settings, networks):
     """Evaluations per second and GFLOP/s of the network, against the measured matmul peak."""
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("bench nn builds random nets with torch: "
                                    "pip install -e '.[train]'")
     settings = BenchSettings(_parse(configs), _parse(sizes, int), _parse(batches, int),
-                             threads or physical_cores(), min_seconds, max_run_seconds, fp16)
+                             threads or physical_cores(), min_seconds, max_run_seconds, fp16,
+                             [tuple((x.split(":") + ["fp32"])[:2]) for x in _parse(cpu_settings)])
     peak, source = matmul_peak(settings.threads, peak_n, settings.min_seconds)
     peaks = {"cpu": peak, "gpu32": gpu_peak(False), "gpu16": gpu_peak(True)}
     echo_line(f"peak: {peak:.1f} GFLOP/s float32 ({source} {peak_n}x{peak_n} matmul, "
@@ -454,7 +466,11 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               help=f"Net shapes ({', '.join(NET_SHAPES)}).")
 @click.option("--visits", default=800, show_default=True, help="Visits per zerogo search.")
 @click.option("--batch-size", default=16, show_default=True, help="Leaves per network call.")
-@click.option("--threads", default=1, show_default=True, help="ONNX Runtime intra-op threads.")
+@click.option("--threads", default=1, show_default=True,
+              help="Network runtime threads (Leela Zero gets the same -t).")
+@click.option("--settings", default="onnxruntime:fp32", show_default=True,
+              help="runtime:precision pairs to search with (engine.runtimes), e.g. "
+                   "onnxruntime:fp32,onnxruntime:int8,openvino:bf16,auto:auto.")
 @click.option("--leelaz", "leelaz_bin", default="/usr/games/leelaz", show_default=True,
               help="Leela Zero binary ('' to skip).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -463,10 +479,10 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also search with this network file (ONNX or a KataGo .bin.gz; repeatable); "
                    "--nets '' skips the random nets.")
-def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_bin, workdir,
+def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir,
                          networks):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
-    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
     sizes_list = [int(s) for s in sizes.split(",") if s.strip()]
     names = [n.strip() for n in net_names.split(",") if n.strip()]
     unknown = [n for n in names if n not in NET_SHAPES]
@@ -475,44 +491,62 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, leelaz_b
     with tempfile.TemporaryDirectory() as tmp:
         folder = workdir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        click.echo(f"{'engine':8} {'net':7} {'size':>5} {'visits':>7} {'seconds':>8} {'visits/s':>9} "
-                   f"{'net %':>6} {'search %':>8}")
+        click.echo(f"{'engine':8} {'net':7} {'size':>5} {'runtime':>11} {'prec':>5} {'visits':>7} "
+                   f"{'seconds':>8} {'visits/s':>9} {'net only':>9} {'search/net':>10} {'net %':>6} "
+                   f"{'search %':>8}")
+        pairs = [tuple((x.strip().split(":") + ["fp32"])[:2]) for x in settings.split(",") if x.strip()]
         for name in names:
             onnx_path = folder / f"random-{name}.onnx"
             if not onnx_path.exists():
                 make_random_onnx(name, onnx_path)
-            cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size), cache_size=0)
-            evaluator = load_evaluator(onnx_path, cfg)
-            for size in sizes_list:
-                b = bench_zerogo(evaluator, size, visits, batch_size)
-                click.echo(f"{'zerogo':8} {name:7} {size:>5} {b.visits:>7} {b.seconds:>8.2f} {b.rate:>9.1f} "
-                           f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
+            for runtime, precision in pairs:
+                cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
+                                      cache_size=0, runtime=runtime, precision=precision)
+                try:
+                    evaluator = load_evaluator(onnx_path, cfg)
+                except ModelLoadError as exc:
+                    click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
+                    continue
+                _search_rows(evaluator, name, sizes_list, visits, batch_size)
             if leelaz_bin:
-                _bench_leelaz(leelaz_bin, name, folder, visits)
+                _bench_leelaz(leelaz_bin, name, folder, visits, threads)
         for path in networks:
-            cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
-                                  cache_size=0)
-            evaluator = load_evaluator(path, cfg)
             shape = re.search(r"b\d+c\d+(nbt)?", path.name)
             name = shape.group(0) if shape else path.stem[:10]
-            for size in sizes_list:
-                b = bench_zerogo(evaluator, size, visits, batch_size)
-                click.echo(f"{'zerogo':8} {name:7} {size:>5} {b.visits:>7} {b.seconds:>8.2f} "
-                           f"{b.rate:>9.1f} {100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
+            for runtime, precision in pairs:
+                cfg = EvaluatorConfig(provider="cpu", threads=threads, batch_size=max(32, batch_size),
+                                      cache_size=0, runtime=runtime, precision=precision)
+                try:
+                    evaluator = load_evaluator(path, cfg)
+                except ModelLoadError as exc:
+                    click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
+                    continue
+                _search_rows(evaluator, name, sizes_list, visits, batch_size)
+
+
+def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int) -> None:
+    """One ``bench search`` row per board size for an evaluator (runtime and precision included)."""
+    runtime, precision = getattr(evaluator, "runtime", "onnxruntime fp32").split()
+    for size in sizes:
+        b = bench_zerogo(evaluator, size, visits, batch_size)
+        ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
+        click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
+                   f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
+                   f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
 
 
 def _parse(text: str, kind=str) -> list:
     return [kind(x) for x in text.split(",") if x.strip()]
 
 
-def _bench_leelaz(binary: str, name: str, folder: Path, visits: int) -> None:
-    """Write Leela Zero random weights of the same shape and run its benchmark."""
+def _bench_leelaz(binary: str, name: str, folder: Path, visits: int, threads: int = 1) -> None:
+    """Write Leela Zero random weights of the same shape and run its benchmark (same threads)."""
     blocks, channels = NET_SHAPES[name]
     weights = folder / f"leelaz-random-{name}.txt"
     if not weights.exists():
         weights.write_text("\n".join(leelaz_weights_lines(blocks, channels)) + "\n")
-    rate, tail = run_leelaz(binary, weights, visits)
+    rate, tail = run_leelaz(binary, weights, visits, threads=threads)
     if rate is None:
         click.echo(f"leelaz   {name:7} {LZ_BOARD:>5} benchmark failed: {tail.strip()[-200:]}", err=True)
     else:
-        click.echo(f"{'leelaz':8} {name:7} {LZ_BOARD:>5} {'':>7} {'':>8} {rate:>9.1f}")
+        click.echo(f"{'leelaz':8} {name:7} {LZ_BOARD:>5} {'':>11} {'fp32':>5} {'':>7} {'':>8} {rate:>9.1f}")

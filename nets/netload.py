@@ -20,8 +20,12 @@ class NetworkError(ValueError):
 
 
 def open_evaluator(spec: str | Path, device: str = "cpu", threads: int = 1,
-                   batch_size: int = 256, seed: int | None = None) -> Evaluator:
-    """An evaluator for ``spec``: "uniform", an ONNX file or a torch checkpoint."""
+                   batch_size: int = 256, seed: int | None = None, runtime: str = "onnxruntime",
+                   precision: str = "fp32") -> Evaluator:
+    """An evaluator for ``spec``: "uniform", an ONNX file or a torch checkpoint.
+
+    ``runtime``/``precision``: CPU inference settings for ONNX files (``engine.runtimes``).
+    """
     if str(spec) == "uniform":
         return UniformEvaluator()
     path = Path(spec)
@@ -31,7 +35,8 @@ def open_evaluator(spec: str | Path, device: str = "cpu", threads: int = 1,
         from engine.evaluator import EvaluatorConfig, load_evaluator
         provider = "cpu" if device == "cpu" else "auto"
         cfg = EvaluatorConfig(provider=provider, threads=threads, batch_size=batch_size,
-                              cache_size=100_000, random_symmetry=True, seed=seed)
+                              cache_size=100_000, random_symmetry=True, seed=seed,
+                              runtime=runtime, precision=precision)
         return load_evaluator(path, cfg)
     if path.suffix in (".pt", ".pth"):
         from nets.torch_evaluator import TorchEvaluator

@@ -29,6 +29,8 @@ class SelfPlayJob:
     prefix: str
     device: str = "cpu"
     threads: int = 1
+    runtime: str = "onnxruntime"    # CPU inference runtime for ONNX nets (engine.runtimes)
+    precision: str = "fp32"         # CPU inference precision for ONNX nets
 
 
 def run_job(job: SelfPlayJob, progress=None) -> dict:
@@ -39,7 +41,8 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
     from nets.selfplay_io import GameSink
 
     torch.set_num_threads(job.threads)
-    evaluator = open_evaluator(job.network, job.device, job.threads)
+    evaluator = open_evaluator(job.network, job.device, job.threads, runtime=job.runtime,
+                               precision=job.precision)
     sink = GameSink(job.out_dir, job.prefix)
 
     def on_game(g) -> None:
@@ -119,7 +122,8 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
 
 
 def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, processes: int,
-             out_dir: str, device: str = "cpu", threads: int = 1) -> dict:
+             out_dir: str, device: str = "cpu", threads: int = 1, runtime: str = "onnxruntime",
+             precision: str = "fp32") -> dict:
     """Run self-play over ``processes`` processes; returns merged counts and throughput."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     tag = f"{int(time.time())}-{os.getpid()}"
@@ -128,7 +132,8 @@ def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, proce
         if n == 0:
             continue
         c = replace(cfg, seed=None if cfg.seed is None else cfg.seed + i)
-        jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"sp-{tag}-p{i}", device, threads))
+        jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"sp-{tag}-p{i}", device, threads,
+                                runtime, precision))
     start = time.perf_counter()
     outs = run_processes(jobs, games) if len(jobs) > 1 else [_inline(jobs[0], games)]
     summary = merge_counts(outs, time.perf_counter() - start)

@@ -3,7 +3,8 @@
 Modes: ``resign`` (resigns every genmove), ``illegal`` (answers an occupied or
 off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove),
 ``stuck-play`` (never answers ``play``), ``stuck-setup`` (never answers ``komi``),
-``pass`` (passes).
+``pass`` (passes), ``claim:RESULT`` (passes, and claims ``final_score`` RESULT),
+``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes).
 """
 
 import sys
@@ -22,7 +23,11 @@ def main(mode: str) -> None:
             return
         if (mode, name) in (("stuck-play", "play"), ("stuck-setup", "komi")):
             time.sleep(1000)
-        if name == "genmove":
+        if name in ("genmove", "kgs-genmove_cleanup") and mode.startswith(("claim:", "cleanup-claim:")):
+            print("= pass\n", flush=True)
+        elif name == "final_score" and ":" in mode:
+            print(f"= {mode.split(':', 1)[1]}\n", flush=True)
+        elif name == "genmove":
             if mode == "crash":
                 sys.exit(3)
             if mode == "slow":
@@ -30,7 +35,8 @@ def main(mode: str) -> None:
             reply = {"resign": "resign", "illegal": "Z99"}.get(mode, "pass")
             print(f"= {reply}\n", flush=True)
         elif name == "list_commands":
-            print("= genmove\nplay\nquit\nboardsize\nclear_board\nkomi\n", flush=True)
+            extra = "kgs-genmove_cleanup\n" if mode.startswith("cleanup-claim:") else ""
+            print(f"= genmove\n{extra}play\nquit\nboardsize\nclear_board\nkomi\n", flush=True)
         elif name == "final_score":
             print("? cannot score\n", flush=True)
         else:

@@ -266,3 +266,24 @@ def test_place_stone_rejects_captures_and_occupied_points():
         b.place_stone(at(b, "B2"), BLACK)
     b.place_stone(at(b, "C2"), WHITE)
     assert b.liberty_count(at(b, "B2")) == 2 and b.to_play == BLACK
+
+
+def test_legal_masks_of_a_batch_match_each_boards_legal_mask():
+    """The vectorised batch version agrees with Board.legal_mask (suicide, ko, edges, crowded boards)."""
+    import random
+
+    from engine.board import legal_masks
+    rng = random.Random(5)
+    for size, suicide in ((5, False), (7, True), (9, False)):
+        boards = []
+        for _ in range(30):
+            b = Board(size, suicide_allowed=suicide)
+            for _ in range(rng.randrange(size * size * 2)):
+                legal = np.flatnonzero(b.legal_mask()[:-1]).tolist()
+                if not legal:
+                    break
+                b.play(rng.choice(legal))
+            boards.append(b)
+        expected = np.stack([b.legal_mask() for b in boards])
+        assert (legal_masks(boards) == expected).all()
+        assert (~expected[:, :-1]).any()   # the boards are crowded enough to have illegal points

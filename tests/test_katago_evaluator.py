@@ -126,8 +126,8 @@ def test_bench_search_takes_a_katago_network(tiny_net):
                                                        "--visits", "16", "--network", str(tiny_net)])
     assert result.exit_code == 0, result.output
     row = result.output.strip().splitlines()[-1].split()
-    assert row[:3] == ["zerogo", "tiny.bin", "5"]
-    assert int(row[3]) >= 15 and float(row[5]) > 0
+    assert row[:5] == ["zerogo", "tiny.bin", "5", "onnxruntime", "fp32"]   # runtime and precision columns
+    assert int(row[5]) >= 15 and float(row[7]) > 0
 
 
 def test_bench_nn_takes_a_katago_network(tiny_net):

@@ -20,7 +20,8 @@ from tests.test_katago_rawnn import _parse
 def b15_engine(tmp_path_factory):
     os.environ.setdefault("ZEROGO_ONNX_CACHE", str(tmp_path_factory.mktemp("onnx")))
     ev = load_evaluator(_network(NETS["g170e-b15c192"][0]), EvaluatorConfig(threads=2))
-    return make_engine(player=MctsPlayer(ev))
+    # loadsgf reads the reference positions from their own folder
+    return make_engine(player=MctsPlayer(ev), sgf_dir=str(REFERENCE / "positions"))
 
 
 def test_kata_raw_nn_reproduces_katago(b15_engine):

@@ -187,3 +187,35 @@ def test_reroot_releases_the_discarded_subtrees():
     assert tree.advance(game) and tree.root is keep
     assert drop.parent is None and drop.children == [] and grandchild.parent is None
     assert root.children == [] and keep.parent is tree.stub
+
+
+def test_selection_in_floats_chooses_exactly_as_the_array_version(monkeypatch):
+    """select_child's few-touched-children shortcut builds the very same tree as the array version."""
+    from engine import mcts
+
+    class Varied(Evaluator):
+        """A position-dependent policy and value, so selection has real choices (and ties)."""
+
+        def evaluate(self, positions):
+            out = []
+            for pos in positions:
+                b = pos.board
+                rng = np.random.default_rng(b.hash % (2 ** 32))
+                p = rng.dirichlet(np.full(b.area + 1, 0.3)) * b.legal_mask()
+                p[rng.integers(b.area)] = p.max()        # a tie for the top prior now and then
+                out.append(Evaluation(p / p.sum(), float(np.tanh(rng.normal())), 0.0, None))
+            return out
+
+    def shape(threshold):
+        monkeypatch.setattr(mcts, "SMALL_SELECT", threshold)
+        game = Game(7)
+        game.play(coords.from_gtp("D4", 7, 7))
+        tree = Tree(game)
+        while tree.root.visits < 400:
+            tree.run_batch(Varied(), PuctConfig(), 8)
+        return [(tuple(n.moves), tuple(n.child_N), tuple(n.child_W)) for n in walk(tree) if n.expanded]
+
+    default = mcts.SMALL_SELECT
+    arrays_only = shape(-1)
+    assert shape(default) == arrays_only
+    assert len(arrays_only) > 100

@@ -6,7 +6,10 @@ with ``zerogo``'s searcher; the evaluator is timed apart, so each visit's time
 splits into network and search overhead. Leela Zero (``leelaz --cpu-only
 --benchmark``) runs in the same invocation on random weights of the same
 size, written here in its version-1 text format; Leela Zero is built for
-19x19 only. Both sides use one CPU thread unless told otherwise.
+19x19 only. Both sides use ``--threads`` CPU threads (Leela Zero's ``-t``). ``--settings``
+searches with each CPU runtime/precision (``engine.runtimes``); each row also
+times the bare network on the search's own batch, so ``search/net`` is the
+share of the network's evaluations/s that the search keeps.
 
 Making a random ONNX net needs the training extras (torch), so the command
 itself and ``make_random_onnx`` live in ``nets.bench_search``; this module
@@ -59,11 +62,12 @@ def leelaz_weights_lines(blocks: int, channels: int, seed: int = 0) -> list[str]
     return lines
 
 
-def run_leelaz(binary: str, weights: Path, visits: int, timeout: float = 900.0) -> tuple[float | None, str]:
-    """Run ``leelaz --cpu-only --benchmark -t 1 -v N``; (visits per second or None, its last output)."""
-    cmd = [binary, "--cpu-only", "--benchmark", "-w", str(weights), "-t", "1", "-v", str(visits)]
+def run_leelaz(binary: str, weights: Path, visits: int, timeout: float = 900.0,
+               threads: int = 1) -> tuple[float | None, str]:
+    """Run ``leelaz --cpu-only --benchmark -t THREADS -v N``; (visits per second or None, its last output)."""
+    cmd = [binary, "--cpu-only", "--benchmark", "-w", str(weights), "-t", str(threads), "-v", str(visits)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{type(exc).__name__}: {exc}"
     text = proc.stdout + proc.stderr
@@ -83,9 +87,12 @@ class TimedEvaluator(Evaluator):
 
     def __init__(self, inner: Evaluator):
         self.inner, self.seconds, self.calls, self.positions = inner, 0.0, 0, 0
+        self.largest: list = []   # the largest batch seen (for timing the bare network)
 
     def evaluate(self, positions):
         """Evaluate through the inner evaluator, timing the call."""
+        if len(positions) > len(self.largest):
+            self.largest = list(positions)
         t = time.perf_counter()
         out = self.inner.evaluate(positions)
         self.seconds += time.perf_counter() - t
@@ -101,6 +108,7 @@ class SearchBench:
     visits: int
     seconds: float
     net_seconds: float
+    bare_rate: float = 0.0     # the bare network's evaluations/s at the search's batch size
 
     @property
     def rate(self) -> float:
@@ -113,12 +121,30 @@ class SearchBench:
         return 1.0 - self.net_seconds / self.seconds if self.seconds else 0.0
 
 
+def bare_rate(evaluator, positions, seconds: float = 1.0) -> float:
+    """Evaluations/s of ``evaluator.run`` (the network alone) on ``positions``, median of runs."""
+    from engine import features as F
+    planes, glob = getattr(evaluator, "encode_batch", F.encode_batch)(positions)   # the net's own encoder
+    evaluator.run(planes, glob)
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < 5 or time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        evaluator.run(planes, glob)
+        times.append(time.perf_counter() - t)
+    return len(positions) / float(np.median(times))
+
+
 def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int) -> SearchBench:
-    """Search the empty board for ``visits`` visits (one warm-up search first)."""
+    """Search the empty board for ``visits`` visits (one warm-up search first), then time the
+    bare network on the search's largest batch (``SearchBench.bare_rate``)."""
     timed = TimedEvaluator(evaluator)
     cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
     Searcher(timed, cfg).search(Game(size), MoveLimits(visits=min(64, visits)))
     timed.seconds = 0.0
     start = time.perf_counter()
     result = Searcher(timed, cfg).search(Game(size), MoveLimits(visits=visits))
-    return SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)
+    bench = SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)
+    if hasattr(evaluator, "run") and timed.largest:
+        bench.bare_rate = bare_rate(evaluator, timed.largest)
+    return bench

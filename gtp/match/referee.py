@@ -4,10 +4,12 @@ Like gogui-twogtp: both engines get boardsize, clear_board, komi, rules and
 time settings; moves go ``genmove`` to the side to move and ``play`` to the
 other. The referee keeps its own ``engine.game.Game`` so every move is
 checked. A game ends on resignation; on two passes or ``max_moves`` (then
-scored by both engines' ``final_score`` and the referee's own count, with any
-disagreement recorded; the referee removes dead stones found by Monte Carlo
-playouts, gtp.deadstones); on an illegal move (a loss); on a crash, a failed
-genmove or a timeout (a loss; time is charged after a ``lag`` allowance).
+scored by both engines' ``final_score``; when the claims differ the game is
+played out with ``kgs-genmove_cleanup`` (or zerogo's clean-up) and counted by
+Tromp-Taylor rules, see ``gtp.match.playout``; the referee's own count, from
+``engine.deadstones.find_status``, is recorded beside them); on an illegal
+move (a loss); on a crash, a failed genmove or a timeout (a loss; time is
+charged after a ``lag`` allowance).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from engine import coords
+from engine import coords, deadstones
 from engine.board import IllegalMoveError
-from engine.deadstones import mc_dead_stones
 from engine.game import Game
 from engine.rules import default_komi, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
+from gtp.match.playout import play_out
 
 log = logging.getLogger("zerogo.match")
 
@@ -67,7 +69,8 @@ class GameResult:
     result: str                   # SGF RE value: B+R, W+T, B+3.5, 0, ?
     scores: dict = field(default_factory=dict)   # black/white engine's final_score, referee's
     agreed: bool | None = None    # engines agreed on the score (None: not scored)
-    moves: int = 0
+    moves: int = 0                # moves of the game itself
+    playout_moves: int = 0        # moves of the clean-up play-out that settled a disputed score
     seconds: dict = field(default_factory=dict)  # total thinking time per colour
     move_seconds: list = field(default_factory=list)  # time of each generated move, in order
     detail: str = ""
@@ -128,6 +131,8 @@ class Referee:
         self.clocks = {c: Clock.start(config.time) for c in (1, -1)}
         self.seconds = {1: 0.0, -1: 0.0}
         self.times: list[float] = []
+        self.game_moves: int | None = None      # moves before a clean-up play-out, when there was one
+        self.playout = None
 
     def setup(self) -> tuple[str, str, str] | None:
         """Board, komi, rules, clocks and the opening position on both engines.
@@ -221,18 +226,32 @@ class Referee:
             return name, "crash", f"{coords.color_name(-color)} engine failed on play: {exc}"
         return None
 
-    def score(self) -> tuple[str | None, str, dict, bool]:
-        """(winner, result, all scores, engines agree) at the end of a played-out game."""
-        scores = {"referee": self.game.result_string(mc_dead_stones(self.game.board))}
+    def score(self, settle: bool = True) -> tuple[str | None, str, dict, bool]:
+        """(winner, result, all scores, engines agree) at the end of the game.
+
+        Agreeing claims stand. Otherwise the game is played out (``play_out``:
+        both engines' clean-up, or zerogo's) and the Tromp-Taylor count of the
+        final board decides; the referee's own count is the last resort (and
+        the answer for an unfinished game, ``settle`` false).
+        """
+        status = deadstones.find_status(self.game.board)
+        scores = {"referee": self.game.result_string(status.dead, status.seki)}
         for color, key in ((1, "black_engine"), (-1, "white_engine")):
             try:
                 scores[key] = _normal(self.clients[color].send("final_score"))
             except GtpClientError as exc:
                 scores[key] = f"? {exc}"
-        agreed = scores["black_engine"] == scores["white_engine"]
+        agreed = scores["black_engine"] == scores["white_engine"] and not scores["black_engine"].startswith("?")
         result = scores["black_engine"] if agreed else scores["referee"]
-        if result.startswith("?"):
-            result = scores["referee"]
+        if not agreed and settle:
+            self.game_moves = len(self.game.moves)
+            played = play_out(self.game, self.clients, timeout=self.config.move_timeout)
+            self.playout = played
+            scores["played_out"] = played.result
+            scores["played_out_by"] = played.method
+            if played.detail:
+                scores["played_out_detail"] = played.detail
+            result = played.result if not played.result.startswith("?") else scores["referee"]
         winner = result[0] if result[:1] in ("B", "W") else None
         return winner, result, scores, agreed
 
@@ -280,11 +299,12 @@ def play_game(config: MatchConfig, index: int) -> GameResult:
         winner, reason, detail = ref.setup() or ref.play()
         out.winner, out.reason, out.detail = winner, reason, detail
         if reason in ("score", "max-moves"):
-            out.winner, out.result, out.scores, out.agreed = ref.score()
+            out.winner, out.result, out.scores, out.agreed = ref.score(settle=reason == "score")
         else:
             suffix = {"resign": "R", "time": "T"}.get(reason, "F")
             out.result = f"{winner}+{suffix}" if winner else "?"
-        out.moves = len(game.moves)
+        out.moves = len(game.moves) if ref.game_moves is None else ref.game_moves
+        out.playout_moves = len(game.moves) - out.moves
         out.seconds = {"B": round(ref.seconds[1], 3), "W": round(ref.seconds[-1], 3)}
         out.move_seconds = [round(t, 3) for t in ref.times]
         if config.sgf_dir:
@@ -304,8 +324,14 @@ def write_sgf(config: MatchConfig, index: int, game: Game, result: GameResult,
     from engine.sgf import game_to_sgf
     game.record.black_player = f"{names[0]}: {config.black if names[0] == 'A' else config.white}"
     game.record.white_player = f"{names[1]}: {config.white if names[1] == 'B' else config.black}"
-    first = len(game.moves) - len(times)
+    first = result.moves - len(times)
     comments = {first + i + 1: f"time {t:.2f} s" for i, t in enumerate(times)}
+    if result.playout_moves:
+        s = result.scores
+        comments[result.moves + 1] = (
+            f"clean-up play-out ({s.get('played_out_by')}) because the claims differ: black engine "
+            f"{s.get('black_engine')}, white engine {s.get('white_engine')}; Tromp-Taylor after "
+            f"{result.playout_moves} moves: {s.get('played_out')}")
     comments[0] = (f"zerogo match game {index}: {result.reason}; {result.detail}; "
                    f"scores {result.scores}; engines agree: {result.agreed}; "
                    f"thinking time B {result.seconds.get('B', 0):.1f} s, W {result.seconds.get('W', 0):.1f} s")

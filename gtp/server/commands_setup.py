@@ -13,8 +13,6 @@ import logging
 import numpy as np
 
 from engine.board import EMPTY, IllegalMoveError
-from engine.deadstones import mc_status
-from engine.player import has_own_status
 from engine.rules import RulesError, rules_by_name
 from engine.scoring import result_string
 from gtp.server.args import arg_count, parse_color, parse_int, parse_vertex, vertex
@@ -116,12 +114,9 @@ def cmd_kgs_rules(engine, args, io):
 
 # ------------------------------------------------------------------- scoring
 def _status(engine) -> tuple[set[int], set[int]]:
-    """(dead, seki) stones from the player (or Monte Carlo playouts), checked to be stones."""
+    """(dead, seki) stones from the player (``engine.deadstones.find_status``), checked to be stones."""
     try:
-        if has_own_status(engine.player):
-            dead, seki = engine.player.final_status(engine.game.copy())
-        else:
-            dead, seki = mc_status(engine.game.board, seed=engine.options.seed or 0)
+        dead, seki = engine.player.final_status(engine.game.copy())
     except Exception:
         log.exception("final_status failed; treating every stone as alive")
         return set(), set()

@@ -31,11 +31,11 @@ ANALYZE_COMMANDS = [
     "sboard/Visit counts/zerogo-visits",
     "dboard/Ownership/zerogo-ownership",
     "gfx/Score lead/zerogo-score_lead",
-    "gfx/Dead stones/zerogo-dead_stones",
     "gfx/Principal variation/zerogo-pv_gfx",
     "var/Play principal variation/zerogo-pv_var",
     "plist/Legal moves/all_legal %c",
     "string/Final score/final_score",
+    "gfx/Dead stones and territory/zerogo-status",
 ]
 
 
@@ -167,8 +167,33 @@ def cmd_pv_var(engine, args, io):
     return " ".join(_pv_pairs(engine, analysis_snapshot(engine, io, _seconds(engine))))
 
 
+def cmd_status(engine, args, io):
+    """Dead stones (``MARK``), seki (``TRIANGLE``) and each side's area (``BLACK``/``WHITE``) as GoGui graphics.
+
+    The same group status as final_score and final_status_list (the player's
+    ``final_status``: engine.deadstones.find_status), so what GoGui shows is
+    what zerogo will say.
+    """
+    game = engine.game
+    try:
+        dead, seki = engine.player.final_status(game.copy())
+    except Exception as exc:
+        log.exception("final_status failed")
+        raise GtpFailure(f"cannot compute the status: {exc}") from None
+    own = scoring.area_ownership(game.board, dead).reshape(-1)
+    stones = game.board.stones
+    black = [vertex(engine, p) for p in range(own.size) if own[p] == 1 and stones[p] != 1]
+    white = [vertex(engine, p) for p in range(own.size) if own[p] == -1 and stones[p] != -1]
+    lines = [f"BLACK {' '.join(black)}" if black else "", f"WHITE {' '.join(white)}" if white else "",
+             f"MARK {' '.join(vertex(engine, p) for p in sorted(dead))}" if dead else "",
+             f"TRIANGLE {' '.join(vertex(engine, p) for p in sorted(seki))}" if seki else "",
+             f"TEXT {scoring.result_string(game.score(dead, seki))}: {len(dead)} dead, {len(seki)} in seki"]
+    return "\n".join(line for line in lines if line)
+
+
 COMMANDS = {
     "gogui-analyze_commands": cmd_analyze_commands,
+    "zerogo-status": cmd_status,
     "zerogo-policy": cmd_policy,
     "zerogo-visits": cmd_visits,
     "zerogo-ownership": cmd_ownership,

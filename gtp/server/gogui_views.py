@@ -1,12 +1,10 @@
-"""More GoGui views: board setup, score lead, dead stones, a policy view that shows small priors.
+"""More GoGui views: board setup, score lead, the policy in percent.
 
 - ``gogui-setup b D4 w Q16 ...`` places stones on the empty board (GoGui loads
   SGF setup stones this way rather than as moves); ``gogui-setup_player b|w``
   sets the side to move;
 - ``zerogo-score_lead`` (gfx): each candidate labelled with its score lead for
   the side to move after a short search, and the position's lead as TEXT;
-- ``zerogo-dead_stones`` (gfx): the stones the engine thinks dead (MARK) and
-  in seki (TRIANGLE), as ``final_status_list`` would say;
 - ``zerogo-policy_labels`` (gfx) writes the priors in percent (the dboard
   view ``zerogo-policy`` lives in ``gogui``).
 """
@@ -84,23 +82,9 @@ def cmd_score_lead(engine, args, io):
     return "\n".join(lines)
 
 
-def cmd_dead_stones(engine, args, io):
-    """Stones the engine would call dead (MARK) or in seki (TRIANGLE)."""
-    from gtp.server.commands_setup import _status
-    dead, seki = _status(engine)
-    lines = []
-    if dead:
-        lines.append("MARK " + " ".join(vertex(engine, p) for p in sorted(dead)))
-    if seki:
-        lines.append("TRIANGLE " + " ".join(vertex(engine, p) for p in sorted(seki)))
-    lines.append(f"TEXT {len(dead)} dead, {len(seki)} in seki; score {engine.game.result_string(dead, seki)}")
-    return "\n".join(lines)
-
-
 COMMANDS = {
     "gogui-setup": cmd_gogui_setup,
     "gogui-setup_player": cmd_gogui_setup_player,
     "zerogo-score_lead": cmd_score_lead,
-    "zerogo-dead_stones": cmd_dead_stones,
     "zerogo-policy_labels": cmd_policy_labels,
 }

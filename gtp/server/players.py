@@ -42,6 +42,8 @@ class EngineOptions:
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
+    runtime: str = "onnxruntime"        # CPU inference runtime (engine.runtimes)
+    precision: str = "fp32"             # CPU inference precision (engine.runtimes)
     max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
     sgf_dir: str = "."                 # loadsgf/printsgf: this folder and below only
     allow_any_path: bool = False       # loadsgf/printsgf: any path (the old behaviour)
@@ -100,12 +102,24 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     from engine.search import SearchConfig
 
     evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
-                                                        seed=options.seed), options.size, options.size)
+                                                        seed=options.seed, runtime=options.runtime,
+                                                        precision=options.precision),
+                               options.size, options.size)
     settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
                 "seed": options.seed, "max_tree_mb": options.max_tree_mb}
     if options.visits is not None:
         settings["visits"] = options.visits
     return MctsPlayer(evaluator, SearchConfig(**settings))
+
+
+def _check_runtime(options: EngineOptions) -> None:
+    """PlayerError for a runtime/precision that cannot run here (e.g. OpenVINO not installed)."""
+    from engine import runtimes
+    try:
+        runtimes.candidates(options.runtime, options.precision, runtimes.cpu_flags(),
+                            runtimes.openvino_available())
+    except runtimes.RuntimeChoiceError as exc:
+        raise PlayerError(str(exc)) from None
 
 
 def make_player(options: EngineOptions, network: Path | None | str = "find") -> Player:
@@ -117,6 +131,7 @@ def make_player(options: EngineOptions, network: Path | None | str = "find") -> 
     """
     if options.player:
         return _custom_player(options.player, options)
+    _check_runtime(options)
     if network == "find":
         network = find_network(options)
     if network is None:
