@@ -59,18 +59,20 @@ class MctsPlayer(Player):
 
     # ---------------------------------------------------------------- genmove
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
-                cleanup: bool = False) -> Decision:
-        """Search and return a legal move, or resign (never under clean-up)."""
-        return self._decide(game, color, limits, cleanup)
+                cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
+        """Search and return a legal move, or resign (never under clean-up); ``interrupt`` cuts it short."""
+        return self._decide(game, color, limits, cleanup, interrupt=interrupt)
 
     def genmove_analyze(self, game: Game, color: int, limits: MoveLimits | None,
-                        report, interval: float = 1.0, cleanup: bool = False) -> Decision:
+                        report, interval: float = 1.0, cleanup: bool = False,
+                        interrupt: threading.Event | None = None) -> Decision:
         """``genmove`` that reports the search's candidates every ``interval`` seconds.
 
         The final candidates are always reported once more, so even a search
         shorter than one interval shows its analysis.
         """
-        decision = self._decide(game, color, limits, cleanup, report=report, interval=interval)
+        decision = self._decide(game, color, limits, cleanup, report=report, interval=interval,
+                                interrupt=interrupt)
         result = self.last_result
         if result is not None and result.candidates:
             report(AnalysisReport(list(result.candidates), result.ownership, result.root_visits))
@@ -155,7 +157,10 @@ class MctsPlayer(Player):
     # --------------------------------------------------------------- analysis
     def analyze(self, game: Game, color: int, request: AnalysisRequest,
                 report: Callable[[AnalysisReport], None], stop: threading.Event) -> None:
-        """Search until ``stop``, reporting every ``request.interval`` seconds."""
+        """Search until ``stop`` (or ``request.max_visits``), reporting every ``request.interval`` s.
+
+        With ``request.keep_reporting`` it then goes on reporting until ``stop``.
+        """
         g = self._as_color(game, color)
         filtered = bool(request.allow) or bool(request.avoid)
 
@@ -168,8 +173,12 @@ class MctsPlayer(Player):
                 tree.run_batch(self.evaluator, self.config.puct(False), 1)
             if filtered:
                 self._filter_root(tree, g, request)
-            self.searcher.search(g, MoveLimits(), self.clock, stop=stop, report=send, interval=request.interval)
-        while not stop.wait(request.interval):
+            cap = self.config.ponder_max_visits   # memory bound, as for pondering
+            visits = cap if request.max_visits is None else min(request.max_visits, cap)
+            self.searcher.search(g, MoveLimits(visits=visits), self.clock, stop=stop,
+                                 report=send, interval=request.interval)
+            send(analysis_report(self.searcher.tree, self.config))
+        while request.keep_reporting and not stop.wait(request.interval):
             send(analysis_report(self.searcher.tree, self.config))
         if filtered:
             self.searcher.clear()
@@ -178,11 +187,9 @@ class MctsPlayer(Player):
     def _filter_root(tree, game: Game, request: AnalysisRequest) -> None:
         """Drop root moves outside ``allow`` or inside ``avoid`` (the tree is discarded afterwards)."""
         root = tree.root
-        move_number = len(game.moves)
         for i in reversed(range(len(root.moves))):
-            mv = int(root.moves[i])
-            banned = (request.allow is not None and mv not in request.allow) or (
-                mv in request.avoid and move_number < request.avoid[mv])
+            mv = int(root.moves[i])   # the root is ply 0: any untilDepth >= 1 bans the move there
+            banned = (request.allow is not None and mv not in request.allow) or mv in request.avoid
             if banned and len(root.moves) > 1:
                 root.remove_child(i)
 
@@ -198,10 +205,12 @@ class MctsPlayer(Player):
                 if len(cands) >= request.min_moves:
                     break
                 mv = int(root.moves[i])
-                if mv not in have:
-                    cands.append(CandidateInfo(mv, 0, 0.0, 0.0, float(root.raw_prior[i]), 0.0, [mv]))
+                if mv not in have:   # unvisited: the position's own values stand in, as KataGo does
+                    wr = rep.root.winrate if rep.root is not None else 0.5
+                    lead = rep.root.score_lead if rep.root is not None else 0.0
+                    cands.append(CandidateInfo(mv, 0, wr, lead, float(root.raw_prior[i]), 0.0, [mv]))
         return AnalysisReport(cands, rep.ownership if request.want_ownership or rep.ownership is not None else None,
-                              rep.root_visits)
+                              rep.root_visits, rep.root, rep.raw_winrate, rep.raw_score)
 
     # ----------------------------------------------------------- the others
     def ponder(self, game: Game, stop: threading.Event) -> None:

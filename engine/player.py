@@ -7,6 +7,7 @@ The GTP front end owns a ``Player`` and calls it; the searcher's ``MctsPlayer``
 
 from __future__ import annotations
 
+import inspect
 import random
 import threading
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class CandidateInfo:
     prior: float            # 0..1
     lcb: float              # 0..1
     pv: list[int]           # principal variation, starting with ``move``
+    pv_visits: list[int] = field(default_factory=list)   # visits of each node along ``pv``
+    score_stdev: float = 0.0  # spread of the score over the move's searched replies
 
 
 @dataclass
@@ -57,6 +60,9 @@ class AnalysisReport:
     candidates: list[CandidateInfo]
     ownership: np.ndarray | None = None  # (height, width), +1 = side to move owns
     root_visits: int = 0
+    root: CandidateInfo | None = None    # the position's own search value (move = pass, unused)
+    raw_winrate: float | None = None     # the network's value of the position, 0..1
+    raw_score: float | None = None       # the network's score lead of the position
 
 
 @dataclass
@@ -69,6 +75,18 @@ class AnalysisRequest:
     avoid: dict = field(default_factory=dict)   # move -> until move number; colour-specific filtering done by caller
     allow: set | None = None              # only these moves at the root, if set
     want_ownership: bool = False
+    max_visits: int | None = None         # stop growing the tree at this many root visits
+    keep_reporting: bool = True           # after max_visits: keep reporting until stopped (GTP streams)
+    show: set = field(default_factory=set)  # optional outputs asked for (pvVisits, rootInfo...): the formatter's
+
+
+def accepts(method, name: str) -> bool:
+    """True when ``method`` takes a keyword argument ``name`` (players written before it was added do not)."""
+    try:
+        params = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def value_to_winrate(value: float) -> float:
@@ -101,18 +119,22 @@ class Player:
     name = "zerogo"
 
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
-                cleanup: bool = False) -> Decision:
-        """Choose a legal move (or resign) for ``color``; ``cleanup``: capture dead stones."""
+                cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
+        """Choose a legal move (or resign) for ``color``; ``cleanup``: capture dead stones.
+
+        ``interrupt``, once set, asks for the best move found so far at once.
+        """
         raise NotImplementedError
 
     def genmove_analyze(self, game: Game, color: int, limits: MoveLimits | None,
                         report: Callable[[AnalysisReport], None], interval: float = 1.0,
-                        cleanup: bool = False) -> Decision:
+                        cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
         """``genmove`` that also calls ``report`` every ``interval`` s while thinking.
 
         Default: think as ``genmove`` does, then report the decision's candidates once.
         """
-        decision = self.genmove(game, color, limits, cleanup)
+        extra = {"interrupt": interrupt} if accepts(self.genmove, "interrupt") else {}
+        decision = self.genmove(game, color, limits, cleanup, **extra)
         if decision.info:
             report(AnalysisReport(list(decision.info)))
         return decision
@@ -158,7 +180,7 @@ class SimplePlayer(Player):
         self._rng = random.Random(seed)
 
     def genmove(self, game: Game, color: int, limits: MoveLimits | None = None,
-                cleanup: bool = False) -> Decision:
+                cleanup: bool = False, interrupt: threading.Event | None = None) -> Decision:
         """A random legal non-eye-filling move, else pass; under clean-up, first take off dead stones."""
         if cleanup:
             from engine.deadstones import cleanup_move, find_status

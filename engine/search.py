@@ -126,18 +126,23 @@ class Searcher:
     # ---------------------------------------------------------------- search
     def search(self, game, limits: MoveLimits | None = None, clock: Callable[[], float] = time.monotonic,
                stop: threading.Event | None = None, report: Callable[[AnalysisReport], None] | None = None,
-               interval: float = 1.0) -> SearchResult:
+               interval: float = 1.0, interrupt: threading.Event | None = None) -> SearchResult:
         """Search the game's current position within ``limits``; the game is not changed.
 
         The cyclic garbage collector is paused meanwhile: a full collection over a
         big tree takes tenths of a second (measured 0.43 s at 9k nodes, under
         load), which a clock cannot afford; discarded subtrees are freed by
         ``release`` instead (see ``_gc_paused``).
+
+        ``stop`` ends an open-ended search (pondering, analysis: no visit
+        default, no early exit); ``interrupt`` cuts a normal search short
+        (GoGui's Interrupt): it is checked between batches and the best move
+        so far is chosen as usual.
         """
         with _gc_paused():
-            return self._search(game, limits, clock, stop, report, interval)
+            return self._search(game, limits, clock, stop, report, interval, interrupt)
 
-    def _search(self, game, limits, clock, stop, report, interval) -> SearchResult:
+    def _search(self, game, limits, clock, stop, report, interval, interrupt=None) -> SearchResult:
         cfg = self.config
         start = clock()
         tree = self.prepare(game)
@@ -148,6 +153,7 @@ class Searcher:
         if cfg.dirichlet_eps > 0 and full:
             tree.add_dirichlet_noise(self.rng, cfg.dirichlet_alpha_scale, cfg.dirichlet_eps)
         run = _Run(self, tree, limits or MoveLimits(), visit_limit, clock, start, stop, report, interval)
+        run.interrupt = interrupt
         halving = None
         if cfg.root_policy == "gumbel":
             halving = SequentialHalving(tree.root, max(1, visit_limit - tree.root.visits), cfg.gumbel_m,
@@ -241,6 +247,7 @@ class _Run:
         self.clock, self.start, self.stop, self.report, self.interval = clock, start, stop, report, interval
         self.playouts, self.reason = 0, ""
         self.last_report = start
+        self.interrupt: threading.Event | None = None
         mb = searcher.config.max_tree_mb
         self.max_nodes = (mb << 20) // node_bytes(tree.root.board.area) if mb > 0 else 0
         self.pruned = 0
@@ -273,7 +280,9 @@ class _Run:
         if self.report is not None and elapsed - (self.last_report - self.start) >= self.interval:
             self.last_report = self.clock()
             self.report(analysis_report(self.tree, self.s.config))
-        if self.stop is not None and self.stop.is_set():
+        if self.interrupt is not None and self.interrupt.is_set():
+            self.reason = "interrupted"
+        elif self.stop is not None and self.stop.is_set():
             self.reason = "stopped"
         elif root.visits >= self.visit_limit:
             self.reason = "visits"
@@ -322,6 +331,7 @@ class _Run:
                 return
             for k in range(0, len(choices), batch):
                 if self.stop is not None and self.stop.is_set() or (
+                        self.interrupt is not None and self.interrupt.is_set()) or (
                         self.limits.seconds_max is not None and self.elapsed() >= self.limits.seconds_max):
                     self.reason = "time"
                     return
@@ -362,15 +372,50 @@ def candidates(tree: Tree, cfg: SearchConfig) -> list[CandidateInfo]:
             move=int(root.moves[i]), visits=int(n[i]), winrate=float((q + 1) / 2),
             score_lead=float(root.child_S[i] / n[i]), prior=float(root.raw_prior[i]),
             lcb=float(np.clip((lcb[i] + 1) / 2, 0.0, 1.0)) if np.isfinite(lcb[i]) else 0.0,
-            pv=tree.principal_variation(root, int(i), cfg.pv_length)))
+            pv=tree.principal_variation(root, int(i), cfg.pv_length),
+            pv_visits=pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i))))
     return out
 
 
+def pv_visits(node, first: int, length: int) -> list[int]:
+    """Visits of each node along the principal variation from child ``first`` (as ``principal_variation``)."""
+    out = [int(node.child_N[first])]
+    child = node.children[first]
+    while child is not None and child.expanded and len(out) < length and child.child_N.sum() > 0:
+        j = int(np.argmax(child.child_N))
+        out.append(int(child.child_N[j]))
+        child = child.children[j]
+    return out
+
+
+def reply_score_stdev(node, i: int) -> float:
+    """Standard deviation of the mean score over child ``i``'s searched replies (0 below two)."""
+    return score_spread(node.children[i])
+
+
+def score_spread(node) -> float:
+    """Visit-weighted standard deviation of the children's mean scores (0 below two visits)."""
+    if node is None or not node.expanded:
+        return 0.0
+    n = node.child_N
+    if n.sum() < 2:
+        return 0.0
+    means = node.child_S / np.maximum(n, 1.0)
+    mean = float((n * means).sum() / n.sum())
+    return float(np.sqrt((n * (means - mean) ** 2).sum() / n.sum()))
+
+
 def analysis_report(tree: Tree, cfg: SearchConfig) -> AnalysisReport:
-    """A snapshot for the analysis commands (ownership: side to move's view)."""
+    """A snapshot for the analysis commands (values and ownership: side to move's view)."""
     own = tree.ownership()
-    return AnalysisReport(candidates(tree, cfg), None if own is None else own * tree.root.board.to_play,
-                          tree.root.visits)
+    root = tree.root
+    winrate = (root.q() + 1) / 2
+    stats = CandidateInfo(root.board.pass_move, root.visits, winrate, root_score(tree), 1.0, winrate, [],
+                          score_stdev=score_spread(root))
+    raw = root.expanded and root.visits > 0
+    return AnalysisReport(candidates(tree, cfg), None if own is None else own * root.board.to_play,
+                          root.visits, stats, (root.net_value + 1) / 2 if raw else None,
+                          root.net_score if raw else None)
 
 
 def pruned_visits(tree: Tree, k: float, puct: PuctConfig) -> np.ndarray:

@@ -13,6 +13,8 @@ import click
 # name -> ("module:attribute" of a click command or group, one-line help).
 SUBCOMMANDS = {
     "gtp": ("gtp.server.cli:gtp_command", "Run the GTP engine (for Sabaki, GoGui, gtp2ogs, KGS)."),
+    "analysis": ("gtp.server.cli:analysis_command",
+                 "KataGo's JSON analysis engine on stdin/stdout (for KaTrain, web tools)."),
     "match": ("gtp.match.cli:match_command", "Play engine-vs-engine matches between GTP engines."),
     "match-times": ("gtp.match.cli:match_times_command", "Move times and results from zerogo match SGFs."),
     "bench": ("gtp.bench.cli:bench_group", "Speed benchmarks: board, nn, search, features."),

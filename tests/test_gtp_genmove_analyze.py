@@ -24,7 +24,7 @@ def test_lines_stream_during_a_timed_search(command, unit):
     # 1.5 s at 0.1 s a report: many reports, not one summary after the search.
     assert len(infos) >= 4, lines
     assert all(re.search(unit, line) for line in infos)
-    assert lines[0] == "=" and lines[-1].startswith("play ")
+    assert lines[0] == "= " and lines[-1].startswith("play ")
     played = lines[-1].split()[1]
     assert played.upper() in ok(reply[1]).upper().split()
 

@@ -33,8 +33,8 @@ def test_parse_command_with_and_without_id():
 def test_format_reply_never_has_an_empty_line_inside():
     assert format_reply("3", True, "a\n\n\nb\n") == "=3 a\nb\n\n"
     assert format_reply(None, False, "unknown command") == "? unknown command\n\n"
-    assert format_reply(None, True, "") == "=\n\n"
-    assert format_reply("2", True, "\nrow1\nrow2") == "=2\nrow1\nrow2\n\n"
+    assert format_reply(None, True, "") == "= \n\n"
+    assert format_reply("2", True, "\nrow1\nrow2") == "=2 \nrow1\nrow2\n\n"
     assert "\n\n" not in clean_text("x\n \n\ty\n\n")
 
 
@@ -45,7 +45,7 @@ def test_ids_echoed_on_success_and_failure():
 
 def test_crlf_comments_tabs_control_characters_and_blank_lines():
     raw = "boardsize 9\r\n\r\n# a comment line\n\n  \t \nplay\tB\tD4 # mine\r\n\x01\x02\nlist_stones black\r\n"
-    assert session([], raw=raw) == ["=", "=", "= D4"]
+    assert session([], raw=raw) == ["= ", "= ", "= D4"]
 
 
 @pytest.mark.parametrize("line", [
@@ -63,7 +63,7 @@ def test_malformed_lines_get_an_error_and_the_engine_keeps_serving(line):
 def test_unacceptable_board_sizes(size):
     replies = session([f"boardsize {size}", "rectangular_boardsize 9 " + size, "boardsize 25", "showboard"])
     assert replies[:2] == ["? unacceptable size", "? unacceptable size"]
-    assert replies[2] == "="
+    assert replies[2] == "= "
     assert "Z" in replies[3]
 
 
@@ -82,14 +82,14 @@ def test_list_commands_one_name_a_line_all_known():
 
 
 def test_quit_is_answered_and_ends_the_session():
-    assert session(["1 quit", "name"]) == ["=1"]
+    assert session(["1 quit", "name"]) == ["=1 "]
 
 
 def test_stream_stops_on_any_input_line_and_that_command_is_answered():
     live = LiveSession(make_engine(StreamingPlayer()))
     try:
         live.send("7 kata-analyze b 5 ownership true\n")
-        assert live.line() == "=7"
+        assert live.line() == "=7 "
         first, second = live.line(), live.line()
         for info in (first, second):
             assert info.startswith("info move ") and info.count("info move") == 3
@@ -111,7 +111,7 @@ def test_gogui_interrupt_comment_stops_a_stream_without_a_reply():
     live = LiveSession(make_engine(StreamingPlayer()))
     try:
         live.send("lz-analyze 2\n")
-        assert live.line() == "="
+        assert live.line() == "= "
         assert live.line().startswith("info move")
         live.send("# interrupt\n")
         while live.line() != "":
@@ -126,7 +126,7 @@ def test_stream_with_a_player_that_reports_nothing_is_empty_but_well_framed():
     live = LiveSession(make_engine())
     try:
         live.send("lz-analyze b 1\n")
-        assert live.line() == "="
+        assert live.line() == "= "
         live.send("name\n")
         assert live.line() == ""
         assert live.line() == "= zerogo"

@@ -1,11 +1,12 @@
-"""``zerogo gtp``: run the engine as a GTP program (Sabaki, GoGui, gtp2ogs, KGS, twogtp).
+"""``zerogo gtp`` (the GTP engine: Sabaki, GoGui, Lizzie, gtp2ogs, KGS, twogtp) and
+``zerogo analysis`` (KataGo's JSON analysis engine: KaTrain, web tools).
 
 Also ``zerogo import-katago MODEL.bin.gz -o NET.onnx``: convert a KataGo
 network for play (numpy and onnx only, no torch); ``zerogo gtp --network
 MODEL.bin.gz`` does the same once, into a cache keyed by the file's SHA-256.
 
-stdout carries GTP replies and nothing else; every log line goes to stderr
-(and to ``--log FILE`` when given).
+stdout carries protocol replies and nothing else; every log line goes to
+stderr (and to ``--log FILE`` when given).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import click
 
+from gtp.server.analysis_engine import AnalysisEngine, AnalysisSettings
 from gtp.server.players import EngineOptions, PlayerError, make_player
 
-# Each option's default is the settings dataclass's own (written once, in EngineOptions).
+# Each option's default is the settings dataclass's own (written once, in EngineOptions / AnalysisSettings).
 DEFAULTS = EngineOptions()
+ANALYSIS = AnalysisSettings()
 
 
 def setup_logging(log_file: str | None, verbose: bool) -> None:
@@ -103,11 +106,51 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="After each move write the search's view (win rate, visits, variation) to "
                    "stderr as a 'MALKOVICH:' (OGS's hidden log) or 'DISCUSSION:' (game chat) "
                    "line, which gtp2ogs turns into chat.")
-@click.option("--verbose", is_flag=True, help="Log every command (debug level).")
+@click.option("--gtp-name", "name", default=DEFAULTS.name, show_default=True,
+              help="What the name command answers.")
+@click.option("--gtp-version", "version", default=DEFAULTS.version, show_default=True,
+              help="What the version command answers (Lizzie 0.7 wants a Leela Zero-like 0.17 or higher).")
+@click.option("--verbose", is_flag=True, help="Log every command and analysis line (debug level).")
 def gtp_command(log_file, verbose, **settings):
     """Run zerogo as a GTP v2 engine on stdin/stdout (logs on stderr)."""
     setup_logging(log_file, verbose)
     run_engine(EngineOptions(log_file=log_file, **settings))
+
+
+@click.command("analysis", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--network", default=ANALYSIS.network, show_default=True,
+              help="ONNX network file; 'auto' takes the shipped net for each query's board size.")
+@click.option("--visits", type=click.IntRange(1), default=ANALYSIS.visits, show_default=True,
+              help="maxVisits of a query that gives none (KataGo's analysis_example.cfg: 500).")
+@click.option("--analysis-threads", type=click.IntRange(1, 64), default=ANALYSIS.analysis_threads, show_default=True,
+              help="Positions searched at the same time (their network calls share batches).")
+@click.option("--batch-size", type=click.IntRange(1), default=ANALYSIS.batch_size, show_default=True,
+              help="Leaves each search sends to the network at once.")
+@click.option("--threads", type=click.IntRange(0), default=ANALYSIS.threads, show_default=True,
+              help="CPU threads for the network runtime (0: all physical cores).")
+@click.option("--report-winrates-as", "perspective", default=ANALYSIS.perspective, show_default=True,
+              type=click.Choice(["BLACK", "WHITE", "SIDETOMOVE"], case_sensitive=False),
+              help="Perspective of winrates, scores and ownership (KataGo's reportAnalysisWinratesAs; "
+                   "a query's overrideSettings may change it).")
+@click.option("--pv-len", type=click.IntRange(1, 1000), default=ANALYSIS.pv_len, show_default=True,
+              help="Moves after the first in each variation (KataGo's analysisPVLen).")
+@click.option("--seed", type=int, default=None, help="Random seed.")
+@click.option("--quit-without-waiting", is_flag=True,
+              help="At the end of input, stop the running searches instead of finishing the queue.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the log (always on stderr) to this file.")
+@click.option("--verbose", is_flag=True, help="Debug logging.")
+def analysis_command(network, visits, analysis_threads, batch_size, threads, perspective, pv_len, seed,
+                     quit_without_waiting, log_file, verbose):
+    """Answer KataGo-style JSON analysis queries, one per line, on stdin/stdout."""
+    setup_logging(log_file, verbose)
+    settings = AnalysisSettings(network=network, visits=visits, analysis_threads=analysis_threads,
+                                batch_size=batch_size, threads=threads, perspective=perspective.upper(),
+                                pv_len=pv_len, seed=seed, quit_without_waiting=quit_without_waiting)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    print("zerogo analysis engine: ready to begin handling requests", file=sys.stderr, flush=True)
+    AnalysisEngine(settings, sys.stdout).serve(sys.stdin)
 
 
 @click.command("import-katago")

@@ -19,7 +19,7 @@ from engine import coords
 from engine.board import IllegalMoveError
 from engine.evaluator import ModelLoadError
 from engine.game import Game
-from engine.player import Decision, Player, SimplePlayer
+from engine.player import Decision, Player, SimplePlayer, accepts
 from engine.rules import Rules, RulesError, rules_by_name
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.server.args import arg_count, parse_color, parse_float, parse_int, parse_vertex, vertex
@@ -47,10 +47,10 @@ class GtpEngine:
         self.commands = {}
         self._ponder_stop: threading.Event | None = None
         self._ponder_thread: threading.Thread | None = None
-        from gtp.server import (commands_analysis, commands_katago, commands_setup,
-                                commands_time, gogui)
-        for table in (CORE, commands_setup.COMMANDS, commands_time.COMMANDS,
-                      commands_analysis.COMMANDS, commands_katago.COMMANDS, gogui.COMMANDS):
+        from gtp.server import (commands_analysis, commands_kata, commands_katago, commands_setup,
+                                commands_time, gogui, gogui_views)
+        for table in (CORE, commands_setup.COMMANDS, commands_time.COMMANDS, commands_analysis.COMMANDS,
+                      commands_kata.COMMANDS, commands_katago.COMMANDS, gogui.COMMANDS, gogui_views.COMMANDS):
             self.commands.update(table)
 
     # ---------------------------------------------------------------- state
@@ -117,10 +117,11 @@ class GtpEngine:
 
     # -------------------------------------------------------------- genmove
     def choose_move(self, color: int, cleanup: bool = False, report=None,
-                    interval: float = 1.0) -> Decision:
+                    interval: float = 1.0, interrupt: threading.Event | None = None) -> Decision:
         """The player's decision, checked; a legal fallback when it fails or errs.
 
-        With ``report``, the player streams analysis every ``interval`` s meanwhile.
+        With ``report``, the player streams analysis every ``interval`` s meanwhile;
+        ``interrupt`` (GoGui's Interrupt) makes it answer its best move so far.
         """
         from gtp.server.commands_time import move_limits
         limits = move_limits(self, color)
@@ -128,10 +129,12 @@ class GtpEngine:
         decision = None
         try:
             if report is None:
-                decision = self.player.genmove(self.game.copy(), color, limits, cleanup)
+                extra = {"interrupt": interrupt} if accepts(self.player.genmove, "interrupt") else {}
+                decision = self.player.genmove(self.game.copy(), color, limits, cleanup, **extra)
             else:
+                extra = {"interrupt": interrupt} if accepts(self.player.genmove_analyze, "interrupt") else {}
                 decision = self.player.genmove_analyze(self.game.copy(), color, limits,
-                                                       report, interval, cleanup)
+                                                       report, interval, cleanup, **extra)
         except Exception:
             log.exception("move generator failed; playing a fallback move")
         decision = self._checked(decision, color)
@@ -162,9 +165,10 @@ class GtpEngine:
             log.exception("fallback move generator failed; passing")
         return Decision(self.game.board.pass_move)
 
-    def genmove(self, color: int, cleanup: bool = False, play: bool = True) -> str:
+    def genmove(self, color: int, cleanup: bool = False, play: bool = True,
+                interrupt: threading.Event | None = None) -> str:
         """Choose (and, if ``play``, play) a move for ``color``; the GTP vertex or ``resign``."""
-        decision = self.choose_move(color, cleanup)
+        decision = self.choose_move(color, cleanup, interrupt=interrupt)
         if self.options.ogs_chat != "none":
             from gtp.server.commands_analysis import chat_line
             line = chat_line(self, decision, self.options.ogs_chat)
@@ -271,19 +275,19 @@ def cmd_play(engine, args, io):
 def cmd_genmove(engine, args, io):
     """Generate and play a move for a colour."""
     arg_count(args, 1, usage="genmove COLOR")
-    return engine.genmove(parse_color(args[0]))
+    return engine.genmove(parse_color(args[0]), interrupt=io.interrupt)
 
 
 def cmd_reg_genmove(engine, args, io):
     """Generate a move without playing it."""
     arg_count(args, 1, usage="reg_genmove COLOR")
-    return engine.genmove(parse_color(args[0]), play=False)
+    return engine.genmove(parse_color(args[0]), play=False, interrupt=io.interrupt)
 
 
 def cmd_kgs_genmove_cleanup(engine, args, io):
     """Genmove that captures dead stones instead of passing (KGS)."""
     arg_count(args, 1, usage="kgs-genmove_cleanup COLOR")
-    return engine.genmove(parse_color(args[0]), cleanup=True)
+    return engine.genmove(parse_color(args[0]), cleanup=True, interrupt=io.interrupt)
 
 
 def cmd_undo(engine, args, io):
@@ -320,7 +324,7 @@ def cmd_kgs_game_over(engine, args, io):
 
 
 def cmd_gogui_interrupt(engine, args, io):
-    """Declares that ``# interrupt`` lines stop long commands."""
+    """Declares that ``# interrupt`` lines stop long commands (genmove answers its best move so far)."""
     return ""
 
 

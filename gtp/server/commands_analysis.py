@@ -1,13 +1,14 @@
 """Analysis streams for Sabaki, Lizzie and KaTrain: lz-analyze, kata-analyze, *genmove_analyze.
 
-A stream begins with ``=`` alone on a line; then, each time the player
+A stream begins with ``= `` alone on a line; then, each time the player
 reports, ONE line holds every candidate (``info move D4 visits 836 winrate
 4656 prior 839 lcb 4640 order 0 pv D4 Q16 info move ...``). The stream ends
 when any input line arrives; the reply's empty line follows. Units: ``lz-``
 integers 0-10000, ``kata-`` floats with a decimal point plus ``scoreLead``
-and, on request, ``ownership`` (W*H floats, row-major from the top left).
+and KataGo's other keys (``format_kata``), with the optional ones on request.
 All values are from the side to move. A player that reports nothing gives
-an empty (but legal) stream.
+an empty (but legal) stream. With ``--verbose`` every line sent is logged
+(``analysis line: ...``) on stderr and in ``--log``.
 """
 
 from __future__ import annotations
@@ -15,15 +16,23 @@ from __future__ import annotations
 import logging
 import threading
 
+import numpy as np
+
+from engine.board import IllegalMoveError
 from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo
 from gtp.server.args import parse_int, parse_vertex, vertex
+from gtp.server.kata_values import move_values, root_values
 from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
 
 _COLOR_WORDS = ("b", "w", "black", "white")
-_ONE_VALUE = ("interval", "minmoves", "maxmoves", "ownership", "ownershipstdev",
+_ONE_VALUE = ("interval", "minmoves", "maxmoves", "ownership", "ownershipstdev", "movesownershipstdev",
               "pvvisits", "rootinfo", "movesownership", "pvedgevisits")
+# KataGo's optional outputs (key in lower case -> its name) and the ones zerogo cannot give.
+_SHOW = {"pvvisits": "pvVisits", "pvedgevisits": "pvEdgeVisits", "movesownership": "movesOwnership",
+         "rootinfo": "rootInfo"}
+_UNSUPPORTED = {"ownershipstdev": "ownershipStdev", "movesownershipstdev": "movesOwnershipStdev"}
 
 
 def _parse_moves(engine, spec: str) -> list[int]:
@@ -73,6 +82,7 @@ def parse_analyze_args(engine, args: list[str]) -> tuple[int, AnalysisRequest]:
             raise GtpFailure(f"syntax error: unknown analysis key {args[i]!r}")
     if restricted:
         req.allow = allow
+    req.max_visits = engine.options.visits   # KataGo's maxVisits bounds analysis too
     return color, req
 
 
@@ -88,7 +98,15 @@ def _set_key(req: AnalysisRequest, key: str, value: str) -> None:
         if value.lower() not in ("true", "false"):
             raise GtpFailure("syntax error: ownership must be true or false")
         req.want_ownership = value.lower() == "true"
-    # other KataGo keys (pvVisits, rootInfo...) are accepted and ignored
+    elif key in _SHOW or key in _UNSUPPORTED:
+        if value.lower() not in ("true", "false"):
+            raise GtpFailure(f"syntax error: {key} must be true or false")
+        if value.lower() == "true" and key in _UNSUPPORTED:
+            raise GtpFailure(f"{_UNSUPPORTED[key]} is not supported: zerogo's search keeps no ownership variance")
+        if value.lower() == "true":
+            req.show.add(_SHOW[key])
+        else:
+            req.show.discard(_SHOW.get(key))
 
 
 def _visible(cands: list[CandidateInfo], req: AnalysisRequest) -> list[CandidateInfo]:
@@ -116,14 +134,76 @@ def format_lz(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
         f"lcb {round(max(c.lcb, 0.0) * 10000)}"))
 
 
-def format_kata(engine, report: AnalysisReport, req: AnalysisRequest) -> str:
-    """KataGo's dialect: floats with a decimal point, scoreLead, optional ownership."""
-    line = _info_blocks(engine, report, req, lambda c: (
-        f"winrate {c.winrate:.6f} scoreMean {c.score_lead:.3f} scoreLead {c.score_lead:.3f} "
-        f"prior {c.prior:.6f} lcb {c.lcb:.6f}"))
+def kata_number(x: float) -> str:
+    """A float as KataGo prints it (six significant digits), always with a decimal point."""
+    text = f"{x:.6g}"
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
+def _board_numbers(values) -> str:
+    return " ".join(kata_number(float(v)) for v in np.asarray(values, dtype=float).reshape(-1))
+
+
+def _kata_block(engine, c: CandidateInfo, order: int, req: AnalysisRequest, own_after) -> str:
+    """One candidate in KataGo's key order (gtp.cpp): values, order, pv, then the optional keys."""
+    v = move_values(c, flip=False)
+    pv = c.pv or [c.move]
+    words = [f"info move {vertex(engine, c.move)} visits {v['visits']} edgeVisits {v['edgeVisits']}"]
+    for key in ("utility", "winrate", "scoreMean", "scoreStdev", "scoreLead", "scoreSelfplay", "prior", "lcb",
+                "utilityLcb", "weight"):
+        words.append(f"{key} {kata_number(v[key])}")
+    words.append(f"order {order} pv {' '.join(vertex(engine, m) for m in pv)}")
+    visits = [str(n) for n in (c.pv_visits or [c.visits])[:len(pv)]]
+    if "pvVisits" in req.show:
+        words.append("pvVisits " + " ".join(visits))
+    if "pvEdgeVisits" in req.show:
+        words.append("pvEdgeVisits " + " ".join(visits))
+    if own_after is not None:
+        words.append("movesOwnership " + _board_numbers(own_after))
+    return " ".join(words)
+
+
+def _moves_ownership(engine, cands: list[CandidateInfo], color: int) -> list:
+    """The network's ownership after each move, for the player who plays it (None where unknown)."""
+    evaluator = getattr(engine.player, "evaluator", None)
+    if evaluator is None:
+        return [None] * len(cands)
+    from engine.evaluation import Position
+    positions, index = [], []
+    for c in cands:
+        child = engine.game.copy()
+        try:
+            child.play(c.move, color)
+        except IllegalMoveError:
+            index.append(None)
+            continue
+        index.append(len(positions))
+        positions.append(Position.from_game(child))
+    evals = evaluator.evaluate(positions) if positions else []
+    return [None if i is None or evals[i].ownership is None else -np.asarray(evals[i].ownership) for i in index]
+
+
+def format_kata(engine, report: AnalysisReport, req: AnalysisRequest, color: int | None = None) -> str:
+    """KataGo's dialect: every key KataGo prints, in its order, from the side to move's view.
+
+    Optional parts as asked: pvVisits, pvEdgeVisits, movesOwnership (per move),
+    rootInfo, ownership (W*H floats, row-major from the top left).
+    """
+    cands = _visible(report.candidates, req)
+    if not cands:
+        return ""
+    color = engine.game.to_play if color is None else color
+    owns = _moves_ownership(engine, cands, color) if "movesOwnership" in req.show else [None] * len(cands)
+    line = " ".join(_kata_block(engine, c, order, req, own) for order, (c, own) in enumerate(zip(cands, owns)))
+    if "rootInfo" in req.show and report.root is not None:
+        r = root_values(report.root, flip=False)
+        line += " rootInfo " + " ".join(
+            f"{k} {r[k] if k == 'visits' else kata_number(r[k])}"
+            for k in ("visits", "utility", "winrate", "scoreMean", "scoreStdev", "scoreLead", "scoreSelfplay",
+                      "weight"))
     own = report.ownership
-    if line and req.want_ownership and own is not None and own.size == engine.game.width * engine.game.height:
-        line += " ownership " + " ".join(f"{float(x):.4f}" for x in own.reshape(-1))
+    if req.want_ownership and own is not None and own.size == engine.game.width * engine.game.height:
+        line += " ownership " + _board_numbers(own)
     return line
 
 
@@ -156,8 +236,8 @@ def stream_analysis(engine, io, color: int, req: AnalysisRequest, formatter) -> 
         except Exception:
             log.exception("cannot format an analysis report")
             return
-        if line:
-            io.line(line)
+        if line and io.line(line):
+            log.debug("analysis line: %s", line)
 
     def run() -> None:
         try:
@@ -185,7 +265,7 @@ def cmd_lz_analyze(engine, args, io):
 def cmd_kata_analyze(engine, args, io):
     """``kata-analyze [COLOR] [INTERVAL] [KEY VALUE...]``: float stream."""
     color, req = parse_analyze_args(engine, args)
-    return stream_analysis(engine, io, color, req, format_kata)
+    return stream_analysis(engine, io, color, req, lambda e, rep, r: format_kata(e, rep, r, color))
 
 
 def _genmove_analyze(engine, args, io, formatter) -> str:
@@ -199,10 +279,10 @@ def _genmove_analyze(engine, args, io, formatter) -> str:
         except Exception:
             log.exception("cannot format an analysis report")
             return
-        if line:
-            io.line(line)
+        if line and io.line(line):
+            log.debug("analysis line: %s", line)
 
-    decision = engine.choose_move(color, report=report, interval=req.interval)
+    decision = engine.choose_move(color, report=report, interval=req.interval, interrupt=io.interrupt)
     if decision.resign:
         return "play resign"
     engine.game.play(decision.move, color)

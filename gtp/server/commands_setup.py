@@ -1,21 +1,19 @@
 """GTP commands for setting up and reading a position.
 
 Handicap (fixed_handicap, place_free_handicap, set_free_handicap), SGF
-(loadsgf, printsgf), rules (kgs-rules, kata-set-rules, kata-get-rules),
+(loadsgf, printsgf), rules (kgs-rules; KataGo's rules commands: commands_kata),
 scoring (final_score, final_status_list) and GNU Go's inspection commands
 (list_stones, captures, is_legal, all_legal, countlib).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 import numpy as np
 
 from engine.board import EMPTY, IllegalMoveError
-from engine.rules import AREA, POSITIONAL_SUPERKO, SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY, Rules, \
-    RulesError, rules_by_name
+from engine.rules import RulesError, rules_by_name
 from engine.scoring import result_string
 from gtp.server.args import arg_count, parse_color, parse_int, parse_vertex, vertex
 from gtp.server.protocol import GtpFailure
@@ -114,48 +112,6 @@ def cmd_kgs_rules(engine, args, io):
     return ""
 
 
-_KATA_KO = {"SIMPLE": SIMPLE_KO, "POSITIONAL": POSITIONAL_SUPERKO, "SITUATIONAL": SITUATIONAL_SUPERKO,
-            "SPIGHT": SIMPLE_KO}
-_KATA_SCORING = {"AREA": AREA, "TERRITORY": TERRITORY}
-
-
-def _rules_from_json(text: str, current: Rules) -> Rules:
-    """KataGo's JSON rules: ko, scoring, suicide (multiStoneSuicideLegal), komi."""
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise RulesError("rules JSON must be an object")
-    ko = _KATA_KO.get(str(data.get("ko", "")).upper(), current.ko)
-    scoring = _KATA_SCORING.get(str(data.get("scoring", "")).upper(), current.scoring)
-    suicide = bool(data.get("suicide", data.get("multiStoneSuicideLegal", current.suicide)))
-    komi = float(data.get("komi", current.komi))
-    return Rules("custom", ko, scoring, suicide, komi, current.handicap_bonus)
-
-
-def cmd_kata_set_rules(engine, args, io):
-    """Set rules by name (chinese, japanese, tromp-taylor...) or KataGo's JSON."""
-    if not args:
-        raise GtpFailure("syntax error: kata-set-rules RULES")
-    text = " ".join(args)
-    try:
-        if text.lstrip().startswith("{"):
-            rules = _rules_from_json(text, engine.game.rules)
-            engine.komi = rules.komi
-        else:
-            rules = rules_by_name(text)
-    except (RulesError, ValueError, TypeError) as exc:
-        raise GtpFailure(f"unknown rules: {exc}") from None
-    engine.set_rules(rules)
-    return ""
-
-
-def cmd_kata_get_rules(engine, args, io):
-    """The rules in force, as KataGo's JSON."""
-    r = engine.game.rules
-    ko = {SIMPLE_KO: "SIMPLE", POSITIONAL_SUPERKO: "POSITIONAL", SITUATIONAL_SUPERKO: "SITUATIONAL"}[r.ko]
-    return json.dumps({"name": r.name, "ko": ko, "scoring": r.scoring.upper(), "suicide": r.suicide,
-                       "komi": r.komi, "handicapBonus": r.handicap_bonus})
-
-
 # ------------------------------------------------------------------- scoring
 def _status(engine) -> tuple[set[int], set[int]]:
     """(dead, seki) stones from the player (``engine.deadstones.find_status``), checked to be stones."""
@@ -249,8 +205,6 @@ COMMANDS = {
     "loadsgf": cmd_loadsgf,
     "printsgf": cmd_printsgf,
     "kgs-rules": cmd_kgs_rules,
-    "kata-set-rules": cmd_kata_set_rules,
-    "kata-get-rules": cmd_kata_get_rules,
     "final_score": cmd_final_score,
     "final_status_list": cmd_final_status_list,
     "list_stones": cmd_list_stones,

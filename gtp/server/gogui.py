@@ -26,9 +26,11 @@ from gtp.server.protocol import GtpFailure
 log = logging.getLogger("zerogo.gtp")
 
 ANALYZE_COMMANDS = [
-    "dboard/Policy/zerogo-policy",
+    "dboard/Policy (sqrt, best = 1)/zerogo-policy",
+    "gfx/Policy (percent)/zerogo-policy_labels",
     "sboard/Visit counts/zerogo-visits",
     "dboard/Ownership/zerogo-ownership",
+    "gfx/Score lead/zerogo-score_lead",
     "gfx/Principal variation/zerogo-pv_gfx",
     "var/Play principal variation/zerogo-pv_var",
     "plist/Legal moves/all_legal %c",
@@ -89,15 +91,31 @@ def cmd_analyze_commands(engine, args, io):
 
 
 def cmd_policy(engine, args, io):
-    """The network's move probabilities as a dboard."""
+    """The network's move probabilities as a dboard, scaled sqrt(p / p_best) so small priors show.
+
+    GoGui sizes a dboard square by its value: a 1% move next to a 50%
+    favourite gets a square of 0.14 rather than an invisible 0.01.
+    """
+    policy = network_policy(engine)
+    return _grid(engine, scaled_policy(policy, engine.game.width * engine.game.height), lambda x: f"{x:.4f}")
+
+
+def scaled_policy(policy: np.ndarray, area: int) -> np.ndarray:
+    """sqrt(p / p_best) over the board points (pass dropped): 1 for the favourite, small priors visible."""
+    p = np.clip(np.asarray(policy, dtype=float)[:area], 0.0, None)
+    best = p.max() if p.size else 0.0
+    return np.sqrt(p / best) if best > 0 else p
+
+
+def network_policy(engine) -> np.ndarray:
+    """The network's policy (area + 1,) for the position, or GtpFailure."""
     try:
         policy = engine.player.policy(engine.game.copy())
-    except Exception as exc:
-        log.exception("policy failed")
+    except Exception as exc:  # noqa: BLE001 - a broken net must give a GTP error, not a crash
         raise GtpFailure(f"cannot compute policy: {exc}") from None
     if policy is None:
         raise GtpFailure("no network loaded: policy unavailable")
-    return _grid(engine, policy, lambda x: f"{x:.4f}")
+    return np.asarray(policy, dtype=float)
 
 
 def cmd_ownership(engine, args, io):

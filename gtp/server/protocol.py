@@ -7,6 +7,17 @@ every log line goes to stderr through ``logging``.
 
 Framing (GTP v2 draft 2, section 2.6-2.11): ``=[id] text`` or ``?[id] text``
 followed by exactly one empty line; no empty line ever appears inside a reply.
+The ``=``/``?`` and id are always followed by one space, also before an empty
+reply and before a reply that starts on the next line (board views, streams):
+GoGui's client cuts a reply at the first space after ``=`` and would otherwise
+lose the first value of a board.
+
+Interrupts: GoGui's Interrupt button sends the comment line ``# interrupt``
+while a command runs (we list ``gogui-interrupt``); that line, or a
+``gogui-interrupt`` command arriving meanwhile, sets ``ReplyIO.interrupt``,
+which ``genmove`` passes to the searcher. Any other input line only sets
+``ReplyIO.stop`` (which ends analysis streams), so a client that sends its
+next command early never cuts a move short.
 """
 
 from __future__ import annotations
@@ -86,13 +97,21 @@ def clean_text(text: str) -> str:
 
 
 def format_reply(cmd_id: str | None, ok: bool, text: str) -> str:
-    """A complete reply: ``=id text`` / ``?id text`` and the closing empty line."""
+    """A complete reply: ``=id text`` / ``?id text`` (always a space after the id) and the empty line."""
     head = ("=" if ok else "?") + (cmd_id or "")
     body = clean_text(text)
-    if not body:
-        return head + "\n\n"
-    sep = "" if body.startswith("\n") else " "
-    return f"{head}{sep}{body}\n\n"
+    return f"{head} {body}\n\n"
+
+
+def is_interrupt(raw: str) -> bool:
+    """GoGui's ``# interrupt`` comment line, or a ``[id] gogui-interrupt`` command."""
+    text = raw.replace("\r", "").strip()
+    if text.startswith("#"):
+        return text[1:].strip().lower() == "interrupt"
+    words = text.split()
+    if words and _ID.match(words[0]):
+        words = words[1:]
+    return words == ["gogui-interrupt"]
 
 
 class ReplyIO:
@@ -102,10 +121,12 @@ class ReplyIO:
     reply; ``stop`` is set as soon as the client sends any input line.
     """
 
-    def __init__(self, write: Callable[[str], None], cmd_id: str | None, stop: threading.Event):
+    def __init__(self, write: Callable[[str], None], cmd_id: str | None, stop: threading.Event,
+                 interrupt: threading.Event | None = None):
         self._write = write
         self.cmd_id = cmd_id
         self.stop = stop
+        self.interrupt = interrupt if interrupt is not None else threading.Event()
         self.started = False
         self._lock = threading.Lock()
         self._closed = False
@@ -115,7 +136,7 @@ class ReplyIO:
         with self._lock:
             if not self.started:
                 self.started = True
-                self._write("=" + (self.cmd_id or "") + "\n")
+                self._write("=" + (self.cmd_id or "") + " \n")
 
     def line(self, text: str) -> bool:
         """Write one line of a streamed reply; False (nothing written) once closed."""
@@ -141,6 +162,7 @@ class InputReader:
         self._lock = threading.Lock()
         self._pending = 0
         self._interrupt = threading.Event()
+        self._gogui_interrupt = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gtp-input", daemon=True)
 
     def start(self) -> None:
@@ -159,6 +181,8 @@ class InputReader:
             with self._lock:
                 self._pending += 1
                 self._queue.put(line if line else None)
+                if line and is_interrupt(line):
+                    self._gogui_interrupt.set()
                 self._interrupt.set()
             if not line:
                 return
@@ -186,6 +210,12 @@ class InputReader:
     def interrupt_event(self) -> threading.Event:
         """An event set now if input is waiting, or as soon as a line arrives."""
         return self._interrupt
+
+    def gogui_interrupt_event(self) -> threading.Event:
+        """A fresh event, set when ``# interrupt`` or ``gogui-interrupt`` arrives from now on."""
+        with self._lock:
+            self._gogui_interrupt = threading.Event()
+            return self._gogui_interrupt
 
 
 class GtpServer:
@@ -230,7 +260,7 @@ class GtpServer:
 
     def run_one(self, cmd: Command) -> bool:
         """Run one command and write its reply; False after ``quit``."""
-        io = ReplyIO(self.write, cmd.id, self.reader.interrupt_event())
+        io = ReplyIO(self.write, cmd.id, self.reader.interrupt_event(), self.reader.gogui_interrupt_event())
         if not cmd.name:
             self.write(format_reply(cmd.id, False, "missing command"))
             return True
