@@ -20,7 +20,7 @@ def test_overlong_command_gets_one_reply_and_its_tail_never_runs():
            "9 list_stones black\n")
     replies = session([], make_engine(), raw=raw)
     assert replies == [f"?7 line too long (more than {MAX_LINE} characters)",
-                       f"?8 line too long (more than {MAX_LINE} characters)", "=9"]
+                       f"?8 line too long (more than {MAX_LINE} characters)", "=9 "]
 
 
 def test_line_just_under_the_limit_still_runs():

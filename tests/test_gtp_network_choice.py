@@ -57,7 +57,7 @@ def test_boardsize_refused_when_the_net_does_not_fit(tmp_path, monkeypatch):
 
     engine = GtpEngine(EngineOptions(size=9, network="none", seed=1), NineOnly(1))
     replies = session(["play b E5", "boardsize 19", "list_stones b", "boardsize 9"], engine)
-    assert replies == ["=", "? unacceptable size", "= E5", "="]
+    assert replies == ["= ", "? unacceptable size", "= E5", "= "]
 
 
 def test_bad_network_files_exit_non_zero_with_the_reason(tmp_path):

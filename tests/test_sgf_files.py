@@ -104,7 +104,7 @@ def test_gtp_loadsgf_printsgf_confined_by_default(folder, monkeypatch):
                        "loadsgf /dev/zero", "loadsgf /dev/stdin", "printsgf /tmp/zerogo-x.sgf",
                        "name"], make_engine())
     assert time.monotonic() - t < 10
-    assert replies[0] == "= black" and replies[1] == "="
+    assert replies[0] == "= black" and replies[1] == "= "
     assert (folder / "sub" / "new.sgf").read_bytes().startswith(b"(;")
     for r in replies[2:9]:
         assert r.startswith("? cannot") and "outside the SGF folder" in r, r

@@ -181,7 +181,7 @@ class InputReader:
             with self._lock:
                 self._pending += 1
                 self._queue.put(line if line else None)
-                if line and is_interrupt(line):
+                if isinstance(line, str) and line and is_interrupt(line):
                     self._gogui_interrupt.set()
                 self._interrupt.set()
             if not line:
