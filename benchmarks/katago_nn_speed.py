@@ -152,20 +152,8 @@ def search_speed(model_file, size: int, visits: int, batch: int, threads: int):
 
 
 def _activations(model: KataModel):
-    kinds = []
-
-    def visit(obj):
-        if hasattr(obj, "kind") and hasattr(obj, "name") and not hasattr(obj, "weight"):
-            kinds.append(obj.kind)
-        elif isinstance(obj, list):
-            for x in obj:
-                visit(x)
-        elif hasattr(obj, "__dataclass_fields__"):
-            for k in obj.__dataclass_fields__:
-                visit(getattr(obj, k))
-
-    visit([model.trunk, model.policy, model.value])
-    return kinds
+    return [p.kind for p in model.parts()
+            if hasattr(p, "kind") and hasattr(p, "name") and not hasattr(p, "weight")]
 
 
 if __name__ == "__main__":

@@ -229,24 +229,25 @@ class KataModel:
     sha256: str = ""
     extra: dict = field(default_factory=dict)
 
+    def parts(self):
+        """Every block and layer of the net (the dataclasses in trunk and heads), depth first."""
+        todo = [self.trunk, self.policy, self.value]
+        while todo:
+            obj = todo.pop(0)
+            if isinstance(obj, list):
+                todo[:0] = obj
+            elif hasattr(obj, "__dataclass_fields__"):
+                yield obj
+                todo[:0] = [getattr(obj, k) for k in obj.__dataclass_fields__]
+
     def flops(self, height: int, width: int) -> float:
         """Floating-point operations of one evaluation (2 per multiply-add; convs and dense)."""
         total = 0.0
-
-        def visit(obj):
-            nonlocal total
-            if isinstance(obj, Conv):
-                total += 2.0 * obj.weight.size * height * width
-            elif isinstance(obj, MatMul):
-                total += 2.0 * obj.weight.size
-            elif isinstance(obj, list):
-                for x in obj:
-                    visit(x)
-            elif hasattr(obj, "__dataclass_fields__"):
-                for k in obj.__dataclass_fields__:
-                    visit(getattr(obj, k))
-
-        visit([self.trunk, self.policy, self.value])
+        for part in self.parts():
+            if isinstance(part, Conv):
+                total += 2.0 * part.weight.size * height * width
+            elif isinstance(part, MatMul):
+                total += 2.0 * part.weight.size
         return total
 
     @property

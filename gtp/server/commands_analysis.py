@@ -222,14 +222,11 @@ def chat_line(engine, decision, channel: str) -> str:
             f"variation {pv}")
 
 
-def stream_analysis(engine, io, color: int, req: AnalysisRequest, formatter) -> str:
-    """Run the player's analysis, one line per report, until any input line arrives."""
-    io.begin()
-    stop = threading.Event()
-    game = engine.game.copy()
+def _line_writer(engine, io, req: AnalysisRequest, formatter, stop: threading.Event | None = None):
+    """A report callback that formats each report and writes it as one line of the reply."""
 
     def report(rep: AnalysisReport) -> None:
-        if stop.is_set():
+        if stop is not None and stop.is_set():
             return
         try:
             line = formatter(engine, rep, req)
@@ -238,6 +235,17 @@ def stream_analysis(engine, io, color: int, req: AnalysisRequest, formatter) -> 
             return
         if line and io.line(line):
             log.debug("analysis line: %s", line)
+
+    return report
+
+
+def stream_analysis(engine, io, color: int, req: AnalysisRequest, formatter) -> str:
+    """Run the player's analysis, one line per report, until any input line arrives."""
+    io.begin()
+    stop = threading.Event()
+    game = engine.game.copy()
+
+    report = _line_writer(engine, io, req, formatter, stop)
 
     def run() -> None:
         try:
@@ -272,16 +280,7 @@ def _genmove_analyze(engine, args, io, formatter) -> str:
     """Search while streaming info lines every interval, play, end with ``play X``."""
     color, req = parse_analyze_args(engine, args)
     io.begin()
-
-    def report(rep: AnalysisReport) -> None:
-        try:
-            line = formatter(engine, rep, req)
-        except Exception:
-            log.exception("cannot format an analysis report")
-            return
-        if line and io.line(line):
-            log.debug("analysis line: %s", line)
-
+    report = _line_writer(engine, io, req, formatter)
     decision = engine.choose_move(color, report=report, interval=req.interval, interrupt=io.interrupt)
     if decision.resign:
         return "play resign"
