@@ -16,7 +16,7 @@ from sgfmill import sgf
 from engine.timecontrol import Clock, TimeSettings
 from gtp.match.referee import MatchConfig, move_deadline, play_game
 from gtp.match.cli import match_command, parse_sprt, parse_time
-from gtp.match.runner import run_match
+from gtp.match.runner import JournalError, run_match
 from gtp.match.stats import Tally, elo_from_score, elo_with_interval, score_from_elo, sprt, wilson_interval
 from tests.gtp_session import REPO
 
@@ -102,6 +102,30 @@ def test_sprt_stops_the_match_early():
     config = MatchConfig(fake("resign"), GNUGO_CMD, games=20, size=9, sprt=(0.0, 50.0))
     results, summary = run_match(config, progress=False)
     assert len(results) < 20 and summary.sprt["decision"] == "H0"
+
+
+def test_a_killed_match_resumes_from_its_journal(tmp_path):
+    journal = str(tmp_path / "games.jsonl")
+    config = MatchConfig(fake("resign"), GNUGO_CMD, games=2, size=9, alternate=True)
+    first, _ = run_match(config, progress=False, journal=journal)
+    assert [r.index for r in first] == [0, 1]
+    with open(journal, "a", encoding="utf-8") as f:
+        f.write('{"index": 2, "black_e')          # a line cut by a kill: that game is played again
+    more = MatchConfig(fake("resign"), GNUGO_CMD, games=4, size=9, alternate=True)
+    results, summary = run_match(more, progress=False, journal=journal, resume=True)
+    assert [r.index for r in results] == [0, 1, 2, 3] and summary.games == 4
+    assert [r.result for r in results[:2]] == [r.result for r in first]
+    assert summary.tally.losses == 4 and summary.a_wins_as_black == 0
+    again, _ = run_match(more, progress=False, journal=journal, resume=True)
+    assert [r.result for r in again] == [r.result for r in results]   # nothing left to play
+    other = MatchConfig(fake("resign"), GNUGO_CMD, games=4, size=13, alternate=True)
+    with pytest.raises(JournalError, match="other settings"):
+        run_match(other, progress=False, journal=journal, resume=True)
+
+
+def test_match_cli_resume_needs_an_sgf_dir():
+    result = CliRunner().invoke(match_command, ["--black", fake("resign"), "--white", GNUGO_CMD, "--resume"])
+    assert result.exit_code != 0 and "--resume needs --sgf-dir" in result.output
 
 
 def test_missing_engine_is_an_error_not_a_crash():

@@ -97,13 +97,17 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
               help="JSON results file (default: SGF_DIR/results.json when --sgf-dir is given).")
 @click.option("--engine-logs", type=click.Path(file_okay=False), default=None,
               help="Keep each engine's stderr here, one file per game and colour.")
+@click.option("--resume", is_flag=True,
+              help="Keep the games already played into SGF_DIR (its games.jsonl journal) and play the "
+                   "rest; the engines and options must be the same (--games may grow).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
-                  setup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs, quiet):
+                  setup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs,
+                  resume, quiet):
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
     from engine.rules import RulesError, rules_by_name
     from gtp.match.referee import MatchConfig
-    from gtp.match.runner import results_json, run_match, table
+    from gtp.match.runner import JournalError, results_json, run_match, table
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     try:
@@ -116,7 +120,13 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
     config = MatchConfig(black, white, games, size, komi, rules, alternate, parse_time(time_text), lag,
                          move_timeout, parallel, sgf_dir, find_openings(openings), max_moves,
                          parse_sprt(sprt_text), engine_logs, setup_timeout)
-    game_results, summary = run_match(config, progress=not quiet)
+    if resume and not sgf_dir:
+        raise click.UsageError("--resume needs --sgf-dir (the match's journal lives there)")
+    journal = os.path.join(sgf_dir, "games.jsonl") if sgf_dir else None
+    try:
+        game_results, summary = run_match(config, progress=not quiet, journal=journal, resume=resume)
+    except JournalError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(table(config, summary))
     path = results or (os.path.join(sgf_dir, "results.json") if sgf_dir else None)
     if path:

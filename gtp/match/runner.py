@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -62,22 +63,99 @@ def summarize(config: MatchConfig, results: list[GameResult]) -> MatchSummary:
                         wins[("B", "W")], no_result, time_losses, errors, disagreements, test)
 
 
-def run_match(config: MatchConfig, progress: bool = True) -> tuple[list[GameResult], MatchSummary]:
-    """Play up to ``config.games`` games, ``config.parallel`` at a time; stop early on SPRT."""
-    results: list[GameResult] = []
+class JournalError(ValueError):
+    """A match journal that cannot be resumed (another match's, or unreadable)."""
+
+
+def _journal_key(config: MatchConfig) -> dict:
+    """The settings a resumed match must share with the journal's (games may grow)."""
+    cfg = dataclasses.asdict(config)
+    for name in ("games", "parallel", "sgf_dir", "log_dir", "sprt"):
+        cfg.pop(name)
+    return json.loads(json.dumps(cfg))
+
+
+def load_journal(config: MatchConfig, path: str) -> list[GameResult]:
+    """The finished games of an interrupted match (none when the journal does not exist yet)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [line for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+    try:
+        header = json.loads(lines[0]) if lines else {}
+        if header.get("config") != _journal_key(config):
+            raise JournalError(f"{path} belongs to a match with other settings; "
+                               "use another --sgf-dir or the same engines and options")
+        games = {}
+        for line in lines[1:]:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue   # a line cut by a kill while it was written: that game is played again
+            row.pop("winner_engine", None)
+            games[row["index"]] = GameResult(**row)
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise JournalError(f"{path}: not a match journal ({exc})") from None
+    return [games[i] for i in sorted(games)]
+
+
+class _Journal:
+    """Appends each finished game to a JSON-lines file as soon as it ends."""
+
+    def __init__(self, config: MatchConfig, path: str | None, kept: list[GameResult]) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        if path:   # written afresh (header and the games kept), so a line cut by a kill is dropped
+            rows = [json.dumps({"config": _journal_key(config)})] + [self._row(r) for r in kept]
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write("".join(row + "\n" for row in rows))
+            os.replace(path + ".tmp", path)
+
+    @staticmethod
+    def _row(result: GameResult) -> str:
+        return json.dumps({**dataclasses.asdict(result), "winner_engine": result.winner_engine()})
+
+    def add(self, result: GameResult) -> None:
+        """Append one finished game (flushed to disk before the next game counts)."""
+        if not self.path:
+            return
+        with self.lock, open(self.path, "a", encoding="utf-8") as f:
+            f.write(self._row(result) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def run_match(config: MatchConfig, progress: bool = True, journal: str | None = None,
+              resume: bool = False) -> tuple[list[GameResult], MatchSummary]:
+    """Play up to ``config.games`` games, ``config.parallel`` at a time; stop early on SPRT.
+
+    With ``journal`` every finished game is appended to that file at once; with
+    ``resume`` the games already in it are kept and only the others are played.
+    """
+    results: list[GameResult] = load_journal(config, journal) if (journal and resume) else []
+    results = [r for r in results if r.index < config.games]
+    finished = {r.index for r in results}
+    log_file = _Journal(config, journal, results)
+    todo = [i for i in range(config.games) if i not in finished]
+    if finished:
+        log.warning("resuming: %d games already played, %d to play", len(finished), len(todo))
     stop = threading.Event()
-    bar = _progress(config.games, progress)
+    if config.sprt and results and summarize(config, results).sprt["decision"] != "continue":
+        stop.set()
+    bar = _progress(len(todo), progress)
     with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
-        pending, next_index = set(), 0
-        while next_index < config.games or pending:
-            while next_index < config.games and len(pending) < config.parallel and not stop.is_set():
-                pending.add(pool.submit(play_game, config, next_index))
-                next_index += 1
+        pending = set()
+        while todo or pending:
+            while todo and len(pending) < config.parallel and not stop.is_set():
+                pending.add(pool.submit(play_game, config, todo.pop(0)))
             if not pending:
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                results.append(future.result())
+                result = future.result()
+                results.append(result)
+                log_file.add(result)
                 bar.update(1)
                 _postfix(bar, config, results)
             if config.sprt and summarize(config, results).sprt["decision"] != "continue":
