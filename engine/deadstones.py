@@ -8,11 +8,17 @@ not rest on one network's guess:
 2. play-outs: the position is finished many times by the clean-up play-out
    policy (``engine.playout``: capture, save, fill, no multi-stone self-atari,
    no passing while anything is left) and read by Tromp-Taylor counting; a
-   chain the opponent ends up owning is dead, a chain that survives next to
-   shared liberties neither side could fill is in seki;
-3. a network's ownership, when there is one, is mixed in as a prior worth
-   ``prior_playouts`` play-outs, never as the only evidence;
-4. optionally (``search_playouts``, off by default) play-outs whose moves a
+   chain the opponent ends up owning is dead; a chain that survives next to
+   shared liberties neither side could fill is in seki (``engine.seki``, the
+   one seki finder: its votes over the play-outs);
+3. ownership from networks, never as the only evidence: the caller's
+   network (``prior``) worth ``prior_playouts`` play-outs, and, when the game
+   is given, a strong net's (``engine.status_net``, KataGo's b15 when it is on
+   the machine) worth ``status_net_share`` of all the play-outs, so it
+   decides the chains the play-outs leave undecided;
+4. under territory rules (given the game), seki chains that the confirmation
+   rule kills, the bent four in the corner (``engine.bent_four``);
+5. optionally (``search_playouts``, off by default) play-outs whose moves a
    searcher chooses (``searched_play_out``), each worth ``search_weight``.
 
 The budget (play-outs, seconds) is a ``DeadStoneConfig`` setting; the seed
@@ -21,15 +27,9 @@ is fixed, so an answer repeats unless the clock cuts the play-outs short.
 the pass decision); ``status_chooser`` plays both sides' clean-up without a
 network (the match runner's play-out). ``mc_status``/``mc_dead_stones``/
 ``mc_ownership`` keep the older names, answered by ``find_status``.
-
 ``ownership`` arrays here are black's view: +1 black owns the point, -1 white.
-``classify`` reads one ownership array alone: a chain is dead when its stones
-are, on average, owned by the opponent beyond ``dead_threshold``; two living
-chains of opposite colours are in seki when they share a liberty and each
-has exactly two liberties (so neither can fill the shared point without being
-put in atari), and ownership of the shared liberties is undecided.
-``final_score`` hands both sets to ``engine.scoring``: area
-rules ignore seki, territory (Japanese) rules give no territory next to it.
+``engine.scoring`` counts with the answer: area rules ignore seki, territory
+rules give no territory next to it.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import life, playout
-from engine.board import BLACK, EMPTY, WHITE, Board, neighbor_table
-from engine.scoring import area_ownership, empty_regions
+from engine import bent_four, life, playout, status_net
+from engine.board import BLACK, EMPTY, WHITE, Board
+from engine.rules import AREA
+from engine.scoring import area_ownership
+from engine.seki import SekiVotes, shared_regions
 
 
 @dataclass
@@ -51,12 +53,12 @@ class DeadStoneConfig:
     """Thresholds for reading ownership, and the budget of ``find_status``."""
 
     dead_threshold: float = 0.2     # mean opponent ownership above which a chain is dead
-    seki_undecided: float = 0.5     # |ownership| of a shared liberty below which it is neutral
-    seki_max_liberties: int = 2
     playouts: int = 128             # clean-up play-outs per answer, at most
     min_playouts: int = 64          # ... and at least, whatever the clock says
     max_seconds: float = 1.5        # wall-clock budget for the play-outs
-    prior_playouts: float = 4.0     # a network's ownership counts as this many play-outs (0: unused)
+    prior_playouts: float = 4.0     # the caller's network ownership counts as this many play-outs (0: unused)
+    status_net: str = "auto"        # a strong net's ownership when a game is given: auto, none or a file
+    status_net_share: float = 1.0   # ... counted as this share of the play-outs' weight (see find_status)
     seki_vote: float = 0.5          # share of play-outs a chain must survive next to shared liberties
     seed: int = 0
     search_playouts: int = 0        # play-outs whose moves a searcher chooses (off: see the README note)
@@ -94,41 +96,6 @@ def _check(board: Board, ownership: np.ndarray | None) -> np.ndarray | None:
     return own.reshape(-1)
 
 
-def dead_stones(board: Board, ownership: np.ndarray | None, cfg: DeadStoneConfig | None = None) -> set[int]:
-    """Stones of chains the opponent owns (none without ownership)."""
-    cfg = cfg or DeadStoneConfig()
-    own = _check(board, ownership)
-    dead: set[int] = set()
-    if own is None:
-        return dead
-    for color, stones, _ in board.chains():
-        if float(own[stones].mean()) * color < -cfg.dead_threshold:
-            dead.update(stones)
-    return dead
-
-
-def seki_stones(board: Board, dead: set[int], ownership: np.ndarray | None,
-                cfg: DeadStoneConfig | None = None) -> set[int]:
-    """Stones of living chains in seki (see the module docstring)."""
-    cfg = cfg or DeadStoneConfig()
-    own = _check(board, ownership)
-    alive = [(c, s, l) for c, s, l in board.chains() if s[0] not in dead]
-    by_liberty: dict[int, list[int]] = {}
-    for k, (_, _, libs) in enumerate(alive):
-        for lib in libs:
-            by_liberty.setdefault(lib, []).append(k)
-    seki: set[int] = set()
-    for lib, owners in by_liberty.items():
-        if own is not None and abs(own[lib]) >= cfg.seki_undecided:
-            continue
-        short = [k for k in owners if 2 <= len(alive[k][2]) <= cfg.seki_max_liberties]
-        colors = {alive[k][0] for k in short}
-        if len(colors) == 2 and len(short) == len(owners):
-            for k in short:
-                seki.update(alive[k][1])
-    return seki
-
-
 def unconditional(board: Board) -> tuple[set[int], dict[int, int]]:
     """(pass-alive stones, pass-alive territory point -> owner) of both colours (Benson, ``engine.life``).
 
@@ -144,24 +111,18 @@ def unconditional(board: Board) -> tuple[set[int], dict[int, int]]:
 
 
 class _Evidence:
-    """Final boards of play-outs, weighed: ownership sums and seki votes per chain."""
+    """Final boards of play-outs, weighed: ownership sums, and seki votes per chain (``engine.seki``)."""
 
     def __init__(self, board: Board, chains):
-        self.chains = chains
         self.total = np.zeros(board.area)
-        self.votes = [0.0] * len(chains)
+        self.seki = SekiVotes(chains)
         self.weight = 0.0
         self.count = 0
 
     def add(self, final: Board, weight: float = 1.0) -> None:
         """Count one finished board."""
         self.total += weight * area_ownership(final).reshape(-1)
-        shared = {p for region in playout.two_colour_regions(final) for p in region}
-        if shared:
-            for k, (color, stones, _) in enumerate(self.chains):
-                first = stones[0]
-                if final.stones[first] == color and not final.group_liberties(first).isdisjoint(shared):
-                    self.votes[k] += weight
+        self.seki.add(final, weight)
         self.weight += weight
         self.count += 1
 
@@ -195,12 +156,7 @@ def searched_play_out(game, choose: Callable, max_moves: int, deadline: float):
 
 def dame_points(board: Board, dead=frozenset()) -> list[int]:
     """Empty points of the regions that living stones of both colours border (``dead`` stones count as empty)."""
-    stones = [EMPTY if p in dead else s for p, s in enumerate(board.stones)]
-    out: list[int] = []
-    for region, colours in empty_regions(stones, neighbor_table(board.width, board.height)):
-        if len(colours) == 2:
-            out.extend(q for q in region if board.stones[q] == EMPTY)
-    return out
+    return [p for region in shared_regions(board, dead) for p in region]
 
 
 def status_chooser(cfg: DeadStoneConfig | None = None) -> Callable:
@@ -213,10 +169,15 @@ def status_chooser(cfg: DeadStoneConfig | None = None) -> Callable:
 
 def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneConfig | None = None,
                 game=None, choose: Callable | None = None) -> GroupStatus:
-    """Dead, seki and pass-alive stones: Benson, then play-outs, with ``prior`` ownership mixed in.
+    """Dead, seki and pass-alive stones: Benson, then play-outs, with network ownership mixed in.
 
-    With a ``game`` and a move chooser ``choose(game, color) -> move`` (a
-    searcher), ``cfg.search_playouts`` play-outs are also played by it
+    ``prior`` (black's view) is the caller's network ownership, worth
+    ``cfg.prior_playouts`` play-outs. With the ``game`` (the position of
+    ``board``), also a strong net's ownership (``engine.status_net``,
+    ``cfg.status_net``) worth ``cfg.status_net_share`` of all play-outs, and
+    under territory rules the confirmation rule for corner kos
+    (``engine.bent_four``). With a move chooser ``choose(game, color) -> move``
+    (a searcher), ``cfg.search_playouts`` play-outs are also played by it
     (``searched_play_out``), each worth ``cfg.search_weight`` policy play-outs.
     """
     cfg = cfg or DeadStoneConfig()
@@ -227,6 +188,31 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
     if not chains:
         out.ownership = area_ownership(board).astype(float)
         return out
+    evidence = _gather(board, chains, cfg, game, choose)
+    out.playouts = evidence.count
+    own = _mixed_ownership(evidence, prior_flat, cfg, game)
+    for p in out.pass_alive:
+        own[p] = board.stones[p]
+    for p, owner in territory.items():
+        own[p] = owner
+    for k, (color, stones, _) in enumerate(chains):
+        if stones[0] in out.pass_alive:
+            continue
+        if territory.get(stones[0]) == -color or float(own[stones].mean()) * color < -cfg.dead_threshold:
+            out.dead.update(stones)
+        elif evidence.seki.share(k) >= cfg.seki_vote:
+            out.seki.update(stones)
+    if game is not None and game.rules.scoring != AREA and out.seki:
+        corner_dead = bent_four.dead_by_confirmation(board, out.seki)
+        out.dead |= corner_dead
+        out.seki -= corner_dead
+        out.seki -= _left_alone(board, out.seki)
+    out.ownership = own.reshape(board.height, board.width)
+    return out
+
+
+def _gather(board: Board, chains, cfg: DeadStoneConfig, game, choose) -> _Evidence:
+    """The play-outs' evidence: searched play-outs (when asked and possible), then policy play-outs."""
     evidence = _Evidence(board, chains)
     if game is not None and choose is not None and cfg.search_playouts > 0:
         deadline = time.monotonic() + cfg.search_seconds
@@ -240,41 +226,38 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
     while n < cfg.playouts and (n < cfg.min_playouts or time.monotonic() < deadline):
         evidence.add(playout.play_out(board, rng))
         n += 1
-    out.playouts = evidence.count
+    return evidence
+
+
+def _mixed_ownership(evidence: _Evidence, prior_flat, cfg: DeadStoneConfig, game) -> np.ndarray:
+    """Play-out ownership with the caller's prior and, given the game, the status net's ownership mixed in.
+
+    The status net counts as ``status_net_share`` of the play-outs: with the
+    default 1.0 a chain the play-outs leave undecided follows a confident
+    net, while one the play-outs settle clearly (mean beyond 0.6 for a net
+    sure of the opposite) keeps the play-outs' verdict.
+    """
     own = evidence.total / evidence.weight
-    votes = [v / evidence.weight for v in evidence.votes]
     if prior_flat is not None and cfg.prior_playouts > 0:
         weight = cfg.prior_playouts / (cfg.prior_playouts + evidence.weight)
         own = (1.0 - weight) * own + weight * np.clip(prior_flat, -1.0, 1.0)
-    for p in out.pass_alive:
-        own[p] = board.stones[p]
-    for p, owner in territory.items():
-        own[p] = owner
-    for k, (color, stones, _) in enumerate(chains):
-        if stones[0] in out.pass_alive:
+    if game is not None and cfg.status_net != "none" and cfg.status_net_share > 0:
+        strong = status_net.ownership(game, cfg.status_net)
+        if strong is not None:
+            own = (own + cfg.status_net_share * np.clip(strong.reshape(-1), -1.0, 1.0)) / (1.0 + cfg.status_net_share)
+    return own
+
+
+def _left_alone(board: Board, seki: set[int]) -> set[int]:
+    """Seki stones no longer next to any other seki chain of the other colour (their partner died)."""
+    lone: set[int] = set()
+    for color, stones, libs in board.chains():
+        if stones[0] not in seki:
             continue
-        if territory.get(stones[0]) == -color:
-            out.dead.update(stones)
-            continue
-        if float(own[stones].mean()) * color < -cfg.dead_threshold:
-            out.dead.update(stones)
-        elif votes[k] >= cfg.seki_vote:
-            out.seki.update(stones)
-    out.ownership = own.reshape(board.height, board.width)
-    return out
-
-
-def classify(board: Board, ownership: np.ndarray | None,
-             cfg: DeadStoneConfig | None = None) -> tuple[set[int], set[int]]:
-    """(dead stones, seki stones) of a position."""
-    dead = dead_stones(board, ownership, cfg)
-    return dead, seki_stones(board, dead, ownership, cfg)
-
-
-def final_score(game, ownership: np.ndarray | None, cfg: DeadStoneConfig | None = None) -> str:
-    """GTP final_score text with dead stones removed and seki honoured under the game's rules."""
-    dead, seki = classify(game.board, ownership, cfg)
-    return game.result_string(dead, seki)
+        partners = {n for p in stones for n in board.neighbors(p)} | {n for q in libs for n in board.neighbors(q)}
+        if not any(board.stones[n] == -color and n in seki for n in partners):
+            lone.update(stones)
+    return lone
 
 
 def status_list(board: Board, dead: set[int], seki: set[int], status: str) -> list[list[int]]:

@@ -145,9 +145,9 @@ class Player:
         stop.wait()
 
     def final_status(self, game: Game) -> tuple[set[int], set[int]]:
-        """(dead stones, seki stones) of the current position; default: ``engine.deadstones.find_status``."""
-        from engine.deadstones import find_status
-        status = find_status(game.board)
+        """(dead stones, seki stones) of the position; default: ``engine.deadstones.find_status`` (no net)."""
+        from engine.deadstones import DeadStoneConfig, find_status
+        status = find_status(game.board, cfg=DeadStoneConfig(status_net="none"), game=game)
         return status.dead, status.seki
 
     def ownership(self, game: Game) -> np.ndarray | None:

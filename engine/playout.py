@@ -16,7 +16,8 @@ alive (filling a shared liberty would put one's own chain in atari, so
 neither side does); single-stone throw-ins stay allowed, so dead shapes with
 a small eye space still die. Both sides pass only when nothing is left, so
 every dead stone is captured and every dame filled, and the final board is
-what Tromp-Taylor counts (``engine.deadstones`` reads it).
+what Tromp-Taylor counts (``engine.deadstones`` reads it, and ``engine.seki``
+finds the seki on it).
 
 Order: board ← playout.
 """
@@ -26,8 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from engine.board import EMPTY, Board, neighbor_table
-from engine.scoring import empty_regions
+from engine.board import EMPTY, Board
 
 
 def random_move(board, color: int, rng: random.Random, legal: Callable[[int], bool] | None = None) -> int:
@@ -173,8 +173,3 @@ def play_out(board: Board, rng: random.Random, max_moves: int | None = None) -> 
         b.play(choose_move(b, b.to_play, rng, empties))
     return b
 
-
-def two_colour_regions(board: Board) -> list[list[int]]:
-    """Empty regions that touch stones of both colours (after a play-out: seki liberties)."""
-    regions = empty_regions(board.stones, neighbor_table(board.width, board.height))
-    return [region for region, colours in regions if len(colours) == 2]

@@ -65,7 +65,8 @@ def area_counts(board, dead=frozenset()) -> dict[int, int]:
 def territory_counts(board, dead=frozenset(), seki=frozenset()) -> dict[int, int]:
     """Territory plus prisoners for each colour (captures and dead stones).
 
-    Empty regions that touch a stone listed in ``seki`` count for no one.
+    Empty regions that touch a stone listed in ``seki`` count for no one
+    (the seki stones come from ``engine.deadstones.find_status``).
     """
     stones = _without(board, dead)
     counts = {BLACK: board.captures[BLACK], WHITE: board.captures[WHITE]}
@@ -79,27 +80,6 @@ def territory_counts(board, dead=frozenset(), seki=frozenset()) -> dict[int, int
             continue
         counts[border.pop()] += len(region)
     return counts
-
-
-def find_seki(board, dead=frozenset()) -> frozenset[int]:
-    """Stones in seki, found on a finished board whose dame have been filled.
-
-    A chain (dead stones removed) is taken to be in seki when it touches an
-    empty region bordered by both colours: once the neutral points are filled,
-    the only such regions left are the shared liberties of a seki. Pass the
-    result as ``seki`` to ``score`` under territory rules.
-    """
-    stones = _without(board, dead)
-    nbrs = neighbor_table(board.width, board.height)
-    marked: set[int] = set()
-    for region, border in empty_regions(stones, nbrs):
-        if len(border) < 2:
-            continue
-        for q in region:
-            for n in nbrs[q]:
-                if stones[n] != EMPTY and n not in marked:
-                    marked.update(board.group_stones(n))
-    return frozenset(marked)
 
 
 def score(game, dead=frozenset(), seki=frozenset()) -> float:

@@ -6,6 +6,7 @@ import pytest
 
 from engine import coords, scoring
 from engine.board import BLACK, WHITE, Board
+from engine.deadstones import DeadStoneConfig, find_status
 from engine.game import Game
 from tests.conftest import game_from_diagram
 
@@ -59,8 +60,9 @@ def test_seki_under_area_scoring_counts_eyes_not_shared_liberties():
 def test_seki_under_territory_scoring_counts_no_seki_points():
     """Japanese counting: the eyes of the chains in seki are no one's territory."""
     game = game_from_diagram(SEKI, rules="japanese", komi=0.5)
-    seki = scoring.find_seki(game.board)
-    assert seki == points(game, *INNER_WHITE, *INNER_BLACK)
+    status = find_status(game.board, cfg=DeadStoneConfig(playouts=64, min_playouts=64, status_net="none"), game=game)
+    seki = status.seki
+    assert status.dead == set() and seki == points(game, *INNER_WHITE, *INNER_BLACK)
     assert scoring.territory_counts(game.board, seki=seki) == {BLACK: 2, WHITE: 2}
     assert scoring.territory_counts(game.board) == {BLACK: 3, WHITE: 3}  # eyes if not told
     assert game.score(seki=seki) == -0.5

@@ -1,0 +1,98 @@
+"""Territory rules' confirmation of seki-looking shapes: the bent four in the corner is dead.
+
+Under Japanese (and Korean) rules, life and death after the game stops is
+settled by hypothetical play in which a ko that is taken may be taken back
+only after a pass for that ko, so no one has ko threats: the attacker fills
+the outside liberties and starts the ko when it suits it. The classic case
+is the *bent four in the corner*: a white group in the corner whose only
+liberties it shares with two black stones in its eye space looks like a
+seki (neither side can approach, and clean-up play-outs leave it standing),
+but black can turn it into a ko that white cannot win, so the rules call it
+dead (Japanese Rules of Go 1989, confirmation examples; Sensei's Library
+"Bent four in the corner is dead").
+
+``dead_by_confirmation`` reads each cluster of seki chains locally: for
+every chain of the cluster, can the other colour, moving first, capture it
+when play is restricted to the cluster's stones and liberties, passes are
+allowed, simple ko holds (a pass lifts the ko ban, as in the confirmation
+rule) and two passes end the reading? A chain it can capture is dead. The
+same shape on the side, a real seki, or one with outside liberties that
+the attacker cannot fill stays seki. Clusters with more than
+``MAX_EMPTY`` empty points are not read (they are not the small corner
+shapes this rule is about), nor is a chain past ``MAX_NODES`` positions:
+they keep the play-outs' verdict.
+
+Order: board ← bent_four.
+"""
+
+from __future__ import annotations
+
+from engine.board import EMPTY, Board
+
+MAX_EMPTY = 6        # empty points (liberties) of a cluster worth reading
+DEPTH = 24           # plies of the local reading (the bent four needs 20)
+MAX_NODES = 100_000  # positions read per chain before giving up (the chain keeps its seki)
+
+
+def seki_clusters(board: Board, seki: set[int]) -> list[list[tuple[int, list[int], set[int]]]]:
+    """The seki chains, grouped into clusters of chains that touch or share a liberty."""
+    chains = [c for c in board.chains() if c[1][0] in seki]
+    parent = list(range(len(chains)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    reach = [set(stones) | libs | {n for p in stones for n in board.neighbors(p)} for _, stones, libs in chains]
+    for i in range(len(chains)):
+        for j in range(i + 1, len(chains)):
+            if not reach[i].isdisjoint(chains[j][1]) or not chains[i][2].isdisjoint(chains[j][2]):
+                parent[root(i)] = root(j)
+    clusters: dict[int, list] = {}
+    for i, chain in enumerate(chains):
+        clusters.setdefault(root(i), []).append(chain)
+    return list(clusters.values())
+
+
+def dead_by_confirmation(board: Board, seki: set[int]) -> set[int]:
+    """Stones of seki chains that the other colour, moving first and with no ko threats against it, captures."""
+    dead: set[int] = set()
+    for cluster in seki_clusters(board, seki):
+        liberties = set().union(*(libs for _, _, libs in cluster))
+        if len(liberties) > MAX_EMPTY:
+            continue
+        points = sorted(liberties | {p for _, stones, _ in cluster for p in stones})
+        for color, stones, _ in cluster:
+            start = board.copy()
+            start.passes = 0
+            start.ko_point, start.ko_color = -1, EMPTY
+            if _captures(start, -color, stones[0], color, points, -color, DEPTH, {"nodes": 0}):
+                dead.update(stones)
+    return dead
+
+
+def _captures(board: Board, attacker: int, target: int, target_color: int, points: list[int],
+              to_move: int, depth: int, memo: dict) -> bool:
+    """Whether ``attacker`` captures the chain at ``target`` with best play from here (local moves and passes)."""
+    if board.stones[target] != target_color:
+        return True
+    if board.passes >= 2 or depth == 0 or memo["nodes"] >= MAX_NODES:
+        return False
+    memo["nodes"] += 1
+    key = (board.hash, to_move, board.ko_point, board.passes, depth)
+    if key in memo:
+        return memo[key]
+    moves = [p for p in points if board.stones[p] == EMPTY and board.is_legal(p, to_move)]
+    moves.append(board.pass_move)
+    want = to_move == attacker
+    result = not want
+    for move in moves:
+        child = board.copy()
+        child.play(move, to_move)
+        if _captures(child, attacker, target, target_color, points, -to_move, depth - 1, memo) == want:
+            result = want
+            break
+    memo[key] = result
+    return result
