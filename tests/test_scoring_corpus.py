@@ -62,3 +62,21 @@ def test_bench_scoring_command_prints_one_line_per_game_and_the_summary(games):
     lines = result.output.strip().split("\n")
     assert lines[0].startswith("000-9x9.sgf ... engine B+4 referee B+4.0")
     assert lines[1].startswith("1 games: winner 1/1 (100%), exact score 1/1 (100%), dead stones 1/1 (100%)")
+
+
+def test_a_strong_net_settles_what_the_play_outs_leave_undecided():
+    """014 (an open fight), 023 (a race on the edge): with KataGo b15 as the status net, the referee's dead list."""
+    from engine import status_net
+    from engine.deadstones import DeadStoneConfig
+    net = status_net.find_net("auto")
+    if net is None:
+        pytest.fail(f"no KataGo network in {status_net.nets_folder()}: set ZEROGO_KATAGO_NETS (see the README)")
+    by_name = {cg.sgf.name: cg for cg in load_corpus(CORPUS)}
+    for name in ("014-9x9.sgf", "023-19x19.sgf"):
+        cg = by_name[name]
+        game = load_sgf_file(str(cg.sgf))
+        game.set_rules(game.rules.with_komi(cg.komi))
+        status = find_status(game.board, cfg=DeadStoneConfig(), game=game)
+        dead = {coords.to_gtp(p, game.width, game.height) for p in status.dead}
+        assert dead == cg.dead, name
+        assert winner(game.result_string(status.dead, status.seki)) == winner(cg.final_score), name
