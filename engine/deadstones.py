@@ -16,8 +16,10 @@ not rest on one network's guess:
    is given, a strong net's (``engine.status_net``, KataGo's b15 when it is on
    the machine) worth ``status_net_share`` of all the play-outs, so it
    decides the chains the play-outs leave undecided;
-4. under territory rules (given the game), seki chains that the confirmation
-   rule kills, the bent four in the corner (``engine.bent_four``);
+4. seki chains that a local reading kills (``engine.seki_reading``): a
+   sacrifice that leaves a dead eye shape under every rule, and under
+   territory rules (given the game) also a ko the defender cannot win at the
+   confirmation, the bent four in the corner;
 5. optionally (``search_playouts``, off by default) play-outs whose moves a
    searcher chooses (``searched_play_out``), each worth ``search_weight``.
 
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import bent_four, life, playout, status_net
+from engine import life, playout, seki_reading, status_net
 from engine.board import BLACK, EMPTY, WHITE, Board
 from engine.rules import AREA
 from engine.scoring import area_ownership
@@ -53,13 +55,16 @@ class DeadStoneConfig:
     """Thresholds for reading ownership, and the budget of ``find_status``."""
 
     dead_threshold: float = 0.2     # mean opponent ownership above which a chain is dead
-    playouts: int = 128             # clean-up play-outs per answer, at most
+    playouts: int = 128             # clean-up play-outs per answer, at most (before the unsettled ones)
     min_playouts: int = 64          # ... and at least, whatever the clock says
     max_seconds: float = 1.5        # wall-clock budget for the play-outs
+    unsettled_playouts: int = 512   # given the game: more play-outs, up to this many, while a chain is unsettled
+    unsettled_seconds: float = 1.5  # ... within this many more seconds (see _unsettled)
     prior_playouts: float = 4.0     # the caller's network ownership counts as this many play-outs (0: unused)
     status_net: str = "auto"        # a strong net's ownership when a game is given: auto, none or a file
     status_net_share: float = 1.0   # ... counted as this share of the play-outs' weight (see find_status)
     seki_vote: float = 0.5          # share of play-outs a chain must survive next to shared liberties
+    seki_reading_nodes: int = 20_000  # positions the local reading of a seki chain may visit (0: no reading)
     seed: int = 0
     search_playouts: int = 0        # play-outs whose moves a searcher chooses (off: see the README note)
     search_visits: int = 16         # visits per searched move
@@ -146,7 +151,7 @@ def searched_play_out(game, choose: Callable, max_moves: int, deadline: float):
         color, board = g.to_play, g.board
         move = choose(g, color)
         if move == board.pass_move or not playout.acceptable(board, move, color) or not g.is_legal(move, color):
-            dead = find_status(board, cfg=DeadStoneConfig(playouts=32, min_playouts=32)).dead
+            dead = find_status(board, cfg=DeadStoneConfig(playouts=32, min_playouts=32, seki_reading_nodes=0)).dead
             move = playout.choose_move(board, color, rng, dame_points(board, dead))
             if move != board.pass_move and not g.is_legal(move, color):
                 move = board.pass_move
@@ -175,9 +180,9 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
     ``cfg.prior_playouts`` play-outs. With the ``game`` (the position of
     ``board``), also a strong net's ownership (``engine.status_net``,
     ``cfg.status_net``) worth ``cfg.status_net_share`` of all play-outs, and
-    under territory rules the confirmation rule for corner kos
-    (``engine.bent_four``). With a move chooser ``choose(game, color) -> move``
-    (a searcher), ``cfg.search_playouts`` play-outs are also played by it
+    the game's rules for the local reading of seki (``engine.seki_reading``:
+    kos count only under territory rules; without a game, area rules). With
+    a move chooser ``choose(game, color) -> move`` (a searcher), ``cfg.search_playouts`` play-outs are also played by it
     (``searched_play_out``), each worth ``cfg.search_weight`` policy play-outs.
     """
     cfg = cfg or DeadStoneConfig()
@@ -202,17 +207,24 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
             out.dead.update(stones)
         elif evidence.seki.share(k) >= cfg.seki_vote:
             out.seki.update(stones)
-    if game is not None and game.rules.scoring != AREA and out.seki:
-        corner_dead = bent_four.dead_by_confirmation(board, out.seki)
-        out.dead |= corner_dead
-        out.seki -= corner_dead
+    if out.seki and cfg.seki_reading_nodes > 0:
+        territory_rules = game is not None and game.rules.scoring != AREA
+        killed = seki_reading.dead_by_confirmation(board, out.seki, territory_rules, cfg.seki_reading_nodes)
+        out.dead |= killed
+        out.seki -= killed
         out.seki -= _left_alone(board, out.seki)
     out.ownership = own.reshape(board.height, board.width)
     return out
 
 
 def _gather(board: Board, chains, cfg: DeadStoneConfig, game, choose) -> _Evidence:
-    """The play-outs' evidence: searched play-outs (when asked and possible), then policy play-outs."""
+    """The play-outs' evidence: searched play-outs (when asked and possible), then policy play-outs.
+
+    Given the game (the answers that are reported: final_score, the status
+    lists, the GoGui view, clean-up), play-outs go on in batches while some
+    chain is still near the dead threshold; the pass decision, short of time,
+    calls without the game and does without.
+    """
     evidence = _Evidence(board, chains)
     if game is not None and choose is not None and cfg.search_playouts > 0:
         deadline = time.monotonic() + cfg.search_seconds
@@ -226,7 +238,27 @@ def _gather(board: Board, chains, cfg: DeadStoneConfig, game, choose) -> _Eviden
     while n < cfg.playouts and (n < cfg.min_playouts or time.monotonic() < deadline):
         evidence.add(playout.play_out(board, rng))
         n += 1
+    deadline = time.monotonic() + cfg.unsettled_seconds
+    more = game is not None
+    while more and n < cfg.unsettled_playouts and time.monotonic() < deadline and _unsettled(evidence, chains, cfg):
+        for _ in range(UNSETTLED_BATCH):
+            evidence.add(playout.play_out(board, rng))
+        n += UNSETTLED_BATCH
     return evidence
+
+
+UNSETTLED_BATCH = 16   # play-outs between two looks at whether some chain is still unsettled
+
+
+def _unsettled(evidence: _Evidence, chains, cfg: DeadStoneConfig) -> bool:
+    """Whether a chain's mean ownership is within two standard errors of the dead threshold."""
+    own = evidence.total / evidence.weight
+    for color, stones, _ in chains:
+        mean = float(own[stones].mean()) * color
+        error = np.sqrt(max(1.0 - mean * mean, 0.0) / evidence.count)
+        if abs(mean + cfg.dead_threshold) < 2.0 * error:
+            return True
+    return False
 
 
 def _mixed_ownership(evidence: _Evidence, prior_flat, cfg: DeadStoneConfig, game) -> np.ndarray:

@@ -8,8 +8,10 @@ tests).
 ``choose_move`` / ``play_out``: clean-up play-outs in the style of the
 classic Monte Carlo engines (Mogo, Fuego, Pachi), tuned for settling the
 status of groups at the end of a game: each side in turn captures an
-opponent chain in atari (the biggest first), else saves its own chain in
-atari when the escape gets at least two liberties, else plays a random legal
+opponent chain in atari or saves its own chain in atari (when the escape
+gets at least two liberties), whichever has the most at stake (the chain and
+the enemy chains short of liberties next to it, the other side of a
+capturing race; a capture first on equal stakes), else plays a random legal
 point that is neither one of its own true eyes nor a self-atari of a chain of
 two or more stones (small nakade excepted). The self-atari rule keeps seki
 alive (filling a shared liberty would put one's own chain in atari, so
@@ -79,27 +81,52 @@ def liberties_after(board: Board, move: int, color: int) -> tuple[int, bool, boo
     return len(libs), captures, joins
 
 
-def _capture_move(board: Board, color: int) -> int | None:
-    """The liberty of the biggest opponent chain in atari that ``color`` may take."""
-    best, best_size = None, 0
-    for chain_color, stones, libs in board.atari_chains():
-        if chain_color != -color or len(stones) <= best_size:
+def _stakes(board: Board, stones: list[int]) -> int:
+    """What hangs on a chain in atari: its stones plus the adjacent enemy stones short of liberties (<= 2).
+
+    Those enemy chains are in a capturing race with it: take the chain and
+    they breathe again, save it and they stay short.
+    """
+    color = board.stones[stones[0]]
+    seen: set[int] = set()
+    total = len(stones)
+    for p in stones:
+        for n in board.neighbors(p):
+            if board.stones[n] == -color and n not in seen:
+                chain = board.group_stones(n)
+                seen.update(chain)
+                if board.liberty_count(n) <= 2:
+                    total += len(chain)
+    return total
+
+
+def _urgent_move(board: Board, color: int, rng: random.Random) -> int | None:
+    """The capture or escape with the most at stake (``_stakes``); a capture first on equal stakes.
+
+    A capture takes an opponent chain in atari; an escape extends one of
+    ``color``'s chains in atari when that gets it two or more liberties. An
+    escape to only two liberties (which the opponent can atari again) ranks
+    below every capture, as it did before stakes were weighed.
+    """
+    best, best_key = None, None
+    chains = board.atari_chains()
+    order = list(range(len(chains)))
+    rng.shuffle(order)
+    for i in order:
+        chain_color, stones, libs = chains[i]
+        (lib,) = libs
+        if not board.is_legal(lib, color):
             continue
-        (lib,) = libs
-        if board.is_legal(lib, color):
-            best, best_size = lib, len(stones)
+        if chain_color == -color:
+            key = (1, _stakes(board, stones), 1)
+        else:
+            after = liberties_after(board, lib, color)[0]
+            if after < 2:
+                continue
+            key = (1, _stakes(board, stones), 0) if after >= 3 else (0, len(stones), 0)
+        if best_key is None or key > best_key:
+            best, best_key = lib, key
     return best
-
-
-def _escape_move(board: Board, color: int, rng: random.Random) -> int | None:
-    """A liberty of one of ``color``'s chains in atari whose escape gets two or more liberties."""
-    chains = [libs for c, _, libs in board.atari_chains() if c == color]
-    rng.shuffle(chains)
-    for libs in chains:
-        (lib,) = libs
-        if board.is_legal(lib, color) and liberties_after(board, lib, color)[0] >= 2:
-            return lib
-    return None
 
 
 def acceptable(board: Board, move: int, color: int) -> bool:
@@ -144,10 +171,7 @@ SACRIFICE_STONES = 2   # ... this small when it puts the opponent in atari (a tw
 
 def choose_move(board: Board, color: int, rng: random.Random, empties: list[int]) -> int:
     """The play-out policy's move for ``color`` (pass when nothing is acceptable)."""
-    move = _capture_move(board, color)
-    if move is not None:
-        return move
-    move = _escape_move(board, color, rng)
+    move = _urgent_move(board, color, rng)
     if move is not None:
         return move
     n = len(empties)

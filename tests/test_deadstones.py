@@ -10,9 +10,9 @@ from tests.conftest import game_from_diagram
 CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none")
 
 ENDGAME = """
-    . . . X O . .
-    . O . X O . .
-    . X . X O . .
+    . . . X . X O
+    . O . X X X O
+    . . . X O O O
     X X X X O . .
     O O O O O O O
     . . . . O X .
@@ -32,20 +32,20 @@ def test_dead_stones_are_the_chains_the_opponent_owns():
 def test_final_score_removes_dead_stones_under_area_and_territory_rules():
     area = game_from_diagram(ENDGAME, 7, "chinese", komi=0.5)
     status = find_status(area.board, cfg=CFG, game=area)
-    # black: 8 stones + 8 points (B6 included) = 16; white: 13 stones + 8 + 8 + 4 points (F2 included) = 33
-    assert area.result_string(status.dead, status.seki) == "W+17.5"
+    # black: 10 stones + E7 + 9 corner points (B6 included) = 20; white: 15 stones + 2 + 8 + 4 (F2 included) = 29
+    assert area.result_string(status.dead, status.seki) == "W+9.5"
     jp = game_from_diagram(ENDGAME, 7, "japanese", komi=0.5)
     status = find_status(jp.board, cfg=CFG, game=jp)
-    # territory: black 8 + 1 prisoner (B6) = 9; white 20 + 1 prisoner (F2) = 21
-    assert jp.result_string(status.dead, status.seki) == "W+12.5"
+    # territory: black 10 + 1 prisoner (B6) = 11; white 14 + 1 prisoner (F2) = 15
+    assert jp.result_string(status.dead, status.seki) == "W+4.5"
 
 
 SEKI = """
-    X O X . O X . . .
-    X O X . O X . . .
-    X O X X O X . . .
-    X O O O O X . . .
-    X X X X X X . . .
+    . X X X X . O X .
+    O O O O O O O X .
+    X X X X X X X X .
+    . . . . . . . . .
+    . . . . . . . . .
     . . . . . . . . .
     . . . . . . . . .
     . . . . . . . . .
@@ -55,15 +55,15 @@ SEKI = """
 
 def test_seki_with_two_shared_liberties_is_found_and_gives_no_territory():
     g = game_from_diagram(SEKI, 9, "japanese", komi=0.0)
-    inner = {coords.from_gtp(v, 9, 9) for v in ("C9", "C8", "C7", "D7")}
-    ring = {coords.from_gtp(v, 9, 9) for v in ("B9", "B8", "B7", "B6", "C6", "D6", "E6", "E7", "E8", "E9")}
+    inner = {coords.from_gtp(v, 9, 9) for v in ("B9", "C9", "D9", "E9")}
+    ring = {coords.from_gtp(v, 9, 9) for v in ("A8", "B8", "C8", "D8", "E8", "F8", "G8", "G9")}
     status = find_status(g.board, cfg=CFG, game=g)
     dead, seki = status.dead, status.seki
     assert not dead and seki == inner | ring
-    assert sorted(map(len, status_list(g.board, dead, seki, "seki"))) == [4, 10]
+    assert sorted(map(len, status_list(g.board, dead, seki, "seki"))) == [4, 8]
     assert len(status_list(g.board, dead, seki, "alive")) == 1
-    # Japanese: black's territory is the 51 empty points below and right; D9/D8 count for no one
-    assert g.result_string(dead, seki) == "B+51"
+    # Japanese: black's territory is the 57 empty points right and below; A9/F9 count for no one
+    assert g.result_string(dead, seki) == "B+57"
     with pytest.raises(ValueError):
         status_list(g.board, dead, seki, "undecided")
 

@@ -32,9 +32,43 @@ def chain(game: Game, vertex: str) -> set[int]:
 
 CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none")
 
-# Seki without eyes: the black chain C9-D7 and the white ring B9-E9 share D9
-# and D8; whoever fills one is captured. The outer black wall lives.
+# Seki without eyes: black's B9-E9 and white's A8-G8/G9 share A9 and F9 and
+# have no other liberty. Whoever fills one is captured, and the capturer then
+# has a straight five along the edge (alive), so no one fills: seki. The
+# outer black wall lives.
 SEKI_NO_EYES = """
+   A B C D E F G H J
+ 9 . X X X X . O X .  9
+ 8 O O O O O O O X .  8
+ 7 X X X X X X X X .  7
+ 6 . . . . . . . . .  6
+ 5 . . . . . . . . .  5
+ 4 . . . . . . . . .  4
+ 3 . . . . . . . . .  3
+ 2 . . . . . . . . .  2
+ 1 . . . . . . . . .  1
+   A B C D E F G H J
+"""
+
+
+def test_seki_without_eyes_is_seki_not_dead():
+    for rules in ("chinese", "japanese"):
+        game = game_from(SEKI_NO_EYES, rules)
+        status = find_status(game.board, cfg=CFG, game=game)
+        assert status.dead == set(), rules
+        assert status.seki == chain(game, "B9") | chain(game, "A8"), rules
+    # area counting: A9 and F9 are no one's; black has 14 stones and 57 points, white 8 stones
+    area = game_from(SEKI_NO_EYES)
+    assert area.score(status.dead, status.seki) == 71 - 8 - 0.5
+    # territory: the 57 points are black's, the seki liberties no one's
+    assert game.score(status.dead, status.seki) == 57 - 0.5
+
+
+# A seki look-alike: black's inner C9-D7 and white's ring share D9 and D8,
+# but black can fill D8, let white capture five stones in a bulky-five shape
+# and play its vital point C8: the ring dies under every rule, and the
+# play-outs (which never sacrifice more than three stones) cannot see it.
+BULKY_FIVE_SACRIFICE = """
    A B C D E F G H J
  9 X O X . O X . . .  9
  8 X O X . O X . . .  8
@@ -49,13 +83,15 @@ SEKI_NO_EYES = """
 """
 
 
-def test_seki_without_eyes_is_seki_not_dead():
-    game = game_from(SEKI_NO_EYES)
-    status = find_status(game.board, cfg=CFG)
-    assert status.dead == set()
-    assert status.seki == chain(game, "C9") | chain(game, "B9")
-    # area counting: the shared liberties are no one's; everything else is black's
-    assert game.score(status.dead, status.seki) == (81 - 2 - 10) - 10 - 0.5
+def test_a_seki_look_alike_that_a_sacrifice_kills_is_dead_under_every_rule():
+    for rules in ("chinese", "japanese"):
+        game = game_from(BULKY_FIVE_SACRIFICE, rules)
+        status = find_status(game.board, cfg=CFG, game=game)
+        assert status.dead == chain(game, "B9"), rules
+        assert status.seki == set(), rules
+    area = game_from(BULKY_FIVE_SACRIFICE)
+    assert find_status(area.board, cfg=CFG).dead == chain(area, "B9")   # no game: area rules
+    assert area.result_string(chain(area, "B9"), set()) == "B+80.5"
 
 
 # Seki with an eye each: the inner white chain (eye D7) and the inner black
@@ -173,7 +209,7 @@ def test_play_outs_fill_dame_and_keep_seki():
     game = game_from(SEKI_NO_EYES)
     final = playout.play_out(game.board, random.Random(3))
     assert final.passes >= 2
-    assert sorted(map(sorted, shared_regions(final))) == [sorted(pts(game, "D9", "D8"))]
+    assert sorted(map(sorted, shared_regions(final))) == sorted([sorted(pts(game, "A9")), sorted(pts(game, "F9"))])
 
 
 def test_cleanup_move_attacks_the_dead_chain():

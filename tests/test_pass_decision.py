@@ -12,7 +12,7 @@ from engine.player import MoveLimits
 from engine.search import SearchConfig
 from tests.test_group_status import DEAD_SHAPES, chain, game_from
 
-FAST = DeadStoneConfig(playouts=48, min_playouts=48, max_seconds=30.0)
+FAST = DeadStoneConfig(playouts=48, min_playouts=48, max_seconds=30.0, status_net="none")
 
 
 class PassLover(Evaluator):
@@ -63,11 +63,11 @@ def test_never_pass_into_a_lost_count():
 
 
 def test_a_searched_play_out_joins_the_evidence():
-    cfg = DeadStoneConfig(playouts=16, min_playouts=16, max_seconds=30.0, search_playouts=1,
-                          search_visits=4, search_seconds=60.0, search_weight=4.0)
+    cfg = DeadStoneConfig(playouts=32, min_playouts=32, max_seconds=30.0, search_playouts=1, unsettled_playouts=0,
+                          status_net="none", search_visits=4, search_seconds=60.0, search_weight=4.0)
     game = game_from(DEAD_SHAPES, "chinese")
     status = player(UniformEvaluator(), cfg).status(game)
-    assert status.playouts == 17
+    assert status.playouts == 33
     assert status.dead == chain(game, "G9") | chain(game, "C6")
     assert np.all(np.abs(status.ownership) <= 1.0)
 

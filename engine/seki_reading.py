@@ -1,4 +1,4 @@
-"""Territory rules' confirmation of seki-looking shapes: the bent four in the corner is dead.
+"""A local reading of seki-looking shapes: the bent four in the corner, and sacrifices that kill.
 
 Under Japanese (and Korean) rules, life and death after the game stops is
 settled by hypothetical play in which a ko that is taken may be taken back
@@ -11,18 +11,25 @@ but black can turn it into a ko that white cannot win, so the rules call it
 dead (Japanese Rules of Go 1989, confirmation examples; Sensei's Library
 "Bent four in the corner is dead").
 
+Clean-up play-outs never put a chain of more than three stones in
+self-atari, so they also miss the sacrifice that kills a seki look-alike:
+an eyeless chain inside a ring that, filling a shared liberty, is captured
+as a dead eye shape (a bulky five, say) in which the filler then plays the
+vital point. That needs no ko and is dead under every rule.
+
 ``dead_by_confirmation`` reads each cluster of seki chains locally: for
 every chain of the cluster, can the other colour, moving first, capture it
 when play is restricted to the cluster's stones and liberties, passes are
 allowed, simple ko holds (a pass lifts the ko ban, as in the confirmation
-rule) and two passes end the reading? A chain it can capture is dead. The
-same shape on the side, a real seki, or one with outside liberties that
-the attacker cannot fill stays seki. Clusters with more than
+rule) and two passes end the reading? A chain it can capture is dead. Under
+area rules (``ko_allowed`` False) a ko is fought with real threats, so a
+line through a ko does not count. A real seki, or a look-alike with
+outside liberties the attacker cannot fill, stays seki. Clusters with more than
 ``MAX_EMPTY`` empty points are not read (they are not the small corner
-shapes this rule is about), nor is a chain past ``MAX_NODES`` positions:
+shapes this rule is about), nor is a chain past ``max_nodes`` positions:
 they keep the play-outs' verdict.
 
-Order: board ← bent_four.
+Order: board ← seki_reading.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from engine.board import EMPTY, Board
 
 MAX_EMPTY = 6        # empty points (liberties) of a cluster worth reading
 DEPTH = 24           # plies of the local reading (the bent four needs 20)
-MAX_NODES = 100_000  # positions read per chain before giving up (the chain keeps its seki)
+MAX_NODES = 20_000   # default positions read per chain before giving up (the chain keeps its seki)
 
 
 def seki_clusters(board: Board, seki: set[int]) -> list[list[tuple[int, list[int], set[int]]]]:
@@ -56,8 +63,13 @@ def seki_clusters(board: Board, seki: set[int]) -> list[list[tuple[int, list[int
     return list(clusters.values())
 
 
-def dead_by_confirmation(board: Board, seki: set[int]) -> set[int]:
-    """Stones of seki chains that the other colour, moving first and with no ko threats against it, captures."""
+def dead_by_confirmation(board: Board, seki: set[int], ko_allowed: bool = True,
+                         max_nodes: int = MAX_NODES) -> set[int]:
+    """Stones of seki chains that the other colour, moving first and with no ko threats against it, captures.
+
+    ``ko_allowed`` False (area rules, where a ko is fought with real threats)
+    counts only captures whose reading never passes through a ko.
+    """
     dead: set[int] = set()
     for cluster in seki_clusters(board, seki):
         liberties = set().union(*(libs for _, _, libs in cluster))
@@ -68,7 +80,8 @@ def dead_by_confirmation(board: Board, seki: set[int]) -> set[int]:
             start = board.copy()
             start.passes = 0
             start.ko_point, start.ko_color = -1, EMPTY
-            if _captures(start, -color, stones[0], color, points, -color, DEPTH, {"nodes": 0}):
+            memo = {"nodes": 0, "ko": ko_allowed, "max": max_nodes}
+            if _captures(start, -color, stones[0], color, points, -color, DEPTH, memo):
                 dead.update(stones)
     return dead
 
@@ -78,7 +91,7 @@ def _captures(board: Board, attacker: int, target: int, target_color: int, point
     """Whether ``attacker`` captures the chain at ``target`` with best play from here (local moves and passes)."""
     if board.stones[target] != target_color:
         return True
-    if board.passes >= 2 or depth == 0 or memo["nodes"] >= MAX_NODES:
+    if board.passes >= 2 or depth == 0 or memo["nodes"] >= memo["max"]:
         return False
     memo["nodes"] += 1
     key = (board.hash, to_move, board.ko_point, board.passes, depth)
@@ -91,6 +104,14 @@ def _captures(board: Board, attacker: int, target: int, target_color: int, point
     for move in moves:
         child = board.copy()
         child.play(move, to_move)
+        if want and child.stones[target] != target_color:
+            result = True
+            break
+        if child.ko_point >= 0 and not memo["ko"]:
+            if not want:
+                result = False   # a ko: under area rules the reading stops, the chain keeps its seki
+                break
+            continue
         if _captures(child, attacker, target, target_color, points, -to_move, depth - 1, memo) == want:
             result = want
             break

@@ -1,10 +1,10 @@
-"""Territory rules' confirmation: the bent four in the corner is dead; look-alikes that live stay alive or seki."""
+"""The local reading of seki: the bent four in the corner is dead under territory rules; look-alikes that live do."""
 
 from __future__ import annotations
 
 import time
 
-from engine.bent_four import dead_by_confirmation
+from engine.seki_reading import dead_by_confirmation
 from engine.board import BLACK, WHITE
 from engine.deadstones import DeadStoneConfig, find_status
 from tests.conftest import at, game_from_diagram
@@ -52,7 +52,8 @@ def stones_of(game, color: int) -> set[int]:
     return {p for p, s in enumerate(game.board.stones) if s == color}
 
 
-def test_play_outs_alone_see_a_seki_in_the_bent_four():
+def test_under_area_rules_the_bent_four_is_left_to_be_played_out():
+    """Its ko is fought with real threats there: the status stays seki."""
     game = game_from_diagram(BENT_FOUR, 9, "chinese", komi=0.5)
     status = find_status(game.board, cfg=CFG, game=game)
     white = stones_of(game, WHITE)
