@@ -182,7 +182,8 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
     ``cfg.status_net``) worth ``cfg.status_net_share`` of all play-outs, and
     the game's rules for the local reading of seki (``engine.seki_reading``:
     kos count only under territory rules; without a game, area rules). With
-    a move chooser ``choose(game, color) -> move`` (a searcher), ``cfg.search_playouts`` play-outs are also played by it
+    a move chooser ``choose(game, color) -> move`` (a searcher),
+    ``cfg.search_playouts`` play-outs are also played by it
     (``searched_play_out``), each worth ``cfg.search_weight`` policy play-outs.
     """
     cfg = cfg or DeadStoneConfig()
@@ -200,21 +201,29 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
         own[p] = board.stones[p]
     for p, owner in territory.items():
         own[p] = owner
-    for k, (color, stones, _) in enumerate(chains):
-        if stones[0] in out.pass_alive:
-            continue
-        if territory.get(stones[0]) == -color or float(own[stones].mean()) * color < -cfg.dead_threshold:
-            out.dead.update(stones)
-        elif evidence.seki.share(k) >= cfg.seki_vote:
-            out.seki.update(stones)
+    _classify(out, chains, own, territory, evidence.seki, cfg)
     if out.seki and cfg.seki_reading_nodes > 0:
         territory_rules = game is not None and game.rules.scoring != AREA
         killed = seki_reading.dead_by_confirmation(board, out.seki, territory_rules, cfg.seki_reading_nodes)
         out.dead |= killed
         out.seki -= killed
         out.seki -= _left_alone(board, out.seki)
+        for p in killed:
+            own[p] = -board.stones[p]
     out.ownership = own.reshape(board.height, board.width)
     return out
+
+
+def _classify(out: GroupStatus, chains, own: np.ndarray, territory: dict[int, int], seki: SekiVotes,
+              cfg: DeadStoneConfig) -> None:
+    """Fill ``out.dead`` and ``out.seki`` from the mixed ownership, Benson's territory and the seki votes."""
+    for k, (color, stones, _) in enumerate(chains):
+        if stones[0] in out.pass_alive:
+            continue
+        if territory.get(stones[0]) == -color or float(own[stones].mean()) * color < -cfg.dead_threshold:
+            out.dead.update(stones)
+        elif seki.share(k) >= cfg.seki_vote:
+            out.seki.update(stones)
 
 
 def _gather(board: Board, chains, cfg: DeadStoneConfig, game, choose) -> _Evidence:

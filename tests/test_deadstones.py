@@ -7,7 +7,7 @@ from engine import coords
 from engine.deadstones import DeadStoneConfig, OwnershipShapeError, find_status, status_list
 from tests.conftest import game_from_diagram
 
-CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none")
+CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none", unsettled_playouts=0)
 
 ENDGAME = """
     . . . X . X O

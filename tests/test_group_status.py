@@ -30,7 +30,7 @@ def chain(game: Game, vertex: str) -> set[int]:
     return set(game.board.group_stones(min(pts(game, vertex))))
 
 
-CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none")
+CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none", unsettled_playouts=0)
 
 # Seki without eyes: black's B9-E9 and white's A8-G8/G9 share A9 and F9 and
 # have no other liberty. Whoever fills one is captured, and the capturer then

@@ -60,7 +60,8 @@ def test_seki_under_area_scoring_counts_eyes_not_shared_liberties():
 def test_seki_under_territory_scoring_counts_no_seki_points():
     """Japanese counting: the eyes of the chains in seki are no one's territory."""
     game = game_from_diagram(SEKI, rules="japanese", komi=0.5)
-    status = find_status(game.board, cfg=DeadStoneConfig(playouts=64, min_playouts=64, status_net="none"), game=game)
+    cfg = DeadStoneConfig(playouts=64, min_playouts=64, status_net="none", unsettled_playouts=0)
+    status = find_status(game.board, cfg=cfg, game=game)
     seki = status.seki
     assert status.dead == set() and seki == points(game, *INNER_WHITE, *INNER_BLACK)
     assert scoring.territory_counts(game.board, seki=seki) == {BLACK: 2, WHITE: 2}

@@ -80,3 +80,17 @@ def test_a_strong_net_settles_what_the_play_outs_leave_undecided():
         dead = {coords.to_gtp(p, game.width, game.height) for p in status.dead}
         assert dead == cg.dead, name
         assert winner(game.result_string(status.dead, status.seki)) == winner(cg.final_score), name
+
+
+def test_more_play_outs_only_while_a_chain_is_unsettled():
+    """024: the white stone G7 sits near the dead threshold; given the game, play-outs go on (not past the cap)."""
+    from engine.deadstones import DeadStoneConfig
+    cg = {c.sgf.name: c for c in load_corpus(CORPUS)}["024-9x9.sgf"]
+    game = load_sgf_file(str(cg.sgf))
+    cfg = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=60.0, unsettled_playouts=256,
+                          unsettled_seconds=60.0, status_net="none")
+    assert find_status(game.board, cfg=cfg).playouts == 64          # no game: the pass decision's budget
+    more = find_status(game.board, cfg=cfg, game=game)
+    assert 64 < more.playouts <= 256
+    settled = load_sgf_file(str({c.sgf.name: c for c in load_corpus(CORPUS)}["000-9x9.sgf"].sgf))
+    assert find_status(settled.board, cfg=cfg, game=settled).playouts == 64

@@ -9,7 +9,7 @@ from engine.board import BLACK, WHITE
 from engine.deadstones import DeadStoneConfig, find_status
 from tests.conftest import at, game_from_diagram
 
-CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none")
+CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none", unsettled_playouts=0)
 
 # White's corner group has only the liberties C9 and A7, shared with black's
 # B9 and A8; neither side can approach (white filling one is captured at once,
