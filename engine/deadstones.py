@@ -58,8 +58,8 @@ class DeadStoneConfig:
     playouts: int = 128             # clean-up play-outs per answer, at most (before the unsettled ones)
     min_playouts: int = 64          # ... and at least, whatever the clock says
     max_seconds: float = 1.5        # wall-clock budget for the play-outs
-    unsettled_playouts: int = 512   # given the game: more play-outs, up to this many, while a chain is unsettled
-    unsettled_seconds: float = 1.5  # ... within this many more seconds (see _unsettled)
+    unsettled_playouts: int = 2048  # given the game: more play-outs, up to this many, while a chain is unsettled
+    unsettled_seconds: float = 3.0  # ... within this many more seconds (see _unsettled)
     prior_playouts: float = 4.0     # the caller's network ownership counts as this many play-outs (0: unused)
     status_net: str = "auto"        # a strong net's ownership when a game is given: auto, none or a file
     status_net_share: float = 1.0   # ... counted as this share of the play-outs' weight (see find_status)
