@@ -2,7 +2,7 @@
 
 The teacher plays both colours through the self-play machinery
 (``nets.selfplay.play_game`` with a ``TeacherMover``; many games in flight in
-threads sharing one ``BatchingEvaluator``, a transposition cache behind it).
+threads sharing one ``SharedBatcher``, a transposition cache behind it).
 Every move of the teacher becomes a training row in ZERO-GO'S OWN features
 (``engine.features.encode``), with these targets:
 
@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import coords
+from engine.batching import SharedBatcher
 from engine.board import BLACK, EMPTY
 from engine.evaluation import Evaluator, Position
 from engine.evaluator import EvaluatorConfig, load_evaluator
@@ -57,7 +58,7 @@ from engine.handicap import max_fixed_handicap
 from engine.rules import AREA, rules_by_name
 from engine.scoring import area_ownership
 from engine.sgf import game_to_sgf
-from nets.selfplay import BatchingEvaluator, SelfPlayConfig, play_game, run_in_threads
+from nets.selfplay import GAME_WAIT, SelfPlayConfig, play_game, run_in_threads
 from nets.selfplay_search import MoveResult, MoveSearch, SearchSettings
 from nets.shards import ShardWriter
 
@@ -365,7 +366,7 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
     if todo <= 0:
         return sink.progress
     parallel = max(1, min(s.parallel, todo))
-    batcher = BatchingEvaluator(teacher, parallel)
+    batcher = SharedBatcher(teacher, clients=parallel, max_wait=GAME_WAIT)
     sink.evals = lambda: batcher.positions
     deadline = time.monotonic() + 60 * s.minutes if s.minutes > 0 else None
     started = [0]
