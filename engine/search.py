@@ -6,7 +6,7 @@ sequential halving at the root) on an ``engine.mcts.Tree`` and returns a
 maximum while the top two moves are close), or early when no other root move
 can catch the leader in the budget left (Leela Zero's rule). The clock is
 handed in, so tests use a fake one. Values in results are for the side to
-move (see the convention at the top of ``engine.mcts``). ``MctsPlayer`` (the
+move (see the convention at the top of ``engine.mcts_node``). ``MctsPlayer`` (the
 GTP-facing ``Player``) lives in ``engine.mcts_player``, which imports this module.
 """
 
@@ -25,7 +25,8 @@ import numpy as np
 
 from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
-from engine.mcts import PuctConfig, Tree, node_bytes, release
+from engine.mcts import Tree
+from engine.mcts_node import PuctConfig, node_bytes, release
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
 
 log = logging.getLogger(__name__)
