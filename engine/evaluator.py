@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from engine import features as F
-from engine.board import legal_masks
 from engine.eval_cache import CachedEvaluator
 from engine.evaluation import Evaluation, Evaluator, Position, UniformEvaluator  # noqa: F401
+from engine.legal import legal_masks
 from engine.onnx_model import (INPUT_NAMES, KATAGO_FEATURES, OUTPUT_NAMES, PROVIDERS, ZEROGO_FEATURES, ModelLoadError,
                                ModelShapeError, check_model, check_outputs, open_session, physical_cores)
 
