@@ -30,7 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.katago.modelfile import KataModel, load_model
+from engine.katago.layers import KataModel
+from engine.katago.modelfile import load_model
 
 
 def flops_per_eval(model: KataModel, size: int) -> float:

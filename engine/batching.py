@@ -1,12 +1,23 @@
-"""One network, many searching threads: their ``evaluate`` calls merged into one batch.
+"""One network (or a few), many searching threads: their ``evaluate`` calls merged into one batch.
 
 ``SharedBatcher(inner)`` is an ``Evaluator`` that any number of threads may
 call at once. A call waits until every *active* thread has a request pending
 (or ``max_wait`` seconds have passed), then one thread runs the inner
-evaluator on all pending positions and hands each caller its part. Threads
-announce themselves with ``with batcher.active():`` around a search, so an
-idle worker never holds the others back. The inner evaluator (ONNX Runtime,
-its cache) is only ever called by one thread at a time.
+evaluator on all pending positions and hands each caller its part. The inner
+evaluator (ONNX Runtime, its cache) is only ever called by one thread at a
+time; ONNX Runtime and torch release the GIL while they run, so the gain is
+one large batch instead of many small ones.
+
+Two ways to count the active threads:
+
+- ``with batcher.active():`` around a search (the analysis engine: workers
+  come and go, and an idle worker never holds the others back);
+- ``SharedBatcher(inner, clients=n)`` with each of the ``n`` threads calling
+  ``leave()`` when it is done for good (self-play and match games).
+
+``inner`` may also be a dict of evaluators (two nets in a match):
+``client(key)`` is the evaluator a thread hands its searcher for net ``key``,
+and a flush runs one batch per net.
 """
 
 from __future__ import annotations
@@ -18,14 +29,14 @@ from engine.evaluation import Evaluation, Evaluator, Position
 
 
 class SharedBatcher(Evaluator):
-    """Merges concurrent ``evaluate`` calls from several search threads into one network call."""
+    """Merges concurrent ``evaluate`` calls from several search threads into one network call per net."""
 
-    def __init__(self, inner: Evaluator, max_wait: float = 0.005):
-        self.inner = inner
+    def __init__(self, inner: Evaluator | dict, clients: int = 0, max_wait: float = 0.005):
+        self.inners: dict = inner if isinstance(inner, dict) else {None: inner}
         self.max_wait = max_wait
         self._cond = threading.Condition()
-        self._pending: list[list] = []      # [positions, result, error]
-        self._active = 0
+        self._pending: list[list] = []      # [key, positions, result, error]
+        self._active = clients
         self.calls = 0
         self.positions = 0
 
@@ -37,38 +48,52 @@ class SharedBatcher(Evaluator):
         try:
             yield self
         finally:
-            with self._cond:
-                self._active -= 1
-                if self._pending and len(self._pending) >= self._active:
-                    self._flush()
+            self.leave()
+
+    def leave(self) -> None:
+        """A searching thread is done: stop waiting for it (and flush if the rest are all waiting)."""
+        with self._cond:
+            self._active -= 1
+            if self._pending and len(self._pending) >= self._active:
+                self._flush()
+
+    def client(self, key) -> Evaluator:
+        """An evaluator that sends its positions to network ``key`` through this batcher."""
+        return _Client(self, key)
 
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
-        """This call's evaluations, computed in one batch with the other threads' pending calls."""
-        slot = [positions, None, None]
+        """This call's evaluations by the single (key None) network, batched with the other threads'."""
+        return self.submit(None, positions)
+
+    def submit(self, key, positions: list[Position]) -> list[Evaluation]:
+        """Wait until every active thread has asked (or ``max_wait``), then return this call's part."""
+        slot = [key, positions, None, None]
         with self._cond:
             self._pending.append(slot)
-            while slot[1] is None and slot[2] is None:
+            while slot[2] is None and slot[3] is None:
                 everyone_asked = len(self._pending) >= max(1, self._active)
                 if everyone_asked or (not self._cond.wait(self.max_wait) and any(s is slot for s in self._pending)):
                     self._flush()
-        if slot[2] is not None:
-            raise slot[2]
-        return slot[1]
+        if slot[3] is not None:
+            raise slot[3]
+        return slot[2]
 
     def _flush(self) -> None:
-        """Evaluate everything pending (lock held) and wake the waiting threads."""
+        """Evaluate everything pending, one batch per network (lock held), and wake the waiters."""
         batch, self._pending = self._pending, []
-        flat = [p for slot in batch for p in slot[0]]
-        try:
-            out = self.inner.evaluate(flat) if flat else []
-        except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
-            for slot in batch:
-                slot[2] = exc
-        else:
+        for key in dict.fromkeys(slot[0] for slot in batch):
+            group = [slot for slot in batch if slot[0] == key]
+            flat = [p for slot in group for p in slot[1]]
+            try:
+                out = self.inners[key].evaluate(flat) if flat else []
+            except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
+                for slot in group:
+                    slot[3] = exc
+                continue
             i = 0
-            for slot in batch:
-                slot[1] = out[i:i + len(slot[0])]
-                i += len(slot[0])
+            for slot in group:
+                slot[2] = out[i:i + len(slot[1])]
+                i += len(slot[1])
             self.calls += 1
             self.positions += len(flat)
         self._cond.notify_all()
@@ -78,12 +103,26 @@ class SharedBatcher(Evaluator):
         return self.positions / self.calls if self.calls else 0.0
 
     def clear(self) -> None:
-        """Empty the inner evaluator's cache, if it has one."""
+        """Empty the inner evaluators' caches, where they have one."""
         with self._cond:
-            clear = getattr(self.inner, "clear", None)
-            if clear is not None:
-                clear()
+            for inner in self.inners.values():
+                clear = getattr(inner, "clear", None)
+                if clear is not None:
+                    clear()
 
     def close(self) -> None:
-        """Close the inner evaluator."""
-        self.inner.close()
+        """Close the inner evaluators."""
+        for inner in self.inners.values():
+            inner.close()
+
+
+class _Client(Evaluator):
+    """A thread's view of one network behind a ``SharedBatcher``."""
+
+    def __init__(self, batcher: SharedBatcher, key):
+        self.batcher = batcher
+        self.key = key
+
+    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
+        """Submit to the shared batch."""
+        return self.batcher.submit(self.key, positions)

@@ -13,19 +13,11 @@ knows the simple-ko point, and ``hash_after`` tells what a move would make.
 
 from __future__ import annotations
 
-import random
-from functools import lru_cache
-
 import numpy as np
 
-from engine import coords
-
-BLACK = 1
-WHITE = -1
-EMPTY = 0
-
-_SYMBOLS = {BLACK: "X", WHITE: "O", EMPTY: "."}
-
+from engine import board_text, coords
+from engine.color import BLACK, EMPTY, WHITE
+from engine.grid import diagonal_table, flood_chains, neighbor_array, neighbor_table, zobrist_table
 
 class IllegalMoveError(ValueError):
     """A move that the rules forbid: off board, occupied, suicide, ko or superko."""
@@ -40,69 +32,6 @@ class _Group:
         self.color = color
         self.stones = stones
         self.libs = libs
-
-
-def _offset_table(width: int, height: int, offsets) -> tuple[tuple[int, ...], ...]:
-    """For each flat point, the on-board points at the given (row, col) offsets."""
-    table = []
-    for p in range(width * height):
-        r, c = divmod(p, width)
-        table.append(tuple((r + dr) * width + c + dc for dr, dc in offsets
-                           if 0 <= r + dr < height and 0 <= c + dc < width))
-    return tuple(table)
-
-
-@lru_cache(maxsize=None)
-def neighbor_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
-    """For each flat point, the flat indices of its orthogonal neighbours."""
-    return _offset_table(width, height, ((-1, 0), (1, 0), (0, -1), (0, 1)))
-
-
-@lru_cache(maxsize=64)
-def neighbor_array(width: int, height: int) -> np.ndarray:
-    """``[area, 4]`` neighbour indices, padded with ``area`` (a sentinel slot) on the edges."""
-    area = width * height
-    out = np.full((area, 4), area, dtype=np.intp)
-    for p, nbrs in enumerate(neighbor_table(width, height)):
-        out[p, :len(nbrs)] = nbrs
-    return out
-
-
-@lru_cache(maxsize=None)
-def diagonal_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
-    """For each flat point, the flat indices of its diagonal neighbours."""
-    return _offset_table(width, height, ((-1, -1), (-1, 1), (1, -1), (1, 1)))
-
-
-@lru_cache(maxsize=None)
-def zobrist_table(width: int, height: int) -> tuple[dict[int, tuple[int, ...]], int]:
-    """Random 64-bit keys per (colour, point), and a key for white to move."""
-    rng = random.Random(0x5EED + width * 1000 + height)
-    keys = {
-        BLACK: tuple(rng.getrandbits(64) for _ in range(width * height)),
-        WHITE: tuple(rng.getrandbits(64) for _ in range(width * height)),
-    }
-    return keys, rng.getrandbits(64)
-
-
-def legal_masks(boards: list) -> np.ndarray:
-    """``Board.legal_mask()`` of each board (side to move), ``[len(boards), area + 1]``, one size.
-
-    One vectorised pass over the whole batch: only surrounded empty points
-    (no empty neighbour) are checked one by one.
-    """
-    first = boards[0]
-    area = first.area
-    empty = np.zeros((len(boards), area + 1), dtype=bool)   # column ``area``: the edge sentinel
-    np.equal(np.stack([b.stones_flat() for b in boards]), EMPTY, out=empty[:, :area])
-    free = empty[:, neighbor_array(first.width, first.height)].any(axis=2)
-    mask = np.empty((len(boards), area + 1), dtype=bool)
-    np.logical_and(empty[:, :area], free, out=mask[:, :area])
-    mask[:, area] = True
-    rows, points = np.nonzero(empty[:, :area] & ~free)
-    for r, p in zip(rows.tolist(), points.tolist()):
-        mask[r, p] = boards[r].illegal_reason(p) is None
-    return mask
 
 
 class Board:
@@ -461,34 +390,12 @@ class Board:
 
     def recount_chains(self) -> dict[int, tuple[int, frozenset, frozenset]]:
         """Chains found by flood fill: point -> (colour, stones, liberties), for checks."""
-        out: dict[int, tuple[int, frozenset, frozenset]] = {}
-        for p, s in enumerate(self.stones):
-            if s == EMPTY or p in out:
-                continue
-            chain, libs, todo = {p}, set(), [p]
-            while todo:
-                q = todo.pop()
-                for n in self._nbrs[q]:
-                    if self.stones[n] == EMPTY:
-                        libs.add(n)
-                    elif self.stones[n] == s and n not in chain:
-                        chain.add(n)
-                        todo.append(n)
-            entry = (s, frozenset(chain), frozenset(libs))
-            for q in chain:
-                out[q] = entry
-        return out
+        return flood_chains(self.stones, self._nbrs)
 
     # --------------------------------------------------------------- display
     def to_ascii(self) -> str:
         """The board as text: ``X`` black, ``O`` white, ``.`` empty, GTP labels."""
-        cols = coords.GTP_COLUMNS[: self.width]
-        lines = ["   " + " ".join(cols)]
-        for r in range(self.height):
-            row = " ".join(_SYMBOLS[s] for s in self.stones[r * self.width:(r + 1) * self.width])
-            lines.append(f"{self.height - r:2d} {row} {self.height - r:2d}")
-        lines.append("   " + " ".join(cols))
-        return "\n".join(lines)
+        return board_text.render(self.stones, self.width, self.height)
 
     __str__ = to_ascii
 
@@ -499,26 +406,9 @@ class Board:
         Rows may carry GTP row numbers and column letter lines as ``to_ascii``
         writes them. Stones are set up, not played (no captures happen).
         """
-        rows = []
-        for line in text.strip("\n").splitlines():
-            tokens = line.split()
-            if tokens == list(coords.GTP_COLUMNS[: len(tokens)]):
-                continue  # a column-letter line
-            cells = [ch for ch in line if ch in "XOx.o+"]
-            if not cells:
-                continue
-            rows.append(["." if ch == "+" else ch.upper() for ch in cells])
-        if not rows:
-            raise ValueError("no board rows in the ASCII text")
-        width = len(rows[0])
-        if any(len(r) != width for r in rows):
-            raise ValueError("ragged ASCII board")
-        board = cls(width, len(rows), suicide_allowed=suicide_allowed)
-        for r, row in enumerate(rows):
-            for c, ch in enumerate(row):
-                if ch != ".":
-                    color = BLACK if ch == "X" else WHITE
-                    board.stones[r * width + c] = color
+        width, height, stones = board_text.parse(text)
+        board = cls(width, height, suicide_allowed=suicide_allowed)
+        board.stones = stones
         board._rebuild()
         if any(not g.libs for g in board._groups.values()):
             raise ValueError("ASCII board has a chain without liberties")

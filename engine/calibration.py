@@ -24,7 +24,7 @@ import numpy as np
 
 from engine.evaluation import Position
 from engine.game import Game
-from engine.runtimes import Probe
+from engine.runtime_accuracy import Probe
 from engine.sgf import SgfError, load_sgf
 
 log = logging.getLogger(__name__)

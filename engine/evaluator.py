@@ -1,4 +1,4 @@
-"""Network evaluators: ONNX Runtime for play, a transposition cache, and the default network.
+"""Network evaluators: ONNX Runtime for play (cached by ``engine.eval_cache``), and the default network.
 
 ``NetEvaluator`` holds what every network-backed evaluator shares: it groups a
 batch by board shape, encodes with ``engine.features``, optionally applies a
@@ -29,66 +29,21 @@ sizes, serves every size); then ``zerogo.onnx``; then any
 from __future__ import annotations
 
 import logging
-import os
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from engine import features as F
-from engine.board import legal_masks
+from engine.eval_cache import CachedEvaluator
 from engine.evaluation import Evaluation, Evaluator, Position, UniformEvaluator  # noqa: F401
+from engine.legal import legal_masks
+from engine.onnx_model import (INPUT_NAMES, KATAGO_FEATURES, OUTPUT_NAMES, PROVIDERS, ZEROGO_FEATURES, ModelLoadError,
+                               ModelShapeError, check_model, check_outputs, open_session, physical_cores)
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-INPUT_NAMES = ("planes", "globals")
-OUTPUT_NAMES = ("policy_logits", "value", "score_lead", "ownership")
-META_KEYS = ("feature_version", "config", "board_sizes", "training_step", "provenance")
-ZEROGO_FEATURES = "zerogo-v1"
-KATAGO_FEATURES = "katago-v7"
-KATAGO_META_KEYS = ("feature_set", "katago_model_version", "config", "source_sha256")
-PROVIDERS = {
-    "tensorrt": "TensorrtExecutionProvider",
-    "cuda": "CUDAExecutionProvider",
-    "cpu": "CPUExecutionProvider",
-}
-AUTO_ORDER = ("tensorrt", "cuda", "cpu")
-
-
-class ModelLoadError(RuntimeError):
-    """A network file that is missing, unreadable or does not match this engine."""
-
-
-class ModelShapeError(ModelLoadError):
-    """A network whose outputs do not fit the board it was asked about."""
-
-
-def check_outputs(outputs, n: int, height: int, width: int):
-    """The raw outputs ``(logits [n, area+1], value [n], score [n], ownership [n, h, w])``.
-
-    ``value``/``score`` may come as ``[n, 1]`` and ownership as ``[n, 1, h, w]``;
-    anything else raises ModelShapeError naming the output and both shapes.
-    """
-    if len(outputs) != 4:
-        raise ModelShapeError(f"the network gave {len(outputs)} outputs, expected 4 "
-                              f"({', '.join(OUTPUT_NAMES)})")
-    area = height * width
-    want = {"policy_logits": (n, area + 1), "value": (n,), "score_lead": (n,),
-            "ownership": (n, height, width)}
-    fixed = []
-    for name, arr in zip(OUTPUT_NAMES, outputs):
-        arr = np.asarray(arr, np.float32)
-        shape = want[name]
-        if arr.shape != shape and arr.size == int(np.prod(shape)) and arr.shape[:1] == (n,):
-            arr = arr.reshape(shape)            # [n, 1] or [n, 1, h, w]
-        if arr.shape != shape:
-            raise ModelShapeError(f"output {name!r} has shape {list(arr.shape)} on a "
-                                  f"{width}x{height} board, expected {list(shape)}: this "
-                                  "network does not fit this board size")
-        fixed.append(arr)
-    return fixed
 
 
 @dataclass
@@ -120,27 +75,6 @@ class EvaluatorConfig:
     runtime: str = "onnxruntime"
     precision: str = "fp32"
     convert_dir: str | None = None
-
-
-def physical_cores() -> int:
-    """Physical cores this process may use (hyper-threads not counted)."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count() or 1
-    cores = set()
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            phys = core = None
-            for line in f:
-                if line.startswith("physical id"):
-                    phys = line.split(":")[1].strip()
-                elif line.startswith("core id"):
-                    core = line.split(":")[1].strip()
-                    cores.add((phys, core))
-    except OSError:
-        pass
-    return max(1, min(usable, len(cores) or usable))
 
 
 def default_network_path(width: int, height: int, weights_dir: Path | None = None) -> Path | None:
@@ -249,7 +183,7 @@ class OnnxEvaluator(NetEvaluator):
         config = config or EvaluatorConfig()
         super().__init__(config.batch_size, config.random_symmetry, config.seed)
         self.path = Path(path)
-        self.session = _open_session(self.path, config)
+        self.session = open_session(self.path, config.provider, config.threads, config.spin)
         self.meta = check_model(self.session, self.path)
         self.feature_set = self.meta.get("feature_set", ZEROGO_FEATURES)
         if self.feature_set == KATAGO_FEATURES:
@@ -309,170 +243,11 @@ def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig):
                                       Path(config.convert_dir) if config.convert_dir else None,
                                       calibration.probe_key(sizes))
     try:
-        return runtimes.choose_session(ev.path, ev.session, ev.meta, list(OUTPUT_NAMES), request,
-                                       lambda p: _open_session(Path(p), config), probe)
+        return runtimes.choose_session(
+            ev.path, ev.session, ev.meta, list(OUTPUT_NAMES), request,
+            lambda p: open_session(Path(p), config.provider, config.threads, config.spin), probe)
     except runtimes.RuntimeChoiceError as exc:
         raise ModelLoadError(str(exc)) from exc
-
-
-def choose_providers(requested: str, available: list[str]) -> list[str]:
-    """ONNX Runtime providers to try, best first; raises ModelLoadError for an unavailable one."""
-    key = requested.strip().lower()
-    if key == "auto":
-        return [PROVIDERS[k] for k in AUTO_ORDER if PROVIDERS[k] in available]
-    name = PROVIDERS.get(key, requested)
-    if name not in available:
-        raise ModelLoadError(f"execution provider {requested!r} is not available here "
-                             f"(available: {', '.join(available)})")
-    return [name] + ([PROVIDERS["cpu"]] if name != PROVIDERS["cpu"] else [])
-
-
-def provider_entry(provider: str):
-    """TensorRT (fp16) keeps built engines in ~/.cache/zerogo/trt so a restart need not rebuild."""
-    if provider != PROVIDERS["tensorrt"]:
-        return provider
-    cache = Path.home() / ".cache" / "zerogo" / "trt"
-    cache.mkdir(parents=True, exist_ok=True)
-    return (provider, {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache),
-                       "trt_fp16_enable": True})
-
-
-def _open_session(path: Path, config: EvaluatorConfig):
-    """An ONNX Runtime session for ``path``, or ModelLoadError saying why not."""
-    import onnxruntime as ort
-    if path.is_dir():
-        raise ModelLoadError(f"network file {path} is a directory, not an ONNX file")
-    if not path.exists():
-        raise ModelLoadError(f"network file {path} does not exist")
-    if not path.is_file():
-        raise ModelLoadError(f"network file {path} is not a regular file")
-    if path.stat().st_size == 0:
-        raise ModelLoadError(f"network file {path} is empty (0 bytes)")
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.intra_op_num_threads = config.threads or physical_cores()
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.log_severity_level = 3
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if config.spin else "0")
-    providers = [provider_entry(p) for p in
-                 choose_providers(config.provider, ort.get_available_providers())]
-    try:
-        return ort.InferenceSession(str(path), opts, providers=providers)
-    except Exception as exc:  # ORT raises several unrelated types for a bad file
-        raise ModelLoadError(f"{path} is not a readable ONNX network (truncated or corrupt?): "
-                             f"{str(exc).strip().splitlines()[0][:300]}") from exc
-
-
-def check_model(session, path: Path) -> dict:
-    """The model's metadata after checking it against this engine; ModelLoadError if it differs."""
-    meta = dict(session.get_modelmeta().custom_metadata_map)
-    feature_set = meta.get("feature_set", ZEROGO_FEATURES)
-    if feature_set == KATAGO_FEATURES:
-        return _check_katago_model(session, path, meta)
-    if feature_set != ZEROGO_FEATURES:
-        raise ModelLoadError(f"{path} needs input features {feature_set!r}, which this engine "
-                             f"does not compute (it knows {ZEROGO_FEATURES}, {KATAGO_FEATURES})")
-    missing = [k for k in META_KEYS if k not in meta]
-    if missing:
-        raise ModelLoadError(f"{path} lacks zerogo metadata ({', '.join(missing)}): "
-                             "export networks with `zerogo export`")
-    if meta["feature_version"] != str(F.FEATURE_VERSION):
-        raise ModelLoadError(f"{path} was trained on input features version "
-                             f"{meta['feature_version']}, this engine computes version "
-                             f"{F.FEATURE_VERSION}: use a matching network or re-export it")
-    inputs = {i.name: i.shape for i in session.get_inputs()}
-    if sorted(inputs) != sorted(INPUT_NAMES):
-        raise ModelLoadError(f"{path} has inputs {sorted(inputs)}, expected {list(INPUT_NAMES)}")
-    want = {"planes": (4, F.NUM_PLANES), "globals": (2, F.NUM_GLOBALS)}
-    for name, (rank, channels) in want.items():
-        shape = inputs[name]
-        if len(shape) != rank or shape[1] != channels:
-            raise ModelLoadError(f"{path}: input {name!r} has shape {shape}, expected rank "
-                                 f"{rank} with {channels} channels in axis 1")
-    outputs = {o.name for o in session.get_outputs()}
-    if not set(OUTPUT_NAMES) <= outputs:
-        raise ModelLoadError(f"{path} lacks outputs {sorted(set(OUTPUT_NAMES) - outputs)}")
-    return meta
-
-
-def _check_katago_model(session, path: Path, meta: dict) -> dict:
-    """Checks for a network converted from KataGo (``zerogo import-katago``)."""
-    from engine.katago import features as katago_features
-    missing = [k for k in KATAGO_META_KEYS if k not in meta]
-    if missing:
-        raise ModelLoadError(f"{path} lacks KataGo metadata ({', '.join(missing)}): "
-                             "convert KataGo networks with `zerogo import-katago`")
-    inputs = {i.name: i.shape for i in session.get_inputs()}
-    want = {"planes": (4, katago_features.NUM_SPATIAL),
-            "globals": (2, katago_features.NUM_GLOBAL)}
-    for name, (rank, channels) in want.items():
-        shape = inputs.get(name)
-        if shape is None or len(shape) != rank or shape[1] != channels:
-            raise ModelLoadError(f"{path}: input {name!r} has shape {shape}, expected rank "
-                                 f"{rank} with {channels} channels in axis 1")
-    outputs = {o.name for o in session.get_outputs()}
-    if not set(OUTPUT_NAMES) <= outputs:
-        raise ModelLoadError(f"{path} lacks outputs {sorted(set(OUTPUT_NAMES) - outputs)}")
-    meta.setdefault("training_step", "?")
-    return meta
-
-
-class CachedEvaluator(Evaluator):
-    """A transposition cache (LRU on ``Position.key()``) in front of another evaluator.
-
-    Cached ``Evaluation`` objects are shared: callers must not modify them.
-    """
-
-    def __init__(self, inner: Evaluator, size: int = 200_000, max_bytes: int = 256 << 20):
-        self.inner = inner
-        self.size = max(1, int(size))
-        self.max_bytes = max(1, int(max_bytes))
-        self.bytes = 0
-        self.cache: OrderedDict[int, Evaluation] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    @staticmethod
-    def entry_bytes(ev: Evaluation) -> int:
-        """Approximate memory of one cached evaluation (arrays plus object overhead)."""
-        own = 0 if ev.ownership is None else np.asarray(ev.ownership).nbytes
-        return np.asarray(ev.policy).nbytes + own + 400
-
-    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
-        """Cached results where present; one batched call to the inner evaluator for the rest."""
-        keys = [p.key() for p in positions]
-        todo: dict[int, Position] = {}
-        for key, pos in zip(keys, positions):
-            if key in self.cache:
-                self.cache.move_to_end(key)
-            elif key not in todo:
-                todo[key] = pos
-        self.misses += len(todo)
-        self.hits += len(positions) - len(todo)
-        fresh = dict(zip(todo, self.inner.evaluate(list(todo.values())))) if todo else {}
-        out = [fresh[k] if k in fresh else self.cache[k] for k in keys]
-        for key, ev in fresh.items():
-            self.cache[key] = ev
-            self.bytes += self.entry_bytes(ev)
-        while len(self.cache) > self.size or (self.bytes > self.max_bytes and len(self.cache) > 1):
-            self.bytes -= self.entry_bytes(self.cache.popitem(last=False)[1])
-        return out
-
-    def clear(self) -> None:
-        """Forget every cached evaluation (e.g. after a rules or komi change)."""
-        self.cache.clear()
-        self.bytes = 0
-
-    def check_board_size(self, width: int, height: int) -> None:
-        """The inner evaluator's check (see ``NetEvaluator.check_board_size``)."""
-        check = getattr(self.inner, "check_board_size", None)
-        if check is not None:
-            check(width, height)
-
-    def close(self) -> None:
-        """Close the inner evaluator."""
-        self.inner.close()
 
 
 def _convert_katago(path) -> Path:

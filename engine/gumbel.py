@@ -4,7 +4,7 @@ For low-visit searches: sample Gumbel noise ``g``, take the top ``m`` moves by
 ``g + logits``, then share the visit budget over ``ceil(log2 m)`` phases,
 halving the candidates after each by ``g + logits + sigma(q)``. Below the
 root the search is ordinary PUCT. The improved policy target is
-``softmax(logits + sigma(completed q))``. Values follow ``engine.mcts``: the
+``softmax(logits + sigma(completed q))``. Values follow ``engine.mcts_node``: the
 root's child arrays are from the root's side to move's view; ``q`` is mapped to
 [0, 1] before ``sigma``.
 """
@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from engine.mcts import Node
+from engine.mcts_node import Node
 
 
 def _sigma(q01: np.ndarray, max_visits: float, c_visit: float, c_scale: float) -> np.ndarray:

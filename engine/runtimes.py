@@ -26,7 +26,9 @@ settings, so the work is done once per network.
 
 This module knows nothing of Go: it sees ONNX files, feeds (input name ->
 array) and outputs. ``engine.evaluator`` hands it the fp32 session and a
-``Probe`` (calibration feeds and check feeds made from real positions).
+``Probe`` (calibration feeds and check feeds made from real positions);
+the accuracy check is ``engine.runtime_accuracy``, OpenVINO's session
+``engine.openvino_session``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
+from engine.openvino_session import OpenVinoSession
+from engine.runtime_accuracy import AccuracyBounds, Probe, check_accuracy, measure_speedup
 
 log = logging.getLogger(__name__)
 
@@ -52,48 +55,10 @@ SUPPORTED = {("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("openvino", "fp3
              ("openvino", "bf16"), ("openvino", "int8")}
 QUANT_VERSION = "qdq-pc-minmax-1"
 CHECK_VERSION = 3                   # bump when the accuracy check changes (verdict cache key)
-CLEAR_MARGIN = 0.05   # bump when the quantization recipe changes (cache key)
-OV_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 
 
 class RuntimeChoiceError(ValueError):
     """A runtime/precision that does not exist, is not installed, or cannot run this net."""
-
-
-@dataclass
-class AccuracyBounds:
-    """What a faster setting must keep against fp32 on the check positions for ``auto``.
-
-    Means over the positions: policy top-1 agreement at least ``min_top1``
-    (counted where fp32's best move leads its second by at least
-    ``CLEAR_MARGIN`` in probability: on a near-flat policy, such as a random
-    net's, which of two equal moves comes first says nothing),
-    KL(fp32 || setting) at most ``max_kl`` nats, absolute value error at most
-    ``max_value_error`` (value in [-1, 1]), absolute score error at most
-    ``max_score_error`` points.
-    """
-
-    min_top1: float = 0.90
-    max_kl: float = 0.02
-    max_value_error: float = 0.03
-    max_score_error: float = 1.0
-    min_speedup: float = 1.1     # and at least this much faster than fp32 on the check batch
-
-    def passes(self, m: dict) -> bool:
-        """True when the metrics ``m`` (see ``compare``) are within the accuracy bounds."""
-        return (m["top1_clear"] >= self.min_top1 and m["kl"] <= self.max_kl
-                and m["value_mae"] <= self.max_value_error
-                and m["score_mae"] <= self.max_score_error)
-
-
-@dataclass
-class Probe:
-    """Real positions, encoded: ``calibration`` feeds for int8, ``check`` feeds and legal masks."""
-
-    calibration: list[dict]
-    check: list[dict]
-    legal: list[np.ndarray]          # [B, moves] bool per check feed
-    key: str = ""                    # names the positions (``RuntimeRequest.probe_key``)
 
 
 @dataclass
@@ -259,125 +224,6 @@ def int8_model(path: Path, probe: Callable[[], Probe], request: RuntimeRequest) 
                  path, len(p.calibration), out)
         quantize_int8(path, p.calibration, out)
     return out
-
-
-# ------------------------------------------------------------------ OpenVINO
-class _Meta:
-    def __init__(self, meta: dict):
-        self.custom_metadata_map = meta
-
-
-class _Arg:
-    def __init__(self, name: str, shape, type_: str = "tensor(float)"):
-        self.name, self.shape, self.type = name, shape, type_
-
-
-class OpenVinoSession:
-    """OpenVINO's CPU plugin behind the part of ``onnxruntime.InferenceSession`` the evaluator uses."""
-
-    def __init__(self, path: Path, precision: str, threads: int, meta: dict):
-        import openvino as ov
-        core = ov.Core()
-        model = core.read_model(str(path))
-        config = {"INFERENCE_PRECISION_HINT": OV_PRECISION[precision], "PERFORMANCE_HINT": "LATENCY",
-                  "NUM_STREAMS": "1", "ENABLE_CPU_PINNING": "NO"}
-        if threads:
-            config["INFERENCE_NUM_THREADS"] = str(threads)
-        self.compiled = core.compile_model(model, "CPU", config)
-        self.request = self.compiled.create_infer_request()
-        self.precision, self.meta = precision, meta
-        self._outputs = {name: o for o in self.compiled.outputs for name in o.get_names()}
-
-    def get_providers(self) -> list[str]:
-        """One name, like ONNX Runtime's provider list."""
-        return [f"OpenVINO CPU {self.precision}"]
-
-    def get_modelmeta(self) -> _Meta:
-        """The source file's metadata (as checked by the evaluator)."""
-        return _Meta(self.meta)
-
-    def get_inputs(self) -> list[_Arg]:
-        """Input names and shapes."""
-        return [_Arg(i.get_any_name(), [d.get_length() if d.is_static else None
-                                        for d in i.get_partial_shape()]) for i in self.compiled.inputs]
-
-    def get_outputs(self) -> list[_Arg]:
-        """Output names."""
-        return [_Arg(name, None) for name in self._outputs]  # every name of each output
-
-    def run(self, names, feeds: dict) -> list[np.ndarray]:
-        """Outputs ``names`` for ``feeds`` (copied: the request reuses its buffers)."""
-        result = self.request.infer(feeds)
-        return [np.array(result[self._outputs[n]]) for n in names]
-
-
-# ------------------------------------------------------------------ accuracy
-def log_softmax_legal(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax over legal moves (illegal -> -inf)."""
-    x = np.where(legal, logits.astype(np.float64), -np.inf)
-    x = x - x.max(axis=1, keepdims=True)
-    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
-
-
-def compare(ref: list[np.ndarray], got: list[np.ndarray], legal: np.ndarray) -> dict:
-    """Per-position errors of ``got`` against ``ref`` (outputs: policy logits, value, score, ...).
-
-    Returns arrays: ``top1`` (1 where the best legal move agrees), ``clear``
-    (1 where fp32's best move leads its second by ``CLEAR_MARGIN``), ``kl``
-    (KL(ref || got) over legal moves, nats), ``value_err`` and ``score_err``
-    (absolute).
-    """
-    lp, lq = log_softmax_legal(ref[0], legal), log_softmax_legal(got[0], legal)
-    p = np.exp(lp)
-    with np.errstate(invalid="ignore"):
-        kl = np.where(legal, p * (lp - lq), 0.0).sum(axis=1)
-    two = -np.partition(-p, 1, axis=1)[:, :2] if p.shape[1] > 1 else np.concatenate([p, 0 * p], 1)
-    return {"top1": (lp.argmax(1) == lq.argmax(1)).astype(float), "kl": np.maximum(kl, 0.0),
-            "clear": (two[:, 0] - two[:, 1] >= CLEAR_MARGIN).astype(float),
-            "value_err": np.abs(np.ravel(ref[1]) - np.ravel(got[1])),
-            "score_err": np.abs(np.ravel(ref[2]) - np.ravel(got[2]))}
-
-
-def summarize(parts: list[dict]) -> dict:
-    """Means (and maxima) of ``compare`` results over several batches."""
-    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    clear = cat["clear"] > 0
-    return {"positions": len(cat["top1"]), "top1": float(cat["top1"].mean()),
-            "clear": int(clear.sum()),
-            "top1_clear": float(cat["top1"][clear].mean()) if clear.any() else 1.0,
-            "kl": float(cat["kl"].mean()), "value_mae": float(cat["value_err"].mean()),
-            "value_max": float(cat["value_err"].max()), "score_mae": float(cat["score_err"].mean()),
-            "score_max": float(cat["score_err"].max())}
-
-
-def measure_speedup(base, session, names: list[str], feeds: dict, min_seconds: float = 1.0) -> float:
-    """How many times faster ``session`` runs ``feeds`` than ``base``.
-
-    Interleaved runs; the ratio of the fastest run of each, which other
-    processes on a shared machine disturb least (medians swung from 0.1x to
-    1.1x between two loads of the same net on a busy 2-core machine).
-    """
-    import time
-    base.run(names, feeds)
-    session.run(names, feeds)
-    tb: list[float] = []
-    ts: list[float] = []
-    start = time.perf_counter()
-    while len(tb) < 5 or (time.perf_counter() - start < min_seconds and len(tb) < 30):
-        t = time.perf_counter()
-        base.run(names, feeds)
-        tb.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        session.run(names, feeds)
-        ts.append(time.perf_counter() - t)
-    return float(min(tb) / min(ts))
-
-
-def check_accuracy(base, session, names: list[str], probe: Probe) -> dict:
-    """``summarize`` of ``session`` against the fp32 ``base`` on the probe's check feeds."""
-    parts = [compare(base.run(names, feeds), session.run(names, feeds), legal)
-             for feeds, legal in zip(probe.check, probe.legal)]
-    return summarize(parts)
 
 
 # ------------------------------------------------------------------ opening

@@ -6,7 +6,7 @@ sequential halving at the root) on an ``engine.mcts.Tree`` and returns a
 maximum while the top two moves are close), or early when no other root move
 can catch the leader in the budget left (Leela Zero's rule). The clock is
 handed in, so tests use a fake one. Values in results are for the side to
-move (see the convention at the top of ``engine.mcts``). ``MctsPlayer`` (the
+move (see the convention at the top of ``engine.mcts_node``). ``MctsPlayer`` (the
 GTP-facing ``Player``) lives in ``engine.mcts_player``, which imports this module.
 """
 
@@ -25,61 +25,13 @@ import numpy as np
 
 from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
-from engine.mcts import PuctConfig, Tree, node_bytes, release
+from engine.mcts import Tree
+from engine.mcts_node import PuctConfig, node_bytes, release
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
+from engine.search_config import SearchConfig
+from engine.search_report import analysis_report, candidates, policy_target, root_score
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class SearchConfig:
-    """Every search setting (GTP options and the training package fill these in)."""
-
-    visits: int = 400                  # default visit limit when no limit is given
-    batch_size: int = 8
-    c_init: float = 1.25
-    c_base: float = 19652.0
-    fpu_reduction: float = 0.25
-    fpu_reduction_root: float = 0.25
-    reuse_tree: bool = True
-    early_stop: bool = True
-    lcb: bool = True
-    lcb_z: float = 1.96
-    lcb_min_visit_ratio: float = 0.1
-    # self-play tools
-    dirichlet_eps: float = 0.0         # > 0: noise at the root (self-play)
-    dirichlet_alpha_scale: float = 10.83   # alpha = scale / candidate moves (0.03 on 19x19)
-    temperature: float = 1.0
-    temperature_moves: int = 0         # plies at the start sampled with ``temperature``
-    forced_playouts_k: float = 0.0     # > 0: forced playouts + policy target pruning
-    root_policy: str = "puct"          # or "gumbel"
-    gumbel_m: int = 16
-    gumbel_c_visit: float = 50.0
-    gumbel_c_scale: float = 1.0
-    playout_cap: bool = False          # playout cap randomization
-    full_visits: int = 600
-    fast_visits: int = 100
-    full_probability: float = 0.25
-    # play
-    resign_threshold: float = 0.05     # winrate; 0 disables
-    resign_consecutive: int = 3
-    resign_min_move_fraction: float = 0.25   # never before area * this plies (plus handicap)
-    ponder_max_visits: int = 10_000_000   # cap without a visit limit (time, ponder, analysis)
-    max_tree_mb: int = 1024            # tree memory; past it the least-visited subtrees are pruned (0: no cap)
-    pv_length: int = 12
-    history: int = 8
-    seed: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.root_policy not in ("puct", "gumbel"):
-            raise ValueError(f"root_policy must be 'puct' or 'gumbel', not {self.root_policy!r}")
-        if self.batch_size < 1 or self.visits < 1:
-            raise ValueError("batch_size and visits must be at least 1")
-
-    def puct(self, forced: bool) -> PuctConfig:
-        """The selection settings for one search."""
-        return PuctConfig(self.c_init, self.c_base, self.fpu_reduction, self.fpu_reduction_root,
-                          self.forced_playouts_k if forced else 0.0)
 
 
 @dataclass
@@ -338,120 +290,3 @@ class _Run:
                 self.playouts += self.tree.run_batch(self.s.evaluator, puct, batch, choices[k:k + batch])
                 self.bound_memory()
             halving.end_phase(self.tree.root)
-
-
-# ------------------------------------------------------------------ results
-def root_score(tree: Tree) -> float:
-    """The root's mean score lead for its side to move."""
-    stub = tree.stub
-    return float(-stub.child_S[0] / stub.child_N[0]) if stub.child_N[0] > 0 else 0.0
-
-
-def lcb_values(node, z: float) -> np.ndarray:
-    """Lower confidence bounds of the children's values (-inf below two visits)."""
-    n = node.child_N
-    q = node.child_W / np.maximum(n, 1.0)
-    var = (np.maximum(node.child_W2 - n * q * q, 0.0) + 0.25) / np.maximum(n, 1.0)
-    return np.where(n >= 2, q - z * np.sqrt(var / np.maximum(n, 1.0)), -np.inf)
-
-
-def candidates(tree: Tree, cfg: SearchConfig) -> list[CandidateInfo]:
-    """The visited root moves, best first (LCB among well-visited moves, then visits)."""
-    root = tree.root
-    if not root.expanded:
-        return []
-    n = root.child_N
-    lcb = lcb_values(root, cfg.lcb_z)
-    eligible = n >= max(2.0, cfg.lcb_min_visit_ratio * (n.max() if len(n) else 0))
-    key = np.where(eligible, lcb, -np.inf) if cfg.lcb else np.full(len(n), -np.inf)
-    order = sorted(np.flatnonzero(n > 0), key=lambda i: (-key[i] if eligible[i] and cfg.lcb else math.inf, -n[i]))
-    out = []
-    for i in order:
-        q = root.child_W[i] / n[i]
-        out.append(CandidateInfo(
-            move=int(root.moves[i]), visits=int(n[i]), winrate=float((q + 1) / 2),
-            score_lead=float(root.child_S[i] / n[i]), prior=float(root.raw_prior[i]),
-            lcb=float(np.clip((lcb[i] + 1) / 2, 0.0, 1.0)) if np.isfinite(lcb[i]) else 0.0,
-            pv=tree.principal_variation(root, int(i), cfg.pv_length),
-            pv_visits=pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i))))
-    return out
-
-
-def pv_visits(node, first: int, length: int) -> list[int]:
-    """Visits of each node along the principal variation from child ``first`` (as ``principal_variation``)."""
-    out = [int(node.child_N[first])]
-    child = node.children[first]
-    while child is not None and child.expanded and len(out) < length and child.child_N.sum() > 0:
-        j = int(np.argmax(child.child_N))
-        out.append(int(child.child_N[j]))
-        child = child.children[j]
-    return out
-
-
-def reply_score_stdev(node, i: int) -> float:
-    """Standard deviation of the mean score over child ``i``'s searched replies (0 below two)."""
-    return score_spread(node.children[i])
-
-
-def score_spread(node) -> float:
-    """Visit-weighted standard deviation of the children's mean scores (0 below two visits)."""
-    if node is None or not node.expanded:
-        return 0.0
-    n = node.child_N
-    if n.sum() < 2:
-        return 0.0
-    means = node.child_S / np.maximum(n, 1.0)
-    mean = float((n * means).sum() / n.sum())
-    return float(np.sqrt((n * (means - mean) ** 2).sum() / n.sum()))
-
-
-def analysis_report(tree: Tree, cfg: SearchConfig) -> AnalysisReport:
-    """A snapshot for the analysis commands (values and ownership: side to move's view)."""
-    own = tree.ownership()
-    root = tree.root
-    winrate = (root.q() + 1) / 2
-    stats = CandidateInfo(root.board.pass_move, root.visits, winrate, root_score(tree), 1.0, winrate, [],
-                          score_stdev=score_spread(root))
-    raw = root.expanded and root.visits > 0
-    return AnalysisReport(candidates(tree, cfg), None if own is None else own * root.board.to_play,
-                          root.visits, stats, (root.net_value + 1) / 2 if raw else None,
-                          root.net_score if raw else None)
-
-
-def pruned_visits(tree: Tree, k: float, puct: PuctConfig) -> np.ndarray:
-    """KataGo's policy target pruning: take back forced playouts that PUCT would not have given."""
-    root = tree.root
-    n = root.child_N.copy()
-    if k <= 0 or n.sum() == 0:
-        return n
-    total = n.sum()
-    best = int(np.argmax(n))
-    c = puct.c_init + math.log((total + puct.c_base + 1.0) / puct.c_base)
-    sq = c * math.sqrt(total)
-    q = root.child_W / np.maximum(n, 1.0)
-    best_puct = q[best] + sq * root.prior[best] / (1.0 + n[best])
-    for i in np.flatnonzero(n > 0):
-        if i == best:
-            continue
-        forced = math.sqrt(k * root.prior[i] * total)
-        gap = best_puct - q[i]
-        needed = sq * root.prior[i] / gap - 1.0 if gap > 0 else n[i]
-        n[i] = min(n[i], max(n[i] - forced, math.ceil(needed), 0.0))
-        if n[i] <= 1:
-            n[i] = 0.0
-    return n
-
-
-def policy_target(tree: Tree, cfg: SearchConfig, halving) -> np.ndarray:
-    """The training policy target over area + 1 moves."""
-    root = tree.root
-    out = np.zeros(root.board.area + 1, dtype=np.float32)
-    if halving is not None:
-        out[root.moves] = halving.improved_policy(root)
-        return out
-    n = pruned_visits(tree, cfg.forced_playouts_k, cfg.puct(True))
-    if n.sum() <= 0:
-        n = root.child_N
-    if n.sum() > 0:
-        out[root.moves] = n / n.sum()
-    return out

@@ -2,7 +2,7 @@
 
 Used by gating in ``nets.loop``, by ``zerogo tune --mode search`` and by the
 policy-gradient report. Games alternate colours; both players' searches share
-one ``BatchingEvaluator`` that batches each network separately. Match searches
+one ``SharedBatcher`` that batches each network separately. Match searches
 run without root noise or forced playouts; the first ``opening_moves`` plies are
 sampled by visits (temperature 1) so the games differ. A player resigns when
 its root win rate stays below ``resign_threshold`` for two of its moves in a row
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from engine.batching import SharedBatcher
 from engine.board import BLACK
 from engine.evaluation import Evaluator
 from engine.game import Game
 from engine.player import ResignCounter, value_to_winrate
 from engine.rules import default_komi
 from gtp.match.stats import Sprt, Tally, match_elo
-from nets.selfplay import BatchingEvaluator, run_in_threads
+from nets.selfplay import GAME_WAIT, run_in_threads
 from nets.selfplay_search import MoveSearch, SearchSettings
 
 
@@ -97,7 +98,7 @@ def play_match(a: tuple[Evaluator, SearchSettings], b: tuple[Evaluator, SearchSe
                cfg: ArenaConfig) -> MatchResult:
     """Play A against B (A black in even games); stops early on an SPRT decision."""
     parallel = max(1, min(cfg.parallel, cfg.games))
-    batcher = BatchingEvaluator({"a": a[0], "b": b[0]}, parallel)
+    batcher = SharedBatcher({"a": a[0], "b": b[0]}, clients=parallel, max_wait=GAME_WAIT)
     settings = {"a": match_settings(a[1], cfg.opening_moves),
                 "b": match_settings(b[1], cfg.opening_moves)}
     out = MatchResult()

@@ -32,7 +32,8 @@ import click
 import numpy as np
 
 from engine import features as F
-from engine.evaluator import (PROVIDERS, EvaluatorConfig, OnnxEvaluator, choose_providers)
+from engine.evaluator import EvaluatorConfig, OnnxEvaluator
+from engine.onnx_model import PROVIDERS, choose_providers
 
 
 @dataclass

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 
 from nets.selfplay import SelfPlayConfig
-from nets.selfplay_jobs import SelfPlayJob, merge_counts, run_job, split_games
+from nets.selfplay_jobs import SelfPlayJob, merge_counts, plan_jobs, run_job
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +58,31 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> None:
         ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
 
 
-def ray_selfplay(network: str, cfg: SelfPlayConfig, games: int, workers: int, parallel: int,
-                 out_dir: str, address: str | None = None, num_cpus: int | None = None,
-                 device: str = "cpu", threads: int = 1) -> dict:
-    """Play ``games`` games over ``workers`` Ray actors; returns merged counts and throughput."""
-    import ray
+def ray_jobs(network: str, cfg: SelfPlayConfig, games: int, workers: int, parallel: int, out_dir: str,
+             tag: str, device: str = "cpu", threads: int = 1, runtime: str = "onnxruntime",
+             precision: str = "fp32") -> list[SelfPlayJob]:
+    """The actors' jobs: the same plan as local self-play (``plan_jobs``), file prefixes ``{tag}-w{i}``."""
     if workers < 1 or games < 1:
         raise ValueError("workers and games must be at least 1")
+    return plan_jobs(network, cfg, games, workers, parallel, out_dir, f"{tag}-w", device, threads,
+                     runtime, precision)
+
+
+def ray_selfplay(network: str, cfg: SelfPlayConfig, games: int, workers: int, parallel: int,
+                 out_dir: str, address: str | None = None, num_cpus: int | None = None,
+                 device: str = "cpu", threads: int = 1, runtime: str = "onnxruntime",
+                 precision: str = "fp32") -> dict:
+    """Play ``games`` games over ``workers`` Ray actors; returns merged counts and throughput.
+
+    ``runtime``/``precision`` reach every actor's evaluator as in local self-play
+    (``summary["runtimes"]`` says what the actors ran).
+    """
+    jobs = ray_jobs(network, cfg, games, workers, parallel, out_dir, f"ray{int(time.time())}", device,
+                    threads, runtime, precision)
+    import ray
     connect(address, num_cpus)
     actor_cls = remote_actor_class()
-    tag = f"ray{int(time.time())}"
-    shares = [n for n in split_games(games, workers) if n > 0]
-    actors = [actor_cls.remote(i) for i in range(len(shares))]
-    jobs = [SelfPlayJob(network, replace(cfg, seed=None if cfg.seed is None else cfg.seed + i),
-                        n, parallel, out_dir, f"{tag}-w{i}", device, threads)
-            for i, n in enumerate(shares)]
+    actors = [actor_cls.remote(i) for i in range(len(jobs))]
     start = time.perf_counter()
     outs = ray.get([a.play.remote(j) for a, j in zip(actors, jobs)])
     summary = merge_counts(outs, time.perf_counter() - start)

@@ -1,7 +1,7 @@
 """Self-play: many games at once in one process, sharing one batched evaluator.
 
 Design. Each game runs its own search (``nets.selfplay_search.MoveSearch``) in
-its own thread; every thread's evaluator is one shared ``BatchingEvaluator``.
+its own thread; every thread's evaluator is one shared ``engine.batching.SharedBatcher``.
 When a search needs a leaf evaluated, its thread parks the request; as soon as
 every live game has a request waiting (or ``max_wait`` seconds pass), the last
 thread to arrive evaluates all of them in one batch and wakes the others. So
@@ -35,14 +35,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.batching import SharedBatcher
 from engine.board import BLACK
-from engine.evaluation import Evaluation, Evaluator, Position
+from engine.evaluation import Evaluation, Evaluator
 from engine.game import Game
 from engine.player import ResignCounter, value_to_winrate
 from engine.rules import default_komi
 from nets.selfplay_search import MoveSearch, SearchSettings
 
 log = logging.getLogger(__name__)
+
+GAME_WAIT = 0.05   # seconds a game thread waits for the others before its batch runs anyway
 
 
 @dataclass
@@ -99,88 +102,6 @@ class SelfPlayGame:
     def false_resignation(self) -> bool:
         """True when a played-out game was won by the side that wanted to resign."""
         return self.would_resign != 0 and self.winner == self.would_resign
-
-
-class BatchingEvaluator(Evaluator):
-    """Gathers ``evaluate`` calls from many game threads into one batch per network.
-
-    ``inner`` is one evaluator, or a dict of them (e.g. two nets in a match);
-    ``client(key)`` is the evaluator a game thread hands its searcher for net ``key``.
-    """
-
-    def __init__(self, inner: Evaluator | dict, clients: int, max_wait: float = 0.05):
-        self.inners = inner if isinstance(inner, dict) else {None: inner}
-        self.active = clients
-        self.max_wait = max_wait
-        self.cond = threading.Condition()
-        self.pending: list[list] = []       # [key, positions, result, error]
-        self.batches = 0
-        self.positions = 0
-
-    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
-        """Evaluate with the single (key None) network."""
-        return self.submit(None, positions)
-
-    def client(self, key) -> Evaluator:
-        """An evaluator that sends its positions to network ``key`` through this batcher."""
-        return _Client(self, key)
-
-    def submit(self, key, positions: list[Position]) -> list[Evaluation]:
-        """Wait until every live thread has asked (or ``max_wait``), then return this call's part."""
-        slot = [key, positions, None, None]
-        with self.cond:
-            self.pending.append(slot)
-            while slot[2] is None and slot[3] is None:
-                if len(self.pending) >= self.active:
-                    self._flush()
-                elif not self.cond.wait(self.max_wait) and any(s is slot for s in self.pending):
-                    self._flush()
-        if slot[3] is not None:
-            raise slot[3]
-        return slot[2]
-
-    def _flush(self) -> None:
-        """Evaluate everything pending, one batch per network (lock held); wake the waiters."""
-        batch, self.pending = self.pending, []
-        for key in {slot[0] for slot in batch}:
-            group = [slot for slot in batch if slot[0] == key]
-            flat = [p for slot in group for p in slot[1]]
-            try:
-                out = self.inners[key].evaluate(flat)
-            except Exception as exc:  # handed to every waiting thread
-                for slot in group:
-                    slot[3] = exc
-                continue
-            i = 0
-            for slot in group:
-                slot[2] = out[i:i + len(slot[1])]
-                i += len(slot[1])
-            self.batches += 1
-            self.positions += len(flat)
-        self.cond.notify_all()
-
-    def leave(self) -> None:
-        """A game thread is done for good: stop waiting for it."""
-        with self.cond:
-            self.active -= 1
-            if self.pending and len(self.pending) >= self.active:
-                self._flush()
-
-    def mean_batch(self) -> float:
-        """Average positions per network call so far."""
-        return self.positions / self.batches if self.batches else 0.0
-
-
-class _Client(Evaluator):
-    """A game thread's view of one network behind a BatchingEvaluator."""
-
-    def __init__(self, batcher: BatchingEvaluator, key):
-        self.batcher = batcher
-        self.key = key
-
-    def evaluate(self, positions: list[Position]) -> list[Evaluation]:
-        """Submit to the shared batch."""
-        return self.batcher.submit(self.key, positions)
 
 
 def _winner(margin: float) -> int:
@@ -260,7 +181,7 @@ def summarize(games: list[SelfPlayGame]) -> dict:
     }
 
 
-def run_in_threads(batcher: BatchingEvaluator, seed: int | None, threads: int,
+def run_in_threads(batcher: SharedBatcher, seed: int | None, threads: int,
                    next_game, play, record) -> None:
     """Play games on ``threads`` threads that share ``batcher``.
 
@@ -299,7 +220,7 @@ def run_in_threads(batcher: BatchingEvaluator, seed: int | None, threads: int,
 
 
 def run_games(evaluator: Evaluator, cfg: SelfPlayConfig, games: int, parallel: int,
-              on_game=None) -> tuple[list[SelfPlayGame], BatchingEvaluator]:
+              on_game=None) -> tuple[list[SelfPlayGame], SharedBatcher]:
     """Play ``games`` games, ``parallel`` at a time in threads sharing one batched evaluator.
 
     ``on_game(game)`` is called (under a lock) as each game finishes, e.g. to
@@ -308,7 +229,7 @@ def run_games(evaluator: Evaluator, cfg: SelfPlayConfig, games: int, parallel: i
     if games < 0 or parallel < 1:
         raise ValueError("games must be >= 0 and parallel >= 1")
     parallel = max(1, min(parallel, games))
-    batcher = BatchingEvaluator(evaluator, parallel)
+    batcher = SharedBatcher(evaluator, clients=parallel, max_wait=GAME_WAIT)
     done: list[SelfPlayGame] = []
     started = iter(range(games))
 

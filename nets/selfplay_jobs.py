@@ -33,6 +33,23 @@ class SelfPlayJob:
     precision: str = "fp32"         # CPU inference precision for ONNX nets
 
 
+def plan_jobs(network: str, cfg: SelfPlayConfig, games: int, workers: int, parallel: int, out_dir: str,
+              prefix: str, device: str = "cpu", threads: int = 1, runtime: str = "onnxruntime",
+              precision: str = "fp32") -> list[SelfPlayJob]:
+    """One job per worker that gets games: its share, seed + index, file prefix ``{prefix}{index}``.
+
+    Local processes and Ray actors both take their jobs from here, so both run
+    the network with the same device, threads, runtime and precision.
+    """
+    jobs = []
+    for i, n in enumerate(split_games(games, workers)):
+        if n > 0:
+            c = replace(cfg, seed=None if cfg.seed is None else cfg.seed + i)
+            jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"{prefix}{i}", device, threads,
+                                    runtime, precision))
+    return jobs
+
+
 def run_job(job: SelfPlayJob, progress=None) -> dict:
     """Play a job's games and write them out; returns counts (see ``summarize``)."""
     import torch
@@ -59,8 +76,16 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
         evaluator.close()
     out = summarize(games)
     out.update(seconds=time.perf_counter() - start, shards=[str(p) for p in shards],
-               mean_batch=batcher.mean_batch(), positions_evaluated=batcher.positions)
+               mean_batch=batcher.mean_batch(), positions_evaluated=batcher.positions,
+               runtime=evaluator_runtime(evaluator))
     return out
+
+
+def evaluator_runtime(evaluator) -> str:
+    """What ran the network: ``runtime precision`` for ONNX nets (after ``auto`` chose), else the class."""
+    while getattr(evaluator, "inner", None) is not None:     # a cache around the real evaluator
+        evaluator = evaluator.inner
+    return getattr(evaluator, "runtime", None) or type(evaluator).__name__
 
 
 def _child(job: SelfPlayJob, progress, results) -> None:
@@ -118,6 +143,7 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
     total["moves_per_second"] = total["moves"] / wall if wall > 0 else 0.0
     total["evals_per_second"] = total["positions_evaluated"] / wall if wall > 0 else 0.0
     total["shards"] = [s for o in outs for s in o["shards"]]
+    total["runtimes"] = sorted({o["runtime"] for o in outs})
     return total
 
 
@@ -127,13 +153,8 @@ def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, proce
     """Run self-play over ``processes`` processes; returns merged counts and throughput."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     tag = f"{int(time.time())}-{os.getpid()}"
-    jobs = []
-    for i, n in enumerate(split_games(games, processes)):
-        if n == 0:
-            continue
-        c = replace(cfg, seed=None if cfg.seed is None else cfg.seed + i)
-        jobs.append(SelfPlayJob(network, c, n, parallel, out_dir, f"sp-{tag}-p{i}", device, threads,
-                                runtime, precision))
+    jobs = plan_jobs(network, cfg, games, processes, parallel, out_dir, f"sp-{tag}-p", device, threads,
+                     runtime, precision)
     start = time.perf_counter()
     outs = run_processes(jobs, games) if len(jobs) > 1 else [_inline(jobs[0], games)]
     summary = merge_counts(outs, time.perf_counter() - start)

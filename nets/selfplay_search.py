@@ -12,7 +12,7 @@ target pruning); both are switched per move on the searcher's config.
 
 Leaf batching: the Searcher collects ``batch_size`` leaves per network call
 (virtual loss); it does not hand its pending leaves out, so batching across
-games happens one level up, in ``nets.selfplay.BatchingEvaluator``.
+games happens one level up, in ``engine.batching.SharedBatcher``.
 """
 
 from __future__ import annotations

@@ -23,16 +23,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import math
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 
 from engine.features import FEATURE_VERSION
 from nets.checkpoints import (
@@ -42,165 +39,14 @@ from nets.checkpoints import (
     load_weights,
     read_checkpoint,
 )
+from nets.losses import lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger
-from nets.model import SCORE_SCALE, build_model, get_config
+from nets.model import build_model
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards
+from nets.train_settings import TrainError, TrainSettings
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
-
-
-class TrainError(RuntimeError):
-    """A training run that cannot start or go on (no data, bad settings, wrong checkpoint)."""
-
-
-@dataclass
-class TrainSettings:
-    """Everything a training run needs; saved in the checkpoint."""
-
-    data_dirs: list[str] = field(default_factory=list)
-    run_dir: str = "runs/train"
-    config: str = "b6c64"
-    batch_size: int = 256          # global batch (split across processes)
-    steps: int = 1000              # train until this many steps in total
-    minutes: float = 0.0           # also stop after this long in this run (0: no limit)
-    optimizer: str = "sgd"         # sgd (with Nesterov momentum) or adamw
-    lr: float = 0.02
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    lr_schedule: str = "cosine"    # constant, cosine or step (x0.1 at 50% and 75%)
-    warmup_steps: int = 100
-    window: int = 100              # train on the newest this many shards
-    epoch_steps: int = 0           # re-list the newest shards after this many steps (0: full pass)
-    new_window: bool = False       # on resume, drop the unfinished pass and re-list the shards
-    policy_weight: float = 1.0
-    value_weight: float = 1.0
-    score_weight: float = 0.1
-    ownership_weight: float = 0.5
-    teacher_mix: float = 0.0       # value/score/ownership target = (1-m) game + m teacher (shards with teacher targets)
-    amp: bool = True               # mixed precision when on a GPU
-    device: str = "auto"           # auto, cpu, cuda
-    seed: int = 0
-    checkpoint_minutes: float = 5.0
-    checkpoint_every: int = 0      # also every this many steps (0: off)
-    log_every: int = 10
-    batch_log: str = ""            # append "step epoch cursor sha1(batch)" lines here
-    init: str = ""                 # start a fresh run from these weights
-    ratings: str = ""              # step,elo CSV to plot beside the losses
-    tensorboard: bool = True
-
-    def check(self) -> None:
-        """Raise TrainError for settings that cannot work."""
-        get_config(self.config)
-        if self.optimizer not in ("sgd", "adamw"):
-            raise TrainError(f"optimizer must be sgd or adamw, not {self.optimizer!r}")
-        if self.lr_schedule not in ("constant", "cosine", "step"):
-            raise TrainError(f"lr schedule must be constant, cosine or step, not {self.lr_schedule!r}")
-        if self.batch_size < 1 or self.steps < 0 or self.window < 1 or self.lr <= 0:
-            raise TrainError("batch size, window and lr must be positive, steps >= 0")
-        if not self.data_dirs:
-            raise TrainError("no data directories given")
-        if not 0.0 <= self.teacher_mix <= 1.0:
-            raise TrainError("teacher mix must be in [0, 1]")
-
-
-def lr_at(step: int, s: TrainSettings) -> float:
-    """The learning rate for ``step`` (linear warm-up, then the schedule)."""
-    if step < s.warmup_steps:
-        return s.lr * (step + 1) / s.warmup_steps
-    frac = min(1.0, step / max(1, s.steps))
-    if s.lr_schedule == "cosine":
-        return s.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
-    if s.lr_schedule == "step":
-        return s.lr * (0.1 ** ((frac >= 0.5) + (frac >= 0.75)))
-    return s.lr
-
-
-def teacher_targets(batch: dict, mix: float) -> dict:
-    """``batch`` with value, score and ownership targets blended with the teacher's.
-
-    Where a row has teacher targets (``teacher_valid``): target = (1 - mix) *
-    game target + mix * teacher target; where the game target is unknown
-    (resigned or unfinished games: ``score_valid`` / ``ownership_valid`` 0) the
-    teacher's alone, and the row becomes valid. Rows without a teacher keep
-    their game targets. ``mix`` 0 returns the batch unchanged.
-    """
-    if mix <= 0 or "teacher_valid" not in batch:
-        return batch
-    tv = batch["teacher_valid"]
-    m = mix * tv
-    out = dict(batch)
-    out["value"] = (1 - m) * batch["value"] + m * batch["teacher_value"]
-    for key, valid in (("score", "score_valid"), ("ownership", "ownership_valid")):
-        game, teach, gv = batch[key], batch["teacher_" + key], batch[valid]
-        w = m if game.dim() == 1 else m[:, None, None]
-        g = gv if game.dim() == 1 else gv[:, None, None]
-        t = tv if game.dim() == 1 else tv[:, None, None]
-        blended = (1 - w) * game + w * teach
-        only_teacher = t * teach + (1 - t) * game
-        out[key] = g * blended + (1 - g) * only_teacher
-        out[valid] = torch.maximum(gv, tv)
-    return out
-
-
-def compute_losses(out: dict, batch: dict, s: TrainSettings) -> dict:
-    """Weighted losses of the model outputs ``out`` against a torch ``batch``.
-
-    Each term is averaged over the batch (rows without a valid target count
-    zero), so every process of a DDP run weighs its rows alike. Teacher
-    targets are blended in by ``teacher_targets`` (``s.teacher_mix``).
-    """
-    batch = teacher_targets(batch, s.teacher_mix)
-    n = batch["value"].shape[0]
-    logp = F.log_softmax(out["policy_logits"].float(), dim=1)
-    policy = -(batch["policy"] * logp).sum(1)
-    policy = (policy * batch["policy_valid"]).sum() / n
-    value = F.mse_loss(out["value"].float(), batch["value"])
-    score = F.smooth_l1_loss(out["score_lead"].float() / SCORE_SCALE,
-                             batch["score"] / SCORE_SCALE, reduction="none")
-    score = (score * batch["score_valid"]).sum() / n
-    mask = batch["planes"][:, 0]
-    own = ((out["ownership"].float() - batch["ownership"]) ** 2 * mask).sum((1, 2))
-    own = (own / mask.sum((1, 2)).clamp(min=1) * batch["ownership_valid"]).sum() / n
-    total = (s.policy_weight * policy + s.value_weight * value + s.score_weight * score
-             + s.ownership_weight * own)
-    return {"loss": total, "loss_policy": policy, "loss_value": value,
-            "loss_score": score, "loss_ownership": own}
-
-
-def to_torch(batch: dict, device) -> dict:
-    """Numpy batch arrays to float32 tensors on ``device``."""
-    return {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in batch.items()}
-
-
-def train_step(model, optimizer, batch: dict, s: TrainSettings, scaler=None) -> dict:
-    """One optimiser step on a torch batch; returns the loss terms as floats."""
-    model.train()
-    optimizer.zero_grad(set_to_none=True)
-    device_type = batch["planes"].device.type
-    use_amp = scaler is not None and scaler.is_enabled()
-    with torch.autocast(device_type, dtype=torch.float16, enabled=use_amp):
-        out = model(batch["planes"], batch["globals"])
-    losses = compute_losses(out, batch, s)
-    if use_amp:
-        scaler.scale(losses["loss"]).backward()
-        scaler.step(optimizer)
-        scaler.update()
-    else:
-        losses["loss"].backward()
-        optimizer.step()
-    return {k: float(v.detach()) for k, v in losses.items()}
-
-
-def make_optimizer(model, s: TrainSettings):
-    """SGD with Nesterov momentum or AdamW, weight decay on weights only (not biases/BN)."""
-    decay = [p for p in model.parameters() if p.ndim > 1]
-    other = [p for p in model.parameters() if p.ndim <= 1]
-    groups = [{"params": decay, "weight_decay": s.weight_decay},
-              {"params": other, "weight_decay": 0.0}]
-    if s.optimizer == "adamw":
-        return torch.optim.AdamW(groups, lr=s.lr)
-    return torch.optim.SGD(groups, lr=s.lr, momentum=s.momentum, nesterov=True)
 
 
 def batch_hash(rows: np.ndarray) -> str:

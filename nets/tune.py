@@ -147,11 +147,11 @@ class TrainObjective:
 
 
 def validation_loss(model, val_dirs: list, ts, batch: int = 256, max_rows: int = 20_000) -> dict:
-    """Mean losses (``nets.train.compute_losses``) of ``model`` over held-out shards."""
+    """Mean losses (``nets.losses.compute_losses``) of ``model`` over held-out shards."""
     import torch
 
     from nets.shards import ShardSet, list_shards
-    from nets.train import compute_losses, to_torch
+    from nets.losses import compute_losses, to_torch
     shards = ShardSet(list_shards(*val_dirs))
     if not shards.paths:
         raise click.BadParameter(f"no validation shards in {', '.join(map(str, val_dirs))}")

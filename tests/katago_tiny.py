@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.katago.modelfile import (
+from engine.katago.layers import (
     Activation,
     BatchNorm,
     Conv,

@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from gtp.server.analysis_engine import AnalysisEngine, AnalysisSettings, position_hashes
+from gtp.server.analysis_answer import position_hashes
+from gtp.server.analysis_engine import AnalysisEngine, AnalysisSettings
 from tests.gtp_session import REPO
 
 NET = os.path.join(REPO, "weights", "zerogo-9x9.onnx")

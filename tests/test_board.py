@@ -272,7 +272,7 @@ def test_legal_masks_of_a_batch_match_each_boards_legal_mask():
     """The vectorised batch version agrees with Board.legal_mask (suicide, ko, edges, crowded boards)."""
     import random
 
-    from engine.board import legal_masks
+    from engine.legal import legal_masks
     rng = random.Random(5)
     for size, suicide in ((5, False), (7, True), (9, False)):
         boards = []

@@ -16,8 +16,9 @@ from engine.evaluation import Position
 from engine.features import NUM_GLOBALS, NUM_PLANES
 from engine.game import Game
 from nets.distil import DistilSettings, GameSetup, draw_setup, run_distil
+from nets.losses import compute_losses, teacher_targets, to_torch
 from nets.shards import ShardSet, list_shards, load_shard
-from nets.train import TrainSettings, compute_losses, teacher_targets, to_torch
+from nets.train import TrainSettings
 from tests.katago_tiny import dump_model, random_model
 
 B15 = "g170e-b15c192-s1672170752-d466197061.bin.gz"

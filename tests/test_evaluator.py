@@ -9,9 +9,9 @@ from engine import coords
 from engine import features as F
 from engine.board import Board
 from engine.evaluation import Evaluator, Position, UniformEvaluator
-from engine.evaluator import (CachedEvaluator, EvaluatorConfig, ModelLoadError, OnnxEvaluator,
-                              choose_providers, default_network_path, provider_entry, load_evaluator,
-                              physical_cores)
+from engine.eval_cache import CachedEvaluator
+from engine.evaluator import EvaluatorConfig, ModelLoadError, OnnxEvaluator, default_network_path, load_evaluator
+from engine.onnx_model import choose_providers, physical_cores, provider_entry
 from engine.game import Game
 from engine.rules import rules_by_name
 from engine.symmetry import inverse_symmetry_policy, inverse_symmetry_planes, move_permutation

@@ -10,7 +10,8 @@ from engine.board import Board
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.gumbel import SequentialHalving
-from engine.mcts import PuctConfig, Tree, _Stub
+from engine.mcts import Tree
+from engine.mcts_node import PuctConfig, _Stub
 
 
 class FixedPolicy(Evaluator):
@@ -191,7 +192,7 @@ def test_reroot_releases_the_discarded_subtrees():
 
 def test_selection_in_floats_chooses_exactly_as_the_array_version(monkeypatch):
     """select_child's few-touched-children shortcut builds the very same tree as the array version."""
-    from engine import mcts
+    from engine import mcts_node as mcts
 
     class Varied(Evaluator):
         """A position-dependent policy and value, so selection has real choices (and ties)."""

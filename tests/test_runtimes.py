@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine import calibration, runtimes
+from engine import calibration, runtime_accuracy, runtimes
 from engine import features as F
 from engine.evaluation import Position
 from engine.evaluator import (
@@ -133,8 +133,9 @@ def test_each_setting_is_within_its_measured_bounds(setting, cache_dir, fixed_ba
     ev = OnnxEvaluator(NET, config(cache_dir, *setting))
     assert ev.runtime == " ".join(setting)
     names = list(OUTPUT_NAMES)
-    m = runtimes.summarize([runtimes.compare(ref.session.run(names, feeds), ev.session.run(names, feeds),
-                                             legal) for feeds, legal in fixed_batches])
+    m = runtime_accuracy.summarize([runtime_accuracy.compare(ref.session.run(names, feeds),
+                                                             ev.session.run(names, feeds), legal)
+                                    for feeds, legal in fixed_batches])
     top1, kl, value, score = BOUNDS[setting]
     assert m["positions"] == 128 and m["clear"] >= 64
     assert m["top1"] >= top1 and m["top1_clear"] >= top1 and m["kl"] <= kl, m
@@ -145,7 +146,7 @@ def test_compare_measures_disagreement():
     legal = np.ones((2, 3), bool)
     ref = [np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), np.array([0.5, -0.5]), np.array([3.0, 1.0])]
     got = [np.array([[0.0, 2.0, 0.0], [0.0, 1.0, 0.0]]), np.array([0.4, -0.5]), np.array([1.0, 1.0])]
-    m = runtimes.compare(ref, got, legal)
+    m = runtime_accuracy.compare(ref, got, legal)
     assert m["top1"].tolist() == [0.0, 1.0]
     assert m["clear"].tolist() == [1.0, 1.0]     # fp32's best leads by far more than 0.05 in both
     assert m["kl"][0] > 0.5 and m["kl"][1] == pytest.approx(0.0)
@@ -196,7 +197,7 @@ def test_auto_rejects_a_setting_that_fails_the_accuracy_check(cache_dir, monkeyp
     """Bounds nobody can meet: auto falls back to fp32 and says which check failed."""
     monkeypatch.setattr(runtimes, "openvino_available", lambda: False)
     monkeypatch.setattr(runtimes, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": AVX512)
-    monkeypatch.setattr(runtimes.AccuracyBounds, "passes", lambda self, m: m["top1"] > 1.0)
+    monkeypatch.setattr(runtime_accuracy.AccuracyBounds, "passes", lambda self, m: m["top1"] > 1.0)
     with caplog.at_level(logging.INFO, logger="engine.runtimes"):
         ev = OnnxEvaluator(NET, config(cache_dir, "auto", "auto"))
     assert ev.runtime == "onnxruntime fp32"

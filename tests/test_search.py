@@ -12,7 +12,8 @@ from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.player import AnalysisRequest, MoveLimits
 from engine.mcts_player import MctsPlayer
-from engine.search import SearchConfig, Searcher, candidates, pruned_visits
+from engine.search import SearchConfig, Searcher
+from engine.search_report import candidates, pruned_visits
 from tests.conftest import game_from_diagram
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.sgf import load_sgf_file
-from nets.selfplay import (BatchingEvaluator, MoveRecord, SelfPlayConfig, play_game, run_games,
+from nets.selfplay import (MoveRecord, SelfPlayConfig, play_game, run_games,
                            value_targets)
 from nets.cli import selfplay_command
 from nets.selfplay_jobs import split_games
@@ -93,18 +93,13 @@ def test_resignation_and_played_out_checks():
     assert not sp.resigned and sp.would_resign == BLACK and len(sp.moves) > 2
 
 
-def test_batching_evaluator_gathers_and_propagates_errors():
+def test_run_games_propagates_network_errors():
     class Boom(Evaluator):
         def evaluate(self, positions):
             raise RuntimeError("net exploded")
 
     with pytest.raises(RuntimeError, match="exploded"):
         run_games(Boom(), _cfg(), games=2, parallel=2)
-    b = BatchingEvaluator(UniformEvaluator(), clients=1)
-    from engine.evaluation import Position
-    from engine.game import Game
-    out = b.evaluate([Position.from_game(Game(5))] * 3)
-    assert len(out) == 3 and b.batches == 1
 
 
 def test_final_ownership_counts_surrounded_points():

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from nets.data import DataSettings, convert
+from nets.losses import compute_losses, lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger, read_ratings
 from nets.model import build_model, load_checkpoint
 from nets.shards import ShardSet, epoch_plan, list_shards
-from nets.train import (TrainError, Trainer, TrainSettings, compute_losses, lr_at,
-                        make_optimizer, to_torch, train_step)
+from nets.train import TrainError, Trainer, TrainSettings
 from tests.test_data import write_games
 
 torch.set_num_threads(1)

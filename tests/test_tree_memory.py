@@ -10,7 +10,7 @@ import numpy as np
 from engine.evaluation import UniformEvaluator
 from engine.evaluator import CachedEvaluator
 from engine.game import Game
-from engine.mcts import node_bytes
+from engine.mcts_node import node_bytes
 from engine.mcts_player import MctsPlayer
 from engine.player import AnalysisRequest, MoveLimits
 from engine.search import SearchConfig, Searcher

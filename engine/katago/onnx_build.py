@@ -46,7 +46,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from engine.katago.modelfile import (
+from engine.katago.layers import (
     Activation,
     BatchNorm,
     Conv,

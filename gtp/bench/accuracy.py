@@ -30,7 +30,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from engine import calibration, runtimes
+from engine import calibration, runtime_accuracy, runtimes
 from engine import features as F
 from engine.evaluator import (
     OUTPUT_NAMES,
@@ -129,9 +129,9 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
     click.echo(f"{'setting':<18} {'top-1':>6} {'clear':>6} {'KL':>8} {'value MAE':>9} {'value max':>9} "
                f"{'score MAE':>9} {'score max':>9} {'evals/s':>8} {'x fp32':>6}")
     for key, session in sessions.items():
-        parts = [runtimes.compare(ref, session.run(names, {"planes": p, "globals": g}), legal)
+        parts = [runtime_accuracy.compare(ref, session.run(names, {"planes": p, "globals": g}), legal)
                  for ref, (p, g, legal) in zip(refs, batches)]
-        m = runtimes.summarize(parts)
+        m = runtime_accuracy.summarize(parts)
         speed = float(np.median(speeds[key]))
         click.echo(f"{' '.join(key):<18} {m['top1']:>6.3f} {m['top1_clear']:>6.3f} {m['kl']:>8.5f} "
                    f"{m['value_mae']:>9.4f} "

@@ -119,7 +119,8 @@ def gtp_command(log_file, verbose, **settings):
 
 @click.command("analysis", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--network", default=ANALYSIS.network, show_default=True,
-              help="ONNX network file; 'auto' takes the shipped net for each query's board size.")
+              help="ONNX network file or a KataGo network (.bin.gz, converted once into the cache); "
+                   "'auto' takes the shipped net for each query's board size.")
 @click.option("--visits", type=click.IntRange(1), default=ANALYSIS.visits, show_default=True,
               help="maxVisits of a query that gives none (KataGo's analysis_example.cfg: 500).")
 @click.option("--analysis-threads", type=click.IntRange(1, 64), default=ANALYSIS.analysis_threads, show_default=True,

@@ -1,0 +1,187 @@
+"""``zerogo data``: shards from SGF files (``from-sgf``), KataGo teacher games (``distil``), GNU Go games."""
+
+from __future__ import annotations
+
+import os
+import json
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from nets.data import DataSettings, convert
+from nets.distil import DistilSettings, run_distil
+from nets.distil_eval import evaluate_net
+from nets.gnugo_games import GnuGoGameSettings, generate
+from nets.shards import list_shards
+
+
+# ------------------------------------------------------------ from nets.data_cli
+@click.group("data")
+def data_group():
+    """Make training data (shards) from game records."""
+
+
+@data_group.command("from-sgf")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for the shards and PREFIX-progress.json (resumes if present).")
+@click.option("--positions-per-shard", default=8192, show_default=True)
+@click.option("--min-moves", default=10, show_default=True, help="Skip shorter games.")
+@click.option("--prefix", default="sgf", show_default=True, help="Shard file name prefix.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def from_sgf(inputs, out_dir, positions_per_shard, min_moves, prefix, quiet):
+    """Convert SGF files, directories, .zip and .tar(.gz) archives into shards.
+
+    Broken or unsupported games are skipped and counted by reason. Run the same
+    command again to resume after an interruption: games already in shards are
+    not read twice.
+    """
+    if positions_per_shard < 1 or min_moves < 0:
+        raise click.BadParameter("--positions-per-shard must be >= 1 and --min-moves >= 0")
+    settings = DataSettings(min_moves=min_moves, positions_per_shard=positions_per_shard,
+                            prefix=prefix)
+    try:
+        prog = convert(list(inputs), out_dir, settings, progress_bar=not quiet)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"games used: {prog.games}, positions: {prog.positions}, "
+               f"shards: {prog.next_index}, skipped: {sum(prog.skipped.values())}", err=True)
+    for reason, n in sorted(prog.skipped.items()):
+        click.echo(f"  skipped {n:6d}  {reason}  e.g. {prog.examples.get(reason, [''])[0]}",
+                   err=True)
+
+
+
+
+
+# ------------------------------------------------------------ teacher data (nets.distil)
+_DISTIL = DistilSettings()
+
+
+def _int_list(text: str) -> tuple:
+    """``9,13,19`` -> (9, 13, 19)."""
+    return tuple(int(x) for x in text.split(",") if x.strip())
+
+
+def _float_list(text: str) -> tuple:
+    """``1,2`` -> (1.0, 2.0)."""
+    return tuple(float(x) for x in text.split(",") if x.strip())
+
+
+@data_group.command("distil")
+@click.option("--teacher", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="KataGo model (.bin.gz, converted once into the ONNX cache) or its ONNX file.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Shards, sgf/ and PREFIX-progress.json go here (a rerun carries on).")
+@click.option("--games", default=_DISTIL.games, show_default=True, help="Total games to reach.")
+@click.option("--minutes", default=_DISTIL.minutes, show_default=True,
+              help="Start no new game after so many minutes of this run (0: no limit).")
+@click.option("--parallel", default=_DISTIL.parallel, show_default=True,
+              help="Games in flight sharing one batched teacher.")
+@click.option("--sizes", default="9", show_default=True, help="Board sizes, e.g. 9,13,19.")
+@click.option("--size-weights", default="", help="Relative weights of --sizes (default equal).")
+@click.option("--rules", default=",".join(_DISTIL.rules), show_default=True,
+              help="Rule sets to draw from (chinese, japanese, ...).")
+@click.option("--komi-spread", default=_DISTIL.komi_spread, show_default=True,
+              help="Komi = the rules' usual komi + a multiple of 0.5 within +-this.")
+@click.option("--handicap-prob", default=_DISTIL.handicap_prob, show_default=True)
+@click.option("--opening-moves", default=_DISTIL.opening_moves, show_default=True,
+              help="Play 0..N uniformly random first moves.")
+@click.option("--policy", type=click.Choice(["raw", "search"]), default=_DISTIL.policy,
+              show_default=True, help="Policy target: the teacher's raw policy, or a search's "
+              "visit distribution (--visits).")
+@click.option("--visits", default=_DISTIL.visits, show_default=True)
+@click.option("--temperature", default=_DISTIL.temperature, show_default=True)
+@click.option("--temperature-moves", default=_DISTIL.temperature_moves, show_default=True,
+              help="Plies at --temperature (-1: area / 7); --late-temperature after.")
+@click.option("--late-temperature", default=_DISTIL.late_temperature, show_default=True)
+@click.option("--resign-threshold", type=click.FloatRange(0, 1),
+              default=_DISTIL.resign_threshold, show_default=True,
+              help="Resign when the teacher's win rate stays below this (0: never; never in "
+              "handicap games).")
+@click.option("--max-moves", default=_DISTIL.max_moves, show_default=True, help="0: 2 * area.")
+@click.option("--positions-per-shard", default=_DISTIL.positions_per_shard, show_default=True)
+@click.option("--flush-minutes", default=_DISTIL.flush_minutes, show_default=True,
+              help="Also write the finished games out after so many minutes.")
+@click.option("--prefix", default=_DISTIL.prefix, show_default=True,
+              help="Shard prefix (one per process writing the same folder).")
+@click.option("--seed", default=_DISTIL.seed, show_default=True)
+@click.option("--threads", default=_DISTIL.threads, show_default=True,
+              help="ONNX Runtime threads for the teacher (0: physical cores).")
+@click.option("--batch-size", default=_DISTIL.batch_size, show_default=True)
+@click.option("--log-seconds", default=_DISTIL.log_seconds, show_default=True,
+              help="Log the throughput this often (0: never).")
+@click.option("--quiet", is_flag=True, help="Warnings only on stderr.")
+def distil_command(sizes, size_weights, rules, quiet, **kwargs):
+    """Teacher games with a KataGo network as the player, as zerogo shards.
+
+    Every teacher move is a row in zerogo's own features with the teacher's
+    policy, the game's result (and margin and ownership when played out) and
+    the teacher's value, score lead and ownership. Interrupt it at any time
+    (Ctrl-C, SIGTERM) and run the same command again to carry on.
+    """
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        s = DistilSettings(sizes=_int_list(sizes), size_weights=_float_list(size_weights),
+                           rules=tuple(r.strip() for r in rules.split(",") if r.strip()),
+                           **kwargs)
+        s.check()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    t0, c0 = time.monotonic(), time.process_time()
+    try:
+        prog = run_distil(s)
+    except (OSError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    wall, cpu = time.monotonic() - t0, time.process_time() - c0
+    hours = max(prog.wall_s, 1e-9) / 3600
+    click.echo(f"games: {prog.games}, positions: {prog.positions} ({prog.by_size}), "
+               f"teacher evals: {prog.evals}; this run {wall:.0f} s wall, {cpu:.0f} s CPU; all runs: "
+               f"{prog.games / hours:.0f} games/h, {prog.positions / hours:.0f} positions/h "
+               f"(load average {os.getloadavg()[0]:.1f})", err=True)
+
+
+@data_group.command("distil-eval")
+@click.argument("nets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--shards", "shard_args", multiple=True, required=True, type=click.Path(exists=True),
+              help="Held-out teacher shards (files or folders).")
+def distil_eval_command(nets, shard_args):
+    """Agreement of zerogo nets with the teacher on held-out teacher shards (one JSON line each).
+
+    Policy cross-entropy against the teacher's policy, share of rows where the
+    net's top move is the teacher's, value MSE against the teacher and against
+    the game result, mean absolute score error against the teacher's lead.
+    """
+    shards: list[Path] = []
+    for s in shard_args:
+        shards += list_shards(s) if Path(s).is_dir() else [Path(s)]
+    for net in nets:
+        click.echo(json.dumps(evaluate_net(Path(net), shards)))
+
+# ------------------------------------------------------------ from nets.gnugo_games
+_GNUGO = GnuGoGameSettings()   # option defaults come from the settings dataclass
+
+
+@click.command("gnugo-games")
+@click.option("--games", default=100, show_default=True, help="Number of games.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--size", default=_GNUGO.size, show_default=True)
+@click.option("--komi", type=float, default=_GNUGO.komi,
+              help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
+@click.option("--level", default=_GNUGO.level, show_default=True, help="GNU Go level.")
+@click.option("--random-moves", default=_GNUGO.random_moves, show_default=True,
+              help="At most this many random opening moves per game.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--gnugo", default=_GNUGO.gnugo, show_default=True)
+def gnugo_games_command(games, out_dir, size, komi, level, random_moves, seed, gnugo):
+    """Generate GNU Go self-play games as SGF files."""
+    cfg = GnuGoGameSettings(size=size, komi=komi, level=level, random_moves=random_moves,
+                            gnugo=gnugo)
+    n = generate(Path(out_dir), games, cfg, seed)
+    click.echo(f"wrote {n} games to {out_dir}", err=True)
+
+
+data_group.add_command(gnugo_games_command)
