@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from engine import deadstones
+from engine import deadstones, status_net
 from engine.evaluation import Evaluator, Position
 from engine.game import Game
 from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,
@@ -34,6 +34,7 @@ class MctsPlayer(Player):
                  status_config: deadstones.DeadStoneConfig | None = None):
         self.evaluator = evaluator
         self.status_config = status_config or deadstones.DeadStoneConfig()
+        self._status_preloaded: set[tuple[str, int, int]] = set()
         self._playout_searcher: Searcher | None = None
         self.searcher = Searcher(evaluator, config)
         self.config = self.searcher.config
@@ -82,11 +83,23 @@ class MctsPlayer(Player):
                 **search_kw) -> Decision:
         """Search (passing ``search_kw`` on), then choose: resign, or a safe legal move."""
         g = self._as_color(game, color)
+        self._preload_status_net(g)
         result = self._search(g, limits, **search_kw)
         self.last_result = result
         if not cleanup and self._should_resign(g, color, result):
             return Decision(g.board.pass_move, resign=True, info=result.candidates)
         return Decision(self._safe_move(g, color, result, cleanup), info=result.candidates)
+
+    def _preload_status_net(self, game: Game) -> None:
+        """Near the end of a game (half the board played, or a pass), load the status net in the background."""
+        spec = self.status_config.status_net
+        key = (spec, game.width, game.height)
+        if spec == "none" or key in self._status_preloaded:
+            return
+        passed = bool(game.moves) and game.moves[-1][1] == game.board.pass_move
+        if len(game.moves) >= game.board.area // 2 or passed:
+            self._status_preloaded.add(key)
+            status_net.preload(spec, game.width, game.height)
 
     def _should_resign(self, game: Game, color: int, result: SearchResult) -> bool:
         """Winrate below the threshold for several consecutive moves, past the early game."""

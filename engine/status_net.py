@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 PREFERRED = ("g170e-b15c192",)   # name fragments, in order of preference
 _loaded: dict[tuple[str, int, int], object] = {}
 _failed: set[str] = set()
+_lock = threading.Lock()
 
 
 def nets_folder() -> Path:
@@ -47,6 +49,11 @@ def find_net(spec: str) -> Path | None:
 
 
 def _evaluator(path: Path, width: int, height: int):
+    with _lock:   # one load per net and size, also when a preload is still running
+        return _load(path, width, height)
+
+
+def _load(path: Path, width: int, height: int):
     key = (str(path), width, height)
     if key not in _loaded:
         from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
@@ -58,6 +65,16 @@ def _evaluator(path: Path, width: int, height: int):
                 _failed.add(str(path))
             return None
     return _loaded[key]
+
+
+def preload(spec: str, width: int, height: int) -> threading.Thread | None:
+    """Load the status net for this board size in a background thread (the first final_score then pays nothing)."""
+    path = find_net(spec)
+    if path is None:
+        return None
+    thread = threading.Thread(target=_evaluator, args=(path, width, height), name="status-net", daemon=True)
+    thread.start()
+    return thread
 
 
 def ownership(game, spec: str = "auto") -> np.ndarray | None:

@@ -94,6 +94,10 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "never with an untrusted controller).")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
+@click.option("--status-network", default=DEFAULTS.status_network, show_default=True,
+              help="Dead stones and final_score: a strong network's ownership as extra evidence beside the "
+                   "play-outs: auto (a KataGo net in $ZEROGO_KATAGO_NETS, default "
+                   "~/.cache/zerogo/katago-nets, loaded in the background), none, or a network FILE.")
 @click.option("--ponder/--no-ponder", default=DEFAULTS.ponder, show_default=True,
               help="Think on the opponent's time.")
 @click.option("--log", "log_file", type=click.Path(dir_okay=False), default=DEFAULTS.log_file,

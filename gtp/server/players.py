@@ -48,6 +48,7 @@ class EngineOptions:
     sgf_dir: str = "."                 # loadsgf/printsgf: this folder and below only
     allow_any_path: bool = False       # loadsgf/printsgf: any path (the old behaviour)
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
+    status_network: str = "auto"       # dead stones: a strong net's ownership (auto: a cached KataGo net), none, FILE
     ponder: bool = False
     log_file: str | None = None
     seed: int | None = None
@@ -97,6 +98,7 @@ def _custom_player(spec: str, options: EngineOptions) -> Player:
 
 def _mcts_player(network: Path, options: EngineOptions) -> Player:
     """The MCTS searcher over the ONNX network (engine.mcts_player, engine.evaluator)."""
+    from engine.deadstones import DeadStoneConfig
     from engine.evaluator import EvaluatorConfig, load_evaluator
     from engine.mcts_player import MctsPlayer
     from engine.search import SearchConfig
@@ -109,7 +111,8 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
                 "seed": options.seed, "max_tree_mb": options.max_tree_mb}
     if options.visits is not None:
         settings["visits"] = options.visits
-    return MctsPlayer(evaluator, SearchConfig(**settings))
+    status = DeadStoneConfig(status_net=options.status_network)   # loaded near the game's end
+    return MctsPlayer(evaluator, SearchConfig(**settings), status_config=status)
 
 
 def _check_runtime(options: EngineOptions) -> None:
