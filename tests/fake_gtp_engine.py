@@ -4,7 +4,8 @@ Modes: ``resign`` (resigns every genmove), ``illegal`` (answers an occupied or
 off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove),
 ``stuck-play`` (never answers ``play``), ``stuck-setup`` (never answers ``komi``),
 ``pass`` (passes), ``claim:RESULT`` (passes, and claims ``final_score`` RESULT),
-``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes).
+``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes),
+``resign-after:N`` (passes N times, then resigns).
 """
 
 import sys
@@ -13,6 +14,7 @@ import time
 
 def main(mode: str) -> None:
     """Answer GTP on stdin/stdout, misbehaving on genmove."""
+    genmoves = 0
     for line in sys.stdin:
         words = line.split()
         if not words:
@@ -27,6 +29,9 @@ def main(mode: str) -> None:
             print("= pass\n", flush=True)
         elif name == "final_score" and ":" in mode:
             print(f"= {mode.split(':', 1)[1]}\n", flush=True)
+        elif name == "genmove" and mode.startswith("resign-after:"):
+            genmoves += 1
+            print("= resign\n" if genmoves > int(mode.split(":")[1]) else "= pass\n", flush=True)
         elif name == "genmove":
             if mode == "crash":
                 sys.exit(3)

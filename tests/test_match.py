@@ -128,6 +128,15 @@ def test_match_cli_resume_needs_an_sgf_dir():
     assert result.exit_code != 0 and "--resume needs --sgf-dir" in result.output
 
 
+def test_move_times_sit_on_their_own_moves_when_a_game_ends_by_resignation(tmp_path):
+    config = MatchConfig(ZEROGO_CMD, fake("resign-after:2"), games=1, size=9, sgf_dir=str(tmp_path))
+    (result,), _ = run_match(config, progress=False)
+    assert result.reason == "resign" and result.winner == "B" and result.moves == 5
+    assert len(result.move_seconds) == result.moves          # the resignation is not a move
+    nodes = _read_sgf(result.sgf).get_main_sequence()[1:]
+    assert [n.get("C") for n in nodes] == [f"time {t:.2f} s" for t in result.move_seconds]
+
+
 def test_missing_engine_is_an_error_not_a_crash():
     out = play_game(MatchConfig("/no/such/engine --gtp", GNUGO_CMD, size=9), 0)
     assert out.reason == "error" and out.winner is None and "cannot start" in out.detail

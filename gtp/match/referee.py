@@ -130,7 +130,8 @@ class Referee:
         self.clients = {1: black, -1: white}
         self.clocks = {c: Clock.start(config.time) for c in (1, -1)}
         self.seconds = {1: 0.0, -1: 0.0}
-        self.times: list[float] = []
+        self.times: list[float] = []     # thinking time of each generated move on the board, in order
+        self._thinking = 0.0
         self.game_moves: int | None = None      # moves before a clean-up play-out, when there was one
         self.playout = None
 
@@ -198,7 +199,7 @@ class Referee:
             return winner_if_lost, "error", f"{name} genmove failed: {exc}"
         used = time.monotonic() - started
         self.seconds[color] += used
-        self.times.append(used)
+        self._thinking = used      # goes into self.times once the reply is played (not for resign)
         if cfg.time.system != "none":
             self.clocks[color] = charge(cfg.time, clock, max(0.0, used - cfg.lag))
             if self.clocks[color].flagged:
@@ -215,6 +216,7 @@ class Referee:
             game.play(move, color)
         except (coords.CoordinateError, IllegalMoveError) as exc:
             return coords.color_name(-color), "illegal", f"{name} played {reply!r}: {exc}"
+        self.times.append(self._thinking)
         try:
             self.clients[-color].send(f"play {name} {coords.to_gtp(move, game.width, game.height)}")
         except GtpCommandFailed as exc:
