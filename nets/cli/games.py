@@ -82,12 +82,10 @@ def selfplay_command(network, games, parallel_games, processes, board_size, komi
                          resign_playout_fraction=resign_playout_fraction, td_lambda=td_lambda,
                          max_moves=max_moves, seed=seed)
     if ray_address:
-        if (runtime, precision) != ("onnxruntime", "fp32"):
-            raise click.UsageError("--runtime/--precision are not passed to Ray workers yet")
         from nets.ray_workers import ray_selfplay
         summary = ray_selfplay(network, cfg, games, ray_workers, parallel_games, out_dir,
                                None if ray_address == "local" else ray_address,
-                               device=device, threads=threads)
+                               device=device, threads=threads, runtime=runtime, precision=precision)
     else:
         summary = selfplay(network, cfg, games, parallel_games, processes, out_dir, device, threads,
                            runtime, precision)
