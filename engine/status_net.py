@@ -72,9 +72,18 @@ def preload(spec: str, width: int, height: int) -> threading.Thread | None:
     path = find_net(spec)
     if path is None:
         return None
-    thread = threading.Thread(target=_evaluator, args=(path, width, height), name="status-net", daemon=True)
+    thread = threading.Thread(target=_load_quietly, args=(path, width, height), name="status-net", daemon=True)
     thread.start()
     return thread
+
+
+def _load_quietly(path: Path, width: int, height: int) -> None:
+    """Load at the lowest CPU priority (Linux: this thread only), so a search running beside it keeps the CPU."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):   # not Linux, or not allowed: load at normal priority
+        pass
+    _evaluator(path, width, height)
 
 
 def ownership(game, spec: str = "auto") -> np.ndarray | None:

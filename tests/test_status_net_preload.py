@@ -53,6 +53,18 @@ def test_gtp_option_reaches_the_dead_stone_settings():
     assert make_player(EngineOptions(size=9, network=net)).status_config.status_net == "auto"
 
 
+def test_preload_runs_at_the_lowest_priority_without_touching_the_caller(monkeypatch, tmp_path):
+    import os
+    import threading
+    seen = {}
+    monkeypatch.setattr(status_net, "_evaluator",
+                        lambda *a: seen.update(nice=os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    status_net.preload(str(tmp_path / "any.bin.gz"), 9, 9).join(30)
+    assert seen["nice"] == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
 def test_preload_of_a_missing_file_is_logged_and_left_out(tmp_path, caplog):
     missing = str(tmp_path / "gone.bin.gz")
     thread = status_net.preload(missing, 9, 9)
