@@ -10,6 +10,7 @@ from engine.deadstones import DeadStoneConfig, cleanup_move, find_status
 from engine.game import Game
 from engine.scoring import tromp_taylor_score
 from engine.seki import shared_regions
+from tests.diagrams import SEKI_WITH_EYES
 
 
 def game_from(text: str, rules: str = "chinese", komi: float | None = 0.5) -> Game:
@@ -96,19 +97,6 @@ def test_a_seki_look_alike_that_a_sacrifice_kills_is_dead_under_every_rule():
 
 # Seki with an eye each: the inner white chain (eye D7) and the inner black
 # chain (eye D3) share D5. The outer groups live with two eyes each.
-SEKI_WITH_EYES = """
-   A B C D E F G
- 9 . X X X X X .  9
- 8 X X O O O X X  8
- 7 X X O . O X X  7
- 6 X X O O O X X  6
- 5 O O X . X O O  5
- 4 O O X X X O O  4
- 3 O O X . X O O  3
- 2 O O X X X O O  2
- 1 . O O O O O .  1
-   A B C D E F G
-"""
 
 
 def test_seki_with_eyes_under_area_and_territory_rules():

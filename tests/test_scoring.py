@@ -9,6 +9,7 @@ from engine.board import BLACK, WHITE, Board
 from engine.deadstones import DeadStoneConfig, find_status
 from engine.game import Game
 from tests.conftest import game_from_diagram
+from tests.diagrams import SEKI_WITH_EYES
 
 
 def points(game: Game, *vertices: str) -> set[int]:
@@ -19,19 +20,7 @@ def points(game: Game, *vertices: str) -> set[int]:
 # A seki in the middle: the inner white chain (C6-E8, eye D7) and the inner
 # black chain (C2-E5, eye D3) share the liberty D5; neither may approach.
 # The outer black group (eyes A9, G9) and outer white group (A1, G1) live.
-SEKI = """
-   A B C D E F G
- 9 . X X X X X .  9
- 8 X X O O O X X  8
- 7 X X O . O X X  7
- 6 X X O O O X X  6
- 5 O O X . X O O  5
- 4 O O X X X O O  4
- 3 O O X . X O O  3
- 2 O O X X X O O  2
- 1 . O O O O O .  1
-   A B C D E F G
-"""
+SEKI = SEKI_WITH_EYES
 INNER_WHITE = ("C8", "D8", "E8", "C7", "E7", "C6", "D6", "E6")
 INNER_BLACK = ("C5", "E5", "C4", "D4", "E4", "C3", "E3", "C2", "D2", "E2")
 
