@@ -95,8 +95,6 @@ def test_a_seki_look_alike_that_a_sacrifice_kills_is_dead_under_every_rule():
     assert area.result_string(chain(area, "B9"), set()) == "B+80.5"
 
 
-
-
 def test_seki_with_eyes_under_area_and_territory_rules():
     area = game_from(SEKI_WITH_EYES, "chinese")
     status = find_status(area.board, cfg=CFG)
