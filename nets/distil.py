@@ -122,7 +122,8 @@ def finish(sp, start: Game, setup: GameSetup, evaluator: Evaluator) -> FinishedG
 def load_teacher(s: DistilSettings) -> Evaluator:
     """The teacher network (a KataGo model file, converted once, or an ONNX file), cached."""
     return load_evaluator(s.teacher, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size,
-                                                     cache_size=s.cache_size))
+                                                     cache_size=s.cache_size, runtime=s.runtime,
+                                                     precision=s.precision))
 
 
 def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:

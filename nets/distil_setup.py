@@ -49,6 +49,8 @@ class DistilSettings:
     seed: int = 0
     threads: int = 0                       # ONNX Runtime threads (0: physical cores)
     batch_size: int = 64
+    runtime: str = "onnxruntime"           # CPU inference runtime (engine.runtimes)
+    precision: str = "fp32"                # fp32, bf16, int8 or auto
     cache_size: int = 100_000
     log_seconds: float = 60.0              # throughput line on the log this often (0: never)
 

@@ -115,6 +115,20 @@ def test_cli_runs_and_reports_throughput(tiny_teacher, tmp_path):
     assert bad.exit_code != 0 and "board sizes" in bad.output
 
 
+def test_teacher_runs_on_the_chosen_runtime(tiny_teacher, tmp_path, caplog):
+    """--runtime openvino --precision bf16 loads the teacher through OpenVINO and still writes valid rows."""
+    from nets.cli import data_group
+
+    with caplog.at_level("INFO", logger="engine.evaluator"):
+        res = CliRunner().invoke(data_group, [
+            "distil", "--teacher", str(tiny_teacher), "--out", str(tmp_path / "ov"), "--games", "2",
+            "--parallel", "2", "--sizes", "5", "--max-moves", "8", "--threads", "1",
+            "--positions-per-shard", "4", "--runtime", "openvino", "--precision", "bf16"])
+    assert res.exit_code == 0, res.output
+    assert any("OpenVINO CPU bf16" in r.getMessage() for r in caplog.records)
+    assert _check_rows(list_shards(tmp_path / "ov")) > 0
+
+
 def test_setups_cover_sizes_rules_komi_and_handicap():
     s = DistilSettings(sizes=(9, 13, 19), rules=("chinese", "japanese"), handicap_prob=0.3)
     rng = np.random.default_rng(0)
