@@ -52,6 +52,8 @@ class LoopSettings:
     games: int = 100
     parallel: int = 16
     processes: int = 1
+    runtime: str = "onnxruntime"     # self-play's CPU inference (engine.runtimes)
+    precision: str = "fp32"
     visits: int = 32
     fast_visits: int = 8
     full_prob: float = 0.25

@@ -60,7 +60,8 @@ def selfplay_stage(s, run: Path, gd: Path) -> dict:
                          search=SearchSettings(visits=s.visits, fast_visits=s.fast_visits),
                          full_prob=s.full_prob, td_lambda=s.td_lambda,
                          seed=s.seed * 1000 + have)
-    summary = selfplay(str(run / "best.onnx"), cfg, left, s.parallel, s.processes, str(out))
+    summary = selfplay(str(run / "best.onnx"), cfg, left, s.parallel, s.processes, str(out),
+                       runtime=s.runtime, precision=s.precision)
     return {k: v for k, v in summary.items() if k != "shards"}
 
 

@@ -49,6 +49,17 @@ def test_loop_resumes_at_the_recorded_stage(tmp_path):
     assert (tmp_path / "best.onnx").read_bytes() == (tmp_path / "gen000.onnx").read_bytes()
 
 
+def test_selfplay_stage_uses_the_chosen_runtime(tmp_path):
+    """--runtime/--precision reach the loop's self-play (the summary records what ran the net)."""
+    torch.set_num_threads(1)
+    loop = Loop(_settings(tmp_path, games=2, runtime="openvino", precision="bf16"))
+    loop.bootstrap()
+    loop.step()
+    (gen,) = json.loads((tmp_path / "loop_state.json").read_text())["history"]
+    selfplay = gen["selfplay"]
+    assert selfplay["games"] == 2 and selfplay["runtimes"] == ["openvino bf16"]
+
+
 def test_gtp_gate_and_gnugo_rating(tmp_path):
     torch.set_num_threads(1)
     result = CliRunner().invoke(loop_command, [

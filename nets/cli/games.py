@@ -106,6 +106,10 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--games", type=click.IntRange(1), default=_LOOP.games, show_default=True)
 @click.option("--parallel-games", "parallel", type=click.IntRange(1), default=_LOOP.parallel, show_default=True)
 @click.option("--processes", type=click.IntRange(1), default=_LOOP.processes, show_default=True)
+@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default=_LOOP.runtime,
+              show_default=True, help="Self-play's CPU inference runtime (gate and rating matches stay fp32).")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default=_LOOP.precision,
+              show_default=True, help="Self-play's CPU inference precision.")
 @click.option("--visits", type=click.IntRange(1), default=_LOOP.visits, show_default=True)
 @click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
 @click.option("--full-prob", type=click.FloatRange(0, 1), default=_LOOP.full_prob, show_default=True)
