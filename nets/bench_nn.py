@@ -191,27 +191,35 @@ def bench_torch(model, config: str, settings: BenchSettings, peaks: dict) -> Non
 
 
 def bench_network(path: Path, settings: BenchSettings, peak: float) -> None:
-    """Sweep a given network file (zerogo ONNX, or a KataGo model converted once) on the CPU."""
+    """Sweep a given network file (zerogo ONNX, or a KataGo model converted once) on the CPU.
+
+    Each ``--settings`` runtime/precision pair gets its rows; one that cannot load here is reported.
+    """
     from engine.evaluator import load_evaluator
     from nets.export import random_positions
-    ev = load_evaluator(path, EvaluatorConfig(provider="cpu", threads=settings.threads,
-                                              cache_size=0))
     flops = None
-    if ev.feature_set == "katago-v7" and str(path).endswith(".gz"):
+    if str(path).endswith(".gz"):
         from engine.katago.modelfile import load_model
         flops = load_model(path).flops
     cache: dict = {}
+    for runtime, precision in settings.cpu_settings or [("onnxruntime", "fp32")]:
+        try:
+            ev = load_evaluator(path, EvaluatorConfig(provider="cpu", threads=settings.threads, cache_size=0,
+                                                      runtime=runtime, precision=precision))
+        except Exception as exc:  # noqa: BLE001  (an optional runtime may be absent or refuse the net)
+            echo_line(f"  {runtime} cpu {precision}: did not load ({exc})")
+            continue
 
-    def inputs(batch, size):
-        if (batch, size) not in cache:
-            positions = random_positions(min(batch, 64), size, seed=batch)
-            positions = (positions * (-(-batch // len(positions))))[:batch]
-            cache[(batch, size)] = ev.encode_batch(positions)
-        return cache[(batch, size)]
+        def inputs(batch, size, ev=ev):
+            if (batch, size) not in cache:
+                positions = random_positions(min(batch, 64), size, seed=batch)
+                positions = (positions * (-(-batch // len(positions))))[:batch]
+                cache[(batch, size)] = ev.encode_batch(positions)
+            return cache[(batch, size)]
 
-    for size in settings.sizes:
-        sweep(f"onnxruntime cpu {path.name[:16]}", ev.run,
-              flops(size, size) if flops else float("nan"), settings, peak, size, inputs)
+        for size in settings.sizes:
+            sweep(f"{runtime} cpu {precision} {path.name[:16]}", ev.run,
+                  flops(size, size) if flops else float("nan"), settings, peak, size, inputs)
 
 
 def end_to_end(path: Path, settings: BenchSettings) -> None:

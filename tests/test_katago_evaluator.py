@@ -136,7 +136,8 @@ def test_bench_nn_takes_a_katago_network(tiny_net):
     from nets.cli import bench_nn_command
     result = CliRunner().invoke(bench_nn_command, [
         "--configs", "", "--sizes", "5", "--batches", "1,4", "--threads", "1", "--peak-n", "256",
-        "--min-seconds", "0.05", "--network", str(tiny_net)])
+        "--min-seconds", "0.05", "--network", str(tiny_net), "--settings", "onnxruntime:fp32,openvino:bf16"])
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if "evals/s" in line]
-    assert len(rows) == 2 and all("GFLOP/s" in r and "nan" not in r for r in rows), rows
+    assert len(rows) == 4 and all("GFLOP/s" in r and "nan" not in r for r in rows), rows
+    assert sum("openvino cpu bf16" in r for r in rows) == 2      # each --settings pair gets its rows
