@@ -260,6 +260,12 @@ def _convert_katago(path) -> Path:
         raise ModelLoadError(str(exc)) from None
 
 
+def network_onnx_path(path) -> Path:
+    """The ONNX file that runs ``path``: itself, or a KataGo model's cached conversion."""
+    from engine.katago.cache import is_katago_model
+    return _convert_katago(path) if is_katago_model(path) else Path(path)
+
+
 def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int = 19,
                    height: int = 19, weights_dir: Path | None = None) -> Evaluator:
     """An OnnxEvaluator for ``path`` (None: the default network for the board), cached if asked.
@@ -275,9 +281,7 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
             raise ModelLoadError(f"no network for {width}x{height} in {folder} (looked for "
                                  f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
                                  "give one with --model")
-    from engine.katago.cache import is_katago_model
-    if is_katago_model(path):
-        path = _convert_katago(path)
+    path = network_onnx_path(path)
     evaluator: Evaluator = OnnxEvaluator(path, config)
     try:
         evaluator.check_board_size(width, height)

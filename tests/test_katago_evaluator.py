@@ -141,3 +141,23 @@ def test_bench_nn_takes_a_katago_network(tiny_net):
     rows = [line for line in result.output.splitlines() if "evals/s" in line]
     assert len(rows) == 4 and all("GFLOP/s" in r and "nan" not in r for r in rows), rows
     assert sum("openvino cpu bf16" in r for r in rows) == 2      # each --settings pair gets its rows
+
+
+def test_bench_accuracy_takes_a_katago_network(tiny_net, tmp_path):
+    """bench accuracy runs a KataGo .bin.gz through its cached conversion (it used to refuse it)."""
+    from click.testing import CliRunner
+
+    from gtp.bench.accuracy import bench_accuracy_command
+    games = tmp_path / "games"
+    games.mkdir()
+    for i, moves in enumerate(["B[cc];W[bb];B[dc];W[cb];B[db];W[bd]", "B[bc];W[cc];B[cb];W[dc];B[db];W[cd]"]):
+        (games / f"g{i}.sgf").write_text(f"(;GM[1]FF[4]SZ[5]KM[0.5];{moves})")
+    result = CliRunner().invoke(bench_accuracy_command, [
+        "--network", str(tiny_net), "--games", str(games), "--size", "5", "--per-game", "4",
+        "--positions", "8", "--settings", "openvino:fp32", "--threads", "1", "--batch", "4",
+        "--seconds", "0.1"])
+    assert result.exit_code == 0, result.output
+    rows = {" ".join(line.split()[:2]): line.split() for line in result.output.splitlines()
+            if line.startswith(("onnxruntime fp32", "openvino fp32"))}
+    assert set(rows) == {"onnxruntime fp32", "openvino fp32"}
+    assert float(rows["openvino fp32"][2]) >= 0.99      # fp32 through OpenVINO picks the same moves

@@ -37,6 +37,7 @@ from engine.evaluator import (
     EvaluatorConfig,
     ModelLoadError,
     OnnxEvaluator,
+    network_onnx_path,
 )
 
 DEFAULT_SETTINGS = "onnxruntime:int8,openvino:fp32,openvino:bf16,openvino:int8"
@@ -105,6 +106,10 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
         if len(chosen) >= positions:
             break
     names = list(OUTPUT_NAMES)
+    try:
+        network = network_onnx_path(network)      # a KataGo .bin.gz runs as its cached conversion
+    except ModelLoadError as exc:
+        raise click.ClickException(str(exc)) from None
     ref_ev = OnnxEvaluator(network, EvaluatorConfig(threads=threads, cache_size=0))
     batches = encoded_batches(chosen, batch, ref_ev.encode_batch)
     refs = [ref_ev.session.run(names, {"planes": p, "globals": g}) for p, g, _ in batches]
