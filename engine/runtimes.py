@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 RUNTIMES = ("onnxruntime", "openvino")
 PRECISIONS = ("fp32", "bf16", "int8")
+RUNTIME_CHOICES = RUNTIMES + ("auto",)      # what a command line may ask for
+PRECISION_CHOICES = PRECISIONS + ("auto",)
 SUPPORTED = {("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("openvino", "fp32"),
              ("openvino", "bf16"), ("openvino", "int8")}
 QUANT_VERSION = "qdq-pc-minmax-1"

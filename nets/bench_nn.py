@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import click
@@ -196,12 +197,12 @@ def bench_network(path: Path, settings: BenchSettings, peak: float) -> None:
     Each ``--settings`` runtime/precision pair gets its rows; one that cannot load here is reported.
     """
     from engine.evaluator import load_evaluator
-    from nets.export import random_positions
+    from engine.katago.cache import is_katago_model
     flops = None
-    if str(path).endswith(".gz"):
+    if is_katago_model(path):
         from engine.katago.modelfile import load_model
         flops = load_model(path).flops
-    cache: dict = {}
+    encoded: dict = {}      # (batch, size) -> inputs; every runtime reads the same encoding
     for runtime, precision in settings.cpu_settings or [("onnxruntime", "fp32")]:
         try:
             ev = load_evaluator(path, EvaluatorConfig(provider="cpu", threads=settings.threads, cache_size=0,
@@ -209,17 +210,19 @@ def bench_network(path: Path, settings: BenchSettings, peak: float) -> None:
         except Exception as exc:  # noqa: BLE001  (an optional runtime may be absent or refuse the net)
             echo_line(f"  {runtime} cpu {precision}: did not load ({exc})")
             continue
-
-        def inputs(batch, size, ev=ev):
-            if (batch, size) not in cache:
-                positions = random_positions(min(batch, 64), size, seed=batch)
-                positions = (positions * (-(-batch // len(positions))))[:batch]
-                cache[(batch, size)] = ev.encode_batch(positions)
-            return cache[(batch, size)]
-
+        inputs = partial(_network_inputs, ev.encode_batch, encoded)
         for size in settings.sizes:
             sweep(f"{runtime} cpu {precision} {path.name[:16]}", ev.run,
                   flops(size, size) if flops else float("nan"), settings, peak, size, inputs)
+
+
+def _network_inputs(encode, encoded: dict, batch: int, size: int):
+    """Random positions encoded by ``encode`` (cached in ``encoded`` per batch and size)."""
+    from nets.export import random_positions
+    if (batch, size) not in encoded:
+        positions = random_positions(min(batch, 64), size, seed=batch)
+        encoded[(batch, size)] = encode((positions * (-(-batch // len(positions))))[:batch])
+    return encoded[(batch, size)]
 
 
 def end_to_end(path: Path, settings: BenchSettings) -> None:

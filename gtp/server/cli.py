@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from engine.runtimes import PRECISION_CHOICES, RUNTIME_CHOICES
 from gtp.server.analysis_engine import AnalysisEngine, AnalysisSettings
 from gtp.server.players import EngineOptions, PlayerError, make_player
 
@@ -74,10 +75,10 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
               help="Positions per network evaluation batch.")
-@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default=DEFAULTS.runtime,
+@click.option("--runtime", type=click.Choice(RUNTIME_CHOICES), default=DEFAULTS.runtime,
               show_default=True, help="CPU inference runtime (openvino: pip install 'zerogo[cpu-fast]'); "
                                       "auto: the fastest this CPU supports that passes the accuracy check.")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default=DEFAULTS.precision,
+@click.option("--precision", type=click.Choice(PRECISION_CHOICES), default=DEFAULTS.precision,
               show_default=True, help="CPU inference precision (int8: quantized once on real games and "
                                       "cached; bf16: OpenVINO); auto: see --runtime.")
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,

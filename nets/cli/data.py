@@ -14,6 +14,7 @@ from nets.data import DataSettings, convert
 from nets.distil import DistilSettings, run_distil
 from nets.distil_eval import evaluate_net
 from nets.gnugo_games import GnuGoGameSettings, generate
+from nets.cli.options import runtime_options
 from nets.shards import list_shards
 
 
@@ -111,11 +112,7 @@ def _float_list(text: str) -> tuple:
 @click.option("--threads", default=_DISTIL.threads, show_default=True,
               help="ONNX Runtime threads for the teacher (0: physical cores).")
 @click.option("--batch-size", default=_DISTIL.batch_size, show_default=True)
-@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default=_DISTIL.runtime,
-              show_default=True, help="CPU inference runtime for the teacher (engine.runtimes).")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default=_DISTIL.precision,
-              show_default=True, help="Teacher precision (bf16 through OpenVINO: measured 2.4x fp32 on "
-              "the b15 teacher, 9x9).")
+@runtime_options(_DISTIL.runtime, _DISTIL.precision, "the teacher")
 @click.option("--log-seconds", default=_DISTIL.log_seconds, show_default=True,
               help="Log the throughput this often (0: never).")
 @click.option("--quiet", is_flag=True, help="Warnings only on stderr.")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from nets.cli.options import runtime_options
 from nets.ladder import ladder, plot, table
 from nets.loop import Loop, LoopSettings
 from nets.selfplay import SelfPlayConfig
@@ -60,10 +61,7 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--device", default="cpu", show_default=True, help="torch device for .pt networks.")
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="Network threads per process.")
-@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default="onnxruntime",
-              show_default=True, help="CPU inference runtime for .onnx networks (engine.runtimes).")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default="fp32",
-              show_default=True, help="CPU inference precision for .onnx networks.")
+@runtime_options("onnxruntime", "fp32", ".onnx networks")
 @click.option("--seed", type=int, default=None)
 @click.option("--ray-address", default=None,
               help="Run as Ray actors: 'auto' (cluster from ray start), HOST:PORT, or 'local'.")
@@ -106,10 +104,7 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--games", type=click.IntRange(1), default=_LOOP.games, show_default=True)
 @click.option("--parallel-games", "parallel", type=click.IntRange(1), default=_LOOP.parallel, show_default=True)
 @click.option("--processes", type=click.IntRange(1), default=_LOOP.processes, show_default=True)
-@click.option("--runtime", type=click.Choice(["onnxruntime", "openvino", "auto"]), default=_LOOP.runtime,
-              show_default=True, help="Self-play's CPU inference runtime (gate and rating matches stay fp32).")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8", "auto"]), default=_LOOP.precision,
-              show_default=True, help="Self-play's CPU inference precision.")
+@runtime_options(_LOOP.runtime, _LOOP.precision, "self-play (gate and rating matches stay fp32)")
 @click.option("--visits", type=click.IntRange(1), default=_LOOP.visits, show_default=True)
 @click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
 @click.option("--full-prob", type=click.FloatRange(0, 1), default=_LOOP.full_prob, show_default=True)
