@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "train-pg": ("nets.cli:train_pg_command", "Policy-gradient (PPO) fine-tuning by self-play."),
     "tune": ("nets.cli:tune_command", "Tune search or training parameters with optuna."),
     "ladder": ("nets.cli:ladder_command", "Summarise a loop run: Elo ladder table, JSON and plot."),
+    "ladder-nets": ("nets.cli:ladder_nets_command", "Elo ladder of shipped nets from their match folders."),
 }
 
 

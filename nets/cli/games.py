@@ -1,4 +1,4 @@
-"""``zerogo selfplay``, ``zerogo loop`` and ``zerogo ladder``: self-play games, the generation loop, its Elo ladder.
+"""``zerogo selfplay``, ``loop``, ``ladder`` and ``ladder-nets``: self-play games, the generation loop, Elo ladders.
 
 ``zerogo selfplay``: self-play games to SGF and training shards, several processes at once.
 Each process opens its own evaluator (torch on a GPU, ONNX Runtime or torch
@@ -22,6 +22,7 @@ import click
 
 from nets.cli.options import runtime_options
 from nets.ladder import ladder, plot, table
+from nets.net_ladder import ManifestError, write as write_net_ladder
 from nets.loop import Loop, LoopSettings
 from nets.selfplay import SelfPlayConfig
 from nets.selfplay_jobs import selfplay
@@ -149,3 +150,15 @@ def ladder_command(run_dir: Path, out_prefix: Path) -> None:
     out_prefix.with_suffix(".md").write_text(text + "\n")
     plot(rows, joint_anchors, out_prefix.with_suffix(".png"))
     click.echo(text)
+
+
+# -------------------------------------------------------- from nets.net_ladder
+@click.command("ladder-nets")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out_prefix", type=click.Path(dir_okay=False, path_type=Path))
+def ladder_nets_command(manifest: Path, out_prefix: Path) -> None:
+    """Elo of shipped nets from the match folders a manifest lists: OUT_PREFIX.json, .md and .png."""
+    try:
+        click.echo(write_net_ladder(manifest, out_prefix))
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
