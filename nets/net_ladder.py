@@ -26,9 +26,8 @@ drawn as horizontal lines).
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import math
+from pathlib import Path
 
 from gtp.match.stats import Tally, bradley_terry, elo_from_score, json_number, wilson_interval
 
