@@ -29,7 +29,7 @@ import json
 import math
 from pathlib import Path
 
-from gtp.match.stats import Tally, bradley_terry, elo_from_score, json_number, wilson_interval
+from gtp.match.stats import Tally, bradley_terry, elo_with_interval, fmt_elo, json_number, wilson_interval
 
 
 class ManifestError(ValueError):
@@ -53,19 +53,6 @@ def _tally(entry: dict, base: Path) -> tuple[int, int, int, str]:
         raise ManifestError(f"match {entry!r}: give 'dir', or 'wins', 'losses' and 'source' ({exc!r})") from None
 
 
-def _elo(score: float) -> float:
-    """Elo difference of an expected score; -inf and +inf at 0 and 1."""
-    if score <= 0.0:
-        return -math.inf
-    if score >= 1.0:
-        return math.inf
-    return elo_from_score(score)
-
-
-def _fmt(x: float) -> str:
-    return f"{round(x):+d}" if math.isfinite(x) else ("+inf" if x > 0 else "-inf")
-
-
 def load(manifest: Path) -> tuple[dict, list[dict]]:
     """The manifest and its matches as rows (a, b, wins, losses, draws, source, score and Elo intervals)."""
     try:
@@ -81,12 +68,13 @@ def load(manifest: Path) -> tuple[dict, list[dict]]:
             if entry.get(side) not in players:
                 raise ManifestError(f"{manifest}: match {entry!r}: player {entry.get(side)!r} is not listed")
         wins, losses, draws, source = _tally(entry, Path(manifest).parent)
-        n = wins + losses + draws
-        score = Tally(wins, draws, losses).score if n else 0.5
-        low, high = wilson_interval(score, n) if n else (0.0, 1.0)
+        tally = Tally(wins, draws, losses)
+        n = tally.games
+        score = tally.score if n else 0.5
+        elo, elo_low, elo_high = elo_with_interval(tally) if n else (0.0, -math.inf, math.inf)
         rows.append({"a": entry["a"], "b": entry["b"], "wins": wins, "losses": losses, "draws": draws,
-                     "games": n, "score": score, "score_95": [low, high], "elo": _elo(score),
-                     "elo_95": [_elo(low), _elo(high)],
+                     "games": n, "score": score, "score_95": list(wilson_interval(score, n)), "elo": elo,
+                     "elo_95": [elo_low, elo_high],
                      "source": source, "settings": entry.get("settings", ""),
                      "fit": bool(entry.get("fit", True))})
     return spec, rows
@@ -123,7 +111,7 @@ def table(spec: dict, rows: list[dict], elos: dict) -> str:
         lo, hi = r["score_95"]
         settings = r["settings"] + ("" if r["fit"] else " (*not fitted*)")
         out.append(f"| {r['a']} | {r['b']} | {settings} | {wld} | {r['score']:.1%} ({lo:.1%}-{hi:.1%}) "
-                   f"| {_fmt(r['elo'])} ({_fmt(r['elo_95'][0])}..{_fmt(r['elo_95'][1])}) | {r['source']} |")
+                   f"| {fmt_elo(r['elo'])} ({fmt_elo(r['elo_95'][0])}..{fmt_elo(r['elo_95'][1])}) | {r['source']} |")
     return "\n".join(out)
 
 
