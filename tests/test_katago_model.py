@@ -237,6 +237,19 @@ def test_cache_converts_once(tmp_path):
     assert sorted(p.suffix for p in cache.iterdir()) == [".onnx", ".onnx"]
 
 
+def test_cached_conversion_does_not_import_onnx(tmp_path):
+    """Finding a cached conversion must not import onnx: that import holds the GIL for a second or
+    more, and the status net is looked up in a background thread while the GTP thread answers."""
+    path = _write(tmp_path, dump_model(random_model(11)), "a.bin.gz")
+    cache = tmp_path / "cache"
+    first = converted_path(path, cache_dir=cache)
+    code = ("import sys; from engine.katago.cache import converted_path; "
+            f"p = converted_path({str(path)!r}, cache_dir={str(cache)!r}); "
+            "print(p.name, 'onnx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [first.name, "False"]
+
+
 def test_import_katago_command(tmp_path):
     path = _write(tmp_path, dump_model(random_model(13)), "tiny.bin.gz")
     out = tmp_path / "tiny.onnx"

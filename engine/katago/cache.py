@@ -37,13 +37,12 @@ def default_cache_dir() -> Path:
 
 
 def converted_path(model_file, cache_dir=None, mish: str = "sigmoid") -> Path:
-    """The ONNX conversion of ``model_file``, made now if the cache does not hold it yet."""
-    try:
-        from engine.katago.onnx_build import write_onnx
-    except ImportError as exc:  # onnx is only needed to convert, not to play
-        raise KataModelError(f"{model_file}: converting a KataGo network needs the 'onnx' "
-                             f"package ({exc}): pip install onnx (or zerogo[katago])") from None
+    """The ONNX conversion of ``model_file``, made now if the cache does not hold it yet.
 
+    A cached conversion is found without importing ``onnx``: that import holds
+    the GIL for a second or more (its C++ extension), which froze the GTP
+    thread when the status net was loaded in the background mid-game.
+    """
     model_file = Path(model_file)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     digest = file_sha256(model_file) if model_file.is_file() else None
@@ -53,6 +52,11 @@ def converted_path(model_file, cache_dir=None, mish: str = "sigmoid") -> Path:
     target = folder / f"{digest}-c{CONVERTER_VERSION}{suffix}.onnx"
     if target.is_file():
         return target
+    try:
+        from engine.katago.onnx_build import write_onnx
+    except ImportError as exc:  # onnx is only needed to convert, not to play
+        raise KataModelError(f"{model_file}: converting a KataGo network needs the 'onnx' "
+                             f"package ({exc}): pip install onnx (or zerogo[katago])") from None
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     model = load_model(model_file)
