@@ -73,7 +73,7 @@ class Node:
         self.total = 0.0            # sum(child_N) + sum(child_VL), kept up to date
         self.visited_prior = 0.0    # sum of the priors of children with visits (first-play urgency)
         self.touched: list[int] = []  # children ever descended into (see select_child)
-        self.touched_mask = None      # the same as a boolean array over the children
+        self.touched_mask = None      # the same as an array over the children (1.0: touched)
         self.best_untouched = -1      # highest-prior child never descended into (-1: recompute)
         self.prior_order = None       # children by prior, highest first (made when first needed)
 
@@ -101,20 +101,21 @@ class Node:
         candidate[area] = True            # pass
         if board.ko_point >= 0 and board.ko_color == board.to_play:
             candidate[board.ko_point] = False
-        moves = np.flatnonzero(candidate)
-        p = np.asarray(ev.policy)[moves].astype(np.float64)
+        moves = candidate.nonzero()[0]
+        p = np.asarray(ev.policy, dtype=np.float64)[moves]
         total = p.sum()
         k = len(moves)
         if total > 0:
             p /= total
         else:
             p[:] = 1.0 / k
-        self.moves, self.prior, self.raw_prior = moves, p, p.copy()
-        block = np.zeros((5, k))    # one allocation for the five statistics arrays
-        self.child_N, self.child_W, self.child_W2, self.child_S, self.child_VL = block
+        # prior and raw_prior may share one array: priors are replaced, never changed in place
+        self.moves, self.prior, self.raw_prior = moves, p, p
+        block = np.zeros((6, k))    # one allocation: the five statistics arrays and the touched flags
+        self.child_N, self.child_W, self.child_W2, self.child_S, self.child_VL, self.touched_mask = block
         self.children = [None] * k
         self.net_value, self.net_score = float(ev.value), float(ev.score_lead)
-        self.touched, self.touched_mask, self.best_untouched = [], np.zeros(k, dtype=bool), -1
+        self.touched, self.best_untouched = [], -1
         self.prior_order = None
 
     def remove_child(self, i: int) -> None:
@@ -132,7 +133,7 @@ class Node:
     def touch(self, i: int) -> None:
         """Record that the search descends into child ``i`` (before its virtual loss is added)."""
         if not self.touched_mask[i]:
-            self.touched_mask[i] = True
+            self.touched_mask[i] = 1.0
             self.touched.append(i)
             if i == self.best_untouched:
                 self.best_untouched = -1

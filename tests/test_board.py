@@ -274,16 +274,20 @@ def test_legal_masks_of_a_batch_match_each_boards_legal_mask():
 
     from engine.legal import legal_masks
     rng = random.Random(5)
-    for size, suicide in ((5, False), (7, True), (9, False)):
+    kos = 0
+    for (width, height), suicide in (((5, 5), False), ((7, 7), True), ((9, 9), False), ((7, 4), False)):
         boards = []
-        for _ in range(30):
-            b = Board(size, suicide_allowed=suicide)
-            for _ in range(rng.randrange(size * size * 2)):
+        for _ in range(12):   # every position of random games, so kos and crowded boards come up
+            b = Board(width, height, suicide_allowed=suicide)
+            for _ in range(width * height * 2):
                 legal = np.flatnonzero(b.legal_mask()[:-1]).tolist()
                 if not legal:
                     break
                 b.play(rng.choice(legal))
-            boards.append(b)
+                boards.append(b.copy())
         expected = np.stack([b.legal_mask() for b in boards])
-        assert (legal_masks(boards) == expected).all()
+        for start in range(0, len(boards), 16):   # batches as the evaluator makes them
+            assert (legal_masks(boards[start:start + 16]) == expected[start:start + 16]).all()
         assert (~expected[:, :-1]).any()   # the boards are crowded enough to have illegal points
+        kos += sum(b.ko_point >= 0 and b.ko_color == b.to_play for b in boards)
+    assert kos > 0
