@@ -167,18 +167,19 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     fpu = node.net_value - cfg.fpu_reduction * math.sqrt(node.visited_prior)
     c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
     scale = c * math.sqrt(max(total, 1.0))
-    prior, child_n, child_w, child_vl = node.prior, node.child_N, node.child_W, node.child_VL
+    # ``.item`` reads a Python float straight from the array (no numpy scalar in between)
+    prior, child_n, child_w, child_vl = node.prior.item, node.child_N.item, node.child_W.item, node.child_VL.item
     best, best_value = -1, -math.inf
     j = node.best_untouched
-    if j < 0 and len(node.touched) < len(prior):
+    if j < 0 and len(node.touched) < len(node.prior):
         j = node.best_untouched = _next_untouched(node)
     if j >= 0:
-        best, best_value = j, fpu + float(prior[j]) * scale / 1.0
+        best, best_value = j, fpu + prior(j) * scale / 1.0
     for i in node.touched:
-        vl = float(child_vl[i])
-        n = float(child_n[i]) + vl
-        q = fpu if n == 0 else (float(child_w[i]) - vl) / max(n, 1.0)
-        value = q + float(prior[i]) * scale / (1.0 + n)
+        vl = child_vl(i)
+        n = child_n(i) + vl     # a whole number: 0, or at least 1 (so no max(n, 1) below)
+        q = fpu if n == 0 else (child_w(i) - vl) / n
+        value = q + prior(i) * scale / (1.0 + n)
         if value > best_value or (value == best_value and i < best):
             best, best_value = i, value
     return best
