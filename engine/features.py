@@ -156,16 +156,21 @@ def _board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
 def encode_globals(position: Position, out: np.ndarray | None = None) -> np.ndarray:
     """The global inputs ``[NUM_GLOBALS]`` of a position (see the module table)."""
     g = np.zeros(NUM_GLOBALS, np.float32) if out is None else out
-    board, rules = position.board, position.rules
-    komi = rules.komi if board.to_play == WHITE else -rules.komi
-    g[0] = komi / KOMI_SCALE
-    g[1] = 1.0 if board.to_play == BLACK else 0.0
-    g[2] = 1.0 if rules.scoring == TERRITORY else 0.0
-    g[3] = 1.0 if rules.ko == SIMPLE_KO else 0.0
-    g[4] = 1.0 if rules.ko == SITUATIONAL_SUPERKO else 0.0
-    g[5] = 1.0 if rules.suicide else 0.0
-    g[6] = 1.0 if board.passes >= 1 else 0.0
+    g[:] = _globals_row(position)
     return g
+
+
+def _globals_row(position: Position) -> tuple[float, ...]:
+    """The ``NUM_GLOBALS`` global inputs as Python floats."""
+    board, rules = position.boards[0], position.rules
+    komi = rules.komi if board.to_play == WHITE else -rules.komi
+    return (komi / KOMI_SCALE,
+            1.0 if board.to_play == BLACK else 0.0,
+            1.0 if rules.scoring == TERRITORY else 0.0,
+            1.0 if rules.ko == SIMPLE_KO else 0.0,
+            1.0 if rules.ko == SITUATIONAL_SUPERKO else 0.0,
+            1.0 if rules.suicide else 0.0,
+            1.0 if board.passes >= 1 else 0.0)
 
 
 def _fill_planes(out: np.ndarray, position: Position) -> None:
@@ -214,18 +219,16 @@ def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = Non
     """
     if any(not p.boards for p in positions):
         raise FeatureError("a position needs at least one board")
+    shapes = {(p.boards[0].height, p.boards[0].width) for p in positions}
     if pad_to is None:
-        pad_to = (max(p.board.height for p in positions), max(p.board.width for p in positions))
+        pad_to = (max(h for h, _ in shapes), max(w for _, w in shapes))
     planes = np.zeros((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
-    glob = np.zeros((len(positions), NUM_GLOBALS), np.float32)
-    if len({(p.board.height, p.board.width) for p in positions}) == 1:
+    if len(shapes) == 1:
         _fill_batch(planes, positions)
+    else:
         for n, pos in enumerate(positions):
-            encode_globals(pos, glob[n])
-        return planes, glob
-    for n, pos in enumerate(positions):
-        _fill_planes(planes[n], pos)
-        encode_globals(pos, glob[n])
+            _fill_planes(planes[n], pos)
+    glob = np.array([_globals_row(p) for p in positions], np.float32).reshape(len(positions), NUM_GLOBALS)
     return planes, glob
 
 
