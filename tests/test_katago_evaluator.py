@@ -130,6 +130,25 @@ def test_bench_search_takes_a_katago_network(tiny_net):
     assert int(row[5]) >= 15 and float(row[7]) > 0
 
 
+def test_bench_search_from_an_sgf_position(tiny_net, tmp_path):
+    from click.testing import CliRunner
+
+    from nets.cli import bench_search_command
+    from nets.cli.bench import _bench_position
+    sgf = tmp_path / "game.sgf"
+    sgf.write_text("(;GM[1]FF[4]SZ[5]KM[0.5];B[cc];W[bb];B[dd];W[cb])")
+    assert len(_bench_position(sgf, None).moves) == 4 and len(_bench_position(sgf, 2).moves) == 2
+    args = ["--nets", "", "--leelaz", "", "--sizes", "9", "--visits", "16", "--network", str(tiny_net),
+            "--position", str(sgf), "--moves", "3"]
+    result = CliRunner().invoke(bench_search_command, args)
+    assert result.exit_code == 0, result.output
+    row = result.output.strip().splitlines()[-1].split()
+    assert row[:3] == ["zerogo", "tiny.bin", "5"] and int(row[5]) >= 15   # the SGF's size, not --sizes
+    (tmp_path / "rect.sgf").write_text("(;GM[1]FF[4]SZ[5:4];B[cc])")
+    bad = CliRunner().invoke(bench_search_command, args[:-4] + ["--position", str(tmp_path / "rect.sgf")])
+    assert bad.exit_code != 0 and "square boards" in bad.output
+
+
 def test_bench_nn_takes_a_katago_network(tiny_net):
     from click.testing import CliRunner
 

@@ -135,15 +135,17 @@ def bare_rate(evaluator, positions, seconds: float = 1.0) -> float:
     return len(positions) / float(np.median(times))
 
 
-def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int) -> SearchBench:
-    """Search the empty board for ``visits`` visits (one warm-up search first), then time the
-    bare network on the search's largest batch (``SearchBench.bare_rate``)."""
+def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int,
+                 game: Game | None = None) -> SearchBench:
+    """Search the empty board (or ``game``'s position) for ``visits`` visits (one warm-up search
+    first), then time the bare network on the search's largest batch (``SearchBench.bare_rate``)."""
+    game = game if game is not None else Game(size)
     timed = TimedEvaluator(evaluator)
     cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
-    Searcher(timed, cfg).search(Game(size), MoveLimits(visits=min(64, visits)))
+    Searcher(timed, cfg).search(game, MoveLimits(visits=min(64, visits)))
     timed.seconds = 0.0
     start = time.perf_counter()
-    result = Searcher(timed, cfg).search(Game(size), MoveLimits(visits=visits))
+    result = Searcher(timed, cfg).search(game, MoveLimits(visits=visits))
     bench = SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)
     if hasattr(evaluator, "run") and timed.largest:
         bench.bare_rate = bare_rate(evaluator, timed.largest)

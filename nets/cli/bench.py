@@ -79,11 +79,17 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also search with this network file (ONNX or a KataGo .bin.gz; repeatable); "
                    "--nets '' skips the random nets.")
+@click.option("--position", "position_sgf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Search this SGF game's position instead of the empty board (its size "
+                                 "replaces --sizes; mid-game boards cost the search more per visit).")
+@click.option("--moves", default=None, type=click.IntRange(0),
+              help="With --position: the position after this many moves (default: the last).")
 def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir,
-                         networks):
+                         networks, position_sgf, moves):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
     from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
-    sizes_list = [int(s) for s in sizes.split(",") if s.strip()]
+    game = _bench_position(position_sgf, moves) if position_sgf is not None else None
+    sizes_list = [game.width] if game is not None else [int(s) for s in sizes.split(",") if s.strip()]
     names = [n.strip() for n in net_names.split(",") if n.strip()]
     unknown = [n for n in names if n not in NET_SHAPES]
     if unknown:
@@ -107,7 +113,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                _search_rows(evaluator, name, sizes_list, visits, batch_size)
+                _search_rows(evaluator, name, sizes_list, visits, batch_size, game)
             if leelaz_bin:
                 _bench_leelaz(leelaz_bin, name, folder, visits, threads)
         for path in networks:
@@ -121,14 +127,29 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                _search_rows(evaluator, name, sizes_list, visits, batch_size)
+                _search_rows(evaluator, name, sizes_list, visits, batch_size, game)
 
 
-def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int) -> None:
+def _bench_position(path: Path, moves: int | None):
+    """The game of an SGF file after ``moves`` moves (all of them when None); a click error if unreadable."""
+    from engine.sgf import SgfError, load_sgf_file
+    try:
+        game = load_sgf_file(path)
+        if moves is not None and moves < len(game.moves):
+            while len(game.moves) > moves:
+                game.undo()
+    except (SgfError, OSError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+    if game.width != game.height:
+        raise click.ClickException(f"{path}: bench search takes square boards ({game.width}x{game.height})")
+    return game
+
+
+def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int, game=None) -> None:
     """One ``bench search`` row per board size for an evaluator (runtime and precision included)."""
     runtime, precision = getattr(evaluator, "runtime", "onnxruntime fp32").split()
     for size in sizes:
-        b = bench_zerogo(evaluator, size, visits, batch_size)
+        b = bench_zerogo(evaluator, size, visits, batch_size, game)
         ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
         click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
                    f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
