@@ -82,12 +82,13 @@ class Tree:
 
         ``root_choice`` forces the first move (Gumbel sequential halving).
         """
-        node, path = self.root, []
-        while node.expanded and node.terminal is None:
+        root = self.root
+        node, path = root, []
+        while node.moves is not None and node.terminal is None:   # expanded, not finished
             if not len(node.moves):
                 break
-            i = root_choice if (root_choice is not None and node is self.root) else select_child(
-                node, cfg, node is self.root)
+            i = root_choice if (root_choice is not None and node is root) else select_child(
+                node, cfg, node is root)
             child = node.children[i]
             if child is None:
                 child = self.make_child(node, i)
@@ -97,7 +98,8 @@ class Tree:
                         return None, []
                     continue
             node.touch(i)
-            node.child_VL[i] += 1
+            vl = node.child_VL
+            vl[i] = vl.item(i) + 1.0
             node.total += 1.0
             path.append((node, i))
             node = child
@@ -122,15 +124,21 @@ class Tree:
         x, s = -value, -score
         stub = self.stub
         node, parent = leaf, leaf.parent
-        while parent is not stub:
+        while parent is not stub:   # arr[i] = arr.item(i) + x: cheaper than arr[i] += x (no numpy scalar)
             i = node.index
-            if parent.child_N[i] == 0:
-                parent.visited_prior += parent.prior[i]
-            parent.child_N[i] += 1
-            parent.child_W[i] += x
-            parent.child_W2[i] += x * x
-            parent.child_S[i] += s
-            parent.child_VL[i] -= 1   # total unchanged: one virtual visit became a real one
+            n = parent.child_N
+            visits = n.item(i)
+            if visits == 0:
+                parent.visited_prior += parent.prior.item(i)
+            n[i] = visits + 1.0
+            w = parent.child_W
+            w[i] = w.item(i) + x
+            w2 = parent.child_W2
+            w2[i] = w2.item(i) + x * x
+            sc = parent.child_S
+            sc[i] = sc.item(i) + s
+            vl = parent.child_VL
+            vl[i] = vl.item(i) - 1.0   # total unchanged: one virtual visit became a real one
             x, s = -x, -s
             node, parent = parent, parent.parent
         stub.child_N[0] += 1

@@ -132,7 +132,7 @@ class Node:
 
     def touch(self, i: int) -> None:
         """Record that the search descends into child ``i`` (before its virtual loss is added)."""
-        if not self.touched_mask[i]:
+        if not self.touched_mask.item(i):
             self.touched_mask[i] = 1.0
             self.touched.append(i)
             if i == self.best_untouched:
