@@ -53,8 +53,23 @@ def _evaluator(path: Path, width: int, height: int):
         return _load(path, width, height)
 
 
+def _key(path, width: int, height: int) -> tuple[str, int, int]:
+    """One key per net file and board size, however the path is spelled."""
+    return str(Path(path).expanduser().resolve()), width, height
+
+
+def share(path, width: int, height: int, evaluator) -> None:
+    """Use ``evaluator`` (already loaded for ``path``: the player's own net) as this size's status net.
+
+    When the player runs the very KataGo file the status would load, the
+    status uses the player's evaluator instead of loading a second copy.
+    """
+    with _lock:
+        _loaded.setdefault(_key(path, width, height), evaluator)
+
+
 def _load(path: Path, width: int, height: int):
-    key = (str(path), width, height)
+    key = _key(path, width, height)
     if key not in _loaded:
         from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
         try:

@@ -71,3 +71,25 @@ def test_preload_of_a_missing_file_is_logged_and_left_out(tmp_path, caplog):
     thread.join(30)
     assert not thread.is_alive() and "not used" in caplog.text
     assert status_net.ownership(Game(9), missing) is None
+
+
+def test_a_player_on_the_status_net_file_shares_its_evaluator(monkeypatch, tmp_path):
+    """A player running the KataGo file the status would load: one evaluator serves both (no second copy)."""
+    import gzip
+
+    from tests.katago_tiny import dump_model, random_model
+    monkeypatch.setenv("ZEROGO_ONNX_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ZEROGO_KATAGO_NETS", str(tmp_path / "nets"))
+    monkeypatch.setattr(status_net, "_loaded", {})
+    (tmp_path / "nets").mkdir()
+    net = tmp_path / "nets" / "tiny.bin.gz"
+    net.write_bytes(gzip.compress(dump_model(random_model(14, seed=2))))
+    player = make_player(EngineOptions(size=5, network=str(net), threads=1))
+    assert list(status_net._loaded.values()) == [player.evaluator]
+    monkeypatch.chdir(tmp_path)
+    same = status_net._evaluator("nets/tiny.bin.gz", 5, 5)      # the same file, spelled another way
+    assert same is player.evaluator and len(status_net._loaded) == 1
+    own = status_net.ownership(Game(5))
+    assert own is not None and own.shape == (5, 5) and len(status_net._loaded) == 1
+    other = make_player(EngineOptions(size=5, network=f"{REPO}/weights/zerogo-9x9.onnx", threads=1))
+    assert other.evaluator is not player.evaluator and len(status_net._loaded) == 1   # another net: nothing shared

@@ -112,7 +112,16 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     if options.visits is not None:
         settings["visits"] = options.visits
     status = DeadStoneConfig(status_net=options.status_network)   # loaded near the game's end
+    _share_with_status_net(network, options, evaluator)
     return MctsPlayer(evaluator, SearchConfig(**settings), status_config=status)
+
+
+def _share_with_status_net(network: Path, options: EngineOptions, evaluator) -> None:
+    """If the status net would be the player's own network file, let it use the player's evaluator."""
+    from engine import status_net
+    status_file = status_net.find_net(options.status_network)
+    if status_file is not None and Path(status_file).resolve() == Path(network).resolve():
+        status_net.share(status_file, options.size, options.size, evaluator)
 
 
 def _check_runtime(options: EngineOptions) -> None:
