@@ -254,12 +254,12 @@ class Tree:
         return pv
 
     def add_dirichlet_noise(self, rng: np.random.Generator, alpha_scale: float, eps: float) -> None:
-        """Mix Dirichlet noise into the root priors (alpha = alpha_scale / candidates)."""
+        """Mix Dirichlet noise into the root priors as they stand (alpha = alpha_scale / candidates)."""
         root = self.root
         if not root.expanded or len(root.moves) < 2:
             return
         noise = rng.dirichlet(np.full(len(root.moves), alpha_scale / len(root.moves)))
-        self.set_root_prior((1.0 - eps) * root.raw_prior + eps * noise)
+        self.set_root_prior((1.0 - eps) * root.prior + eps * noise)   # the prior as set (e.g. ladders known)
 
     def set_root_prior(self, prior: np.ndarray) -> None:
         """Replace the root's priors (noise, or back to the network's), keeping FPU's sum right."""

@@ -42,6 +42,7 @@ class SearchConfig:
     resign_min_move_fraction: float = 0.25   # never before area * this plies (plus handicap)
     ponder_max_visits: int = 10_000_000   # cap without a visit limit (time, ponder, analysis)
     max_tree_mb: int = 1024            # tree memory; past it the least-visited subtrees are pruned (0: no cap)
+    ladder_factor: float = 0.02        # root prior of a move that only runs a caught ladder, times this (1: off)
     pv_length: int = 12
     history: int = 8
     seed: int | None = None
