@@ -7,9 +7,13 @@ a game against GNU Go (``weights/distil19/match-b6c64-gnugo10-5s/game0009.sgf``,
 moves 44-64) and resigned soon after. KataGo's ladder reader
 (``engine.katago.ladders``) says which chains in atari cannot escape with the
 defender to move; for the side to move, extending such a chain on its last
-liberty only feeds the ladder, so the search's root prior of that move is
-multiplied by ``factor`` (and the priors renormalised). The move stays a
-candidate: a search that finds it good for another reason may still play it.
+liberty only feeds the ladder, so the search's prior of that move is
+multiplied by ``factor`` (and the priors renormalised) at the root
+(``engine.search``) and one level below it (``engine.mcts.Tree.finish``: the
+opponent's replies, so an atari that starts a working ladder is judged by the
+defender's other answers). Deeper nodes keep the net's priors: the reader
+costs too much for every node. The move stays a candidate: a search that
+finds it good for another reason may still play it.
 Other defences (capturing an attacker in atari) are left alone: the reader
 has already found that they fail too, but they take stones.
 """

@@ -15,6 +15,7 @@ import numpy as np
 from engine.board import Board, IllegalMoveError
 from engine.evaluation import Evaluation, Evaluator, Position
 from engine.game import superko_key
+from engine.ladder_prior import ladder_aware_prior
 from engine.mcts_node import Node, PuctConfig, _Stub, release, select_child
 from engine.rules import SIMPLE_KO
 from engine.scoring import tromp_taylor_score
@@ -23,7 +24,8 @@ from engine.scoring import tromp_taylor_score
 class Tree:
     """A search tree for one game position, with superko checks and leaf batching."""
 
-    def __init__(self, game, history: int = 8):
+    def __init__(self, game, history: int = 8, ladder_factor: float = 1.0):
+        self.ladder_factor = ladder_factor   # < 1: the root's children play down futile ladder escapes
         self.rules = game.rules
         self.handicap = game.handicap
         self.history = history
@@ -186,9 +188,22 @@ class Tree:
         for leaf, ev in zip(leaves, evals):
             leaf.pending = False
             leaf.expand(ev)
+            if self.ladder_factor < 1.0 and leaf.parent is self.root:
+                self._play_down_futile_escapes(leaf)
             self.backup(leaf, float(ev.value), float(ev.score_lead))
         self._record_ownerships(leaves, evals)
         return len(leaves)
+
+    def _play_down_futile_escapes(self, node: Node) -> None:
+        """A reply to a root move: its futile ladder escapes played down (``engine.ladder_prior``).
+
+        So a root move that starts a working ladder is judged by the opponent's
+        other answers, not by a run the net wrongly thinks escapes. Only one
+        level below the root: the reader costs too much for every node.
+        """
+        prior = ladder_aware_prior(node.board, node.moves, node.prior, self.ladder_factor)
+        if prior is not None:
+            node.prior = prior    # raw_prior keeps the net's own view
 
     def _record_ownerships(self, leaves: list, evals: list) -> None:
         """Add the batch's ownership maps (black's view) in one sum."""

@@ -73,7 +73,7 @@ class Searcher:
         if self.tree is not None and self.config.reuse_tree and self.tree.advance(game):
             return self.tree
         self.clear()
-        self.tree = Tree(game, self.config.history)
+        self.tree = Tree(game, self.config.history, self.config.ladder_factor)
         return self.tree
 
     # ---------------------------------------------------------------- search

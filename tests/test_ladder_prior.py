@@ -76,6 +76,29 @@ def test_the_search_plays_the_escape_down_at_the_root_and_noise_builds_on_that()
     assert _root_prior(noisy, escape)[0] < 0.3 * raw        # noise mixed into the played-down prior
 
 
+def test_one_level_down_the_replies_to_a_ladder_atari_play_the_run_down():
+    """Below the root, an atari that starts a working ladder is judged by the defender's other replies."""
+    from engine.mcts import Tree
+    from engine.mcts_node import PuctConfig
+    game = load_sgf_file(LADDER_GAME)
+    atari = game.moves[42][1]                # black's atari that started the ladder
+    while len(game.moves) > 42:
+        game.undo()
+    evaluator = _Keen(_pt("F8"))
+    priors = {}
+    for factor in (0.02, 1.0):
+        tree = Tree(game, 8, ladder_factor=factor)
+        tree.run_batch(evaluator, PuctConfig(), 1)                 # the root
+        leaf, _ = tree.descend(PuctConfig(), root_choice=tree.root.child_index(atari))
+        leaf.pending = True
+        tree.finish([leaf], evaluator.evaluate([leaf.position]))
+        j = leaf.child_index(_pt("F8"))
+        priors[factor] = (float(leaf.prior[j]), float(leaf.raw_prior[j]))
+        assert leaf.parent is tree.root and leaf.board.to_play == game.board.to_play * -1
+    assert priors[1.0][0] == priors[1.0][1] > 0.5          # off: the net's prior
+    assert priors[0.02][1] == priors[1.0][1] and priors[0.02][0] < 0.05   # on: played down, raw kept
+
+
 def test_the_shipped_student_no_longer_runs_that_ladder():
     game = _before_the_run()
     evaluator = load_evaluator(None, EvaluatorConfig(threads=1), 19, 19)
