@@ -21,6 +21,7 @@ from engine.game import Game
 from engine.player import (AnalysisReport, AnalysisRequest, CandidateInfo, Decision, MoveLimits, Player,
                            ResignCounter)
 from engine.rules import AREA
+from engine.scoring import area_ownership
 from engine.search import SearchConfig, SearchResult, Searcher, analysis_report, return_memory
 
 
@@ -86,7 +87,7 @@ class MctsPlayer(Player):
         self._preload_status_net(g)
         result = self._search(g, limits, **search_kw)
         self.last_result = result
-        if not cleanup and self._should_resign(g, color, result):
+        if not cleanup and (self._should_resign(g, color, result) or self._count_is_hopeless(g, color, result)):
             return Decision(g.board.pass_move, resign=True, info=result.candidates)
         return Decision(self._safe_move(g, color, result, cleanup), info=result.candidates)
 
@@ -109,6 +110,31 @@ class MctsPlayer(Player):
         low = self._resign.update(color, result.winrate, cfg.resign_threshold, cfg.resign_consecutive)
         early = game.board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)
         return len(game.moves) >= early and low
+
+    def _count_is_hopeless(self, game: Game, color: int, result: SearchResult) -> bool:
+        """Resign instead of playing on: the opponent has passed, and the count loses beyond recovery.
+
+        We must not pass into a lost count, and a net that misjudges the end
+        (the 19x19 student once thought itself 28 points ahead when KataGo
+        saw it 3 behind) keeps its winrate up, so it never resigned: it filled
+        its own territory for 200 moves while the opponent passed. So when
+        our pass would end the game, the group status (with the strong status
+        net when there is one) counts it; a deficit larger than every neutral
+        point (area scoring) plus a margin for a wrong count, max(3, area/50),
+        is hopeless. Only with resignation on and past its earliest move.
+        """
+        cfg, board = self.config, game.board
+        if (cfg.resign_threshold <= 0 or board.passes < 1 or not game.moves
+                or len(game.moves) < board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)):
+            return False
+        own = result.ownership
+        status = deadstones.find_status(board, None if own is None else own * game.to_play,
+                                        self.status_config, game)
+        margin = game.score(status.dead, status.seki) * color
+        if margin >= 0:
+            return False
+        neutral = int((area_ownership(board, status.dead) == 0).sum()) if game.rules.scoring == AREA else 0
+        return -margin > neutral + max(3.0, board.area / 50)
 
     def _safe_move(self, game: Game, color: int, result: SearchResult, cleanup: bool) -> int:
         """The searched move unless it is illegal or a losing/lazy pass; then the best alternative.

@@ -235,6 +235,44 @@ def test_no_losing_pass_after_the_opponent_passed():
         player.clear()
 
 
+def test_a_hopeless_count_after_the_opponent_passed_resigns_even_when_the_net_is_hopeful():
+    """The net thinks it wins (value +0.9), the count says 13.5 behind with no neutral point left."""
+    from engine.deadstones import DeadStoneConfig
+
+    class Hopeful(Evaluator):
+        def evaluate(self, positions):
+            out = []
+            for pos in positions:
+                mask = pos.board.legal_mask().astype(float)
+                out.append(Evaluation(mask / mask.sum(), 0.9, 0.0, None))
+            return out
+
+    text = """
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+        X X X X X X X
+        O O O O O O O
+        . . . . . . .
+    """
+    status = DeadStoneConfig(playouts=16, min_playouts=16, status_net="none")
+
+    def decide(komi: float, resign_threshold: float):
+        game = game_from_diagram(text, 7, komi=komi, to_play=WHITE)
+        game.play(game.board.pass_move, WHITE)
+        game.play(game.board.pass_move, BLACK)
+        cfg = SearchConfig(seed=0, resign_threshold=resign_threshold, resign_min_move_fraction=0.0)
+        return game, MctsPlayer(Hopeful(), cfg, status_config=status).genmove(game, WHITE, MoveLimits(visits=30))
+
+    game, d = decide(7.5, 0.05)
+    assert d.resign                                        # 35 - (14 + 7.5): hopeless
+    game, d = decide(7.5, 0.0)
+    assert not d.resign and d.move != game.board.pass_move  # resignation off: play on, never pass into it
+    game, d = decide(19.5, 0.05)
+    assert not d.resign and d.move != game.board.pass_move  # 1.5 behind: within a wrong count's margin
+
+
 def test_cleanup_captures_dead_stones_instead_of_passing():
     text = """
         . . . . .
