@@ -128,6 +128,7 @@ def test_bench_search_takes_a_katago_network(tiny_net):
     row = result.output.strip().splitlines()[-1].split()
     assert row[:5] == ["zerogo", "tiny.bin", "5", "onnxruntime", "fp32"]   # runtime and precision columns
     assert int(row[5]) >= 15 and float(row[7]) > 0
+    assert len(row) == 13 and float(row[12]) > 0        # the search's own microseconds per visit
 
 
 def test_bench_search_from_an_sgf_position(tiny_net, tmp_path):

@@ -9,7 +9,9 @@ size, written here in its version-1 text format; Leela Zero is built for
 19x19 only. Both sides use ``--threads`` CPU threads (Leela Zero's ``-t``). ``--settings``
 searches with each CPU runtime/precision (``engine.runtimes``); each row also
 times the bare network on the search's own batch, so ``search/net`` is the
-share of the network's evaluations/s that the search keeps.
+share of the network's evaluations/s that the search keeps, and the time
+inside the network run itself, so ``us/visit beside net`` is the search's
+own work per visit (tree, boards, features, legal masks, softmax).
 
 Making a random ONNX net needs the training extras (torch), so the command
 itself and ``make_random_onnx`` live in ``nets.bench_search``; this module
@@ -109,11 +111,17 @@ class SearchBench:
     seconds: float
     net_seconds: float
     bare_rate: float = 0.0     # the bare network's evaluations/s at the search's batch size
+    run_seconds: float = 0.0   # inside the network run alone (``evaluator.run``: no features, no softmax)
 
     @property
     def rate(self) -> float:
         """Visits per second."""
         return self.visits / self.seconds if self.seconds else 0.0
+
+    @property
+    def beside_net_us(self) -> float:
+        """Microseconds per visit spent outside the network run: the search's own Python work."""
+        return 1e6 * (self.seconds - self.run_seconds) / self.visits if self.visits and self.run_seconds else 0.0
 
     @property
     def overhead(self) -> float:
@@ -135,6 +143,23 @@ def bare_rate(evaluator, positions, seconds: float = 1.0) -> float:
     return len(positions) / float(np.median(times))
 
 
+def _time_runs(evaluator) -> list[float] | None:
+    """Wrap ``evaluator.run`` (the network alone) to add up its seconds; None if it has none."""
+    run = getattr(evaluator, "run", None)
+    if run is None or "run" in vars(evaluator):
+        return None
+    total = [0.0]
+
+    def timed_run(planes, glob):
+        t = time.perf_counter()
+        try:
+            return run(planes, glob)
+        finally:
+            total[0] += time.perf_counter() - t
+    evaluator.run = timed_run
+    return total
+
+
 def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int,
                  game: Game | None = None) -> SearchBench:
     """Search the empty board (or ``game``'s position) for ``visits`` visits (one warm-up search
@@ -144,9 +169,15 @@ def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int,
     cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
     Searcher(timed, cfg).search(game, MoveLimits(visits=min(64, visits)))
     timed.seconds = 0.0
+    run_seconds = _time_runs(evaluator)
     start = time.perf_counter()
-    result = Searcher(timed, cfg).search(game, MoveLimits(visits=visits))
-    bench = SearchBench(result.playouts, time.perf_counter() - start, timed.seconds)
+    try:
+        result = Searcher(timed, cfg).search(game, MoveLimits(visits=visits))
+    finally:
+        if run_seconds is not None:
+            del evaluator.run          # back to the class's own method
+    bench = SearchBench(result.playouts, time.perf_counter() - start, timed.seconds,
+                        run_seconds=run_seconds[0] if run_seconds is not None else 0.0)
     if hasattr(evaluator, "run") and timed.largest:
         bench.bare_rate = bare_rate(evaluator, timed.largest)
     return bench

@@ -99,7 +99,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
         folder.mkdir(parents=True, exist_ok=True)
         click.echo(f"{'engine':8} {'net':7} {'size':>5} {'runtime':>11} {'prec':>5} {'visits':>7} "
                    f"{'seconds':>8} {'visits/s':>9} {'net only':>9} {'search/net':>10} {'net %':>6} "
-                   f"{'search %':>8}")
+                   f"{'search %':>8} {'us/visit beside net':>19}")
         pairs = [tuple((x.strip().split(":") + ["fp32"])[:2]) for x in settings.split(",") if x.strip()]
         for name in names:
             onnx_path = folder / f"random-{name}.onnx"
@@ -153,7 +153,7 @@ def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size
         ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
         click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
                    f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
-                   f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f}")
+                   f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f} {b.beside_net_us:>19.0f}")
 
 
 def _parse(text: str, kind=str) -> list:
