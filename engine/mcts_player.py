@@ -118,8 +118,8 @@ class MctsPlayer(Player):
         (the 19x19 student once thought itself 28 points ahead when KataGo
         saw it 3 behind) keeps its winrate up, so it never resigned: it filled
         its own territory for 200 moves while the opponent passed. So when
-        our pass would end the game, the group status (with the strong status
-        net when there is one) counts it; a deficit larger than every neutral
+        our pass would end the game, the group status counts it as the pass
+        decision does (``_pass_verdict``); a deficit larger than every neutral
         point (area scoring) plus a margin for a wrong count, max(3, area/50),
         is hopeless. Only with resignation on and past its earliest move.
         """
@@ -127,9 +127,8 @@ class MctsPlayer(Player):
         if (cfg.resign_threshold <= 0 or board.passes < 1 or not game.moves
                 or len(game.moves) < board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)):
             return False
-        own = result.ownership
-        status = deadstones.find_status(board, None if own is None else own * game.to_play,
-                                        self.status_config, game)
+        own = result.ownership   # the same evidence as the pass decision (and its time: at most max_seconds)
+        status = self.status(game, None if own is None else own * game.to_play, searched=False)
         margin = game.score(status.dead, status.seki) * color
         if margin >= 0:
             return False
