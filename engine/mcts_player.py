@@ -108,8 +108,12 @@ class MctsPlayer(Player):
         if result.root_visits < 2:
             return False
         low = self._resign.update(color, result.winrate, cfg.resign_threshold, cfg.resign_consecutive)
-        early = game.board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)
-        return len(game.moves) >= early and low
+        return self._past_the_opening(game) and low
+
+    def _past_the_opening(self, game: Game) -> bool:
+        """Far enough into the game to resign: area * resign_min_move_fraction plies (more with handicap)."""
+        cfg = self.config
+        return len(game.moves) >= game.board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)
 
     def _count_is_hopeless(self, game: Game, color: int, result: SearchResult) -> bool:
         """Resign instead of playing on: the opponent has passed, and the count loses beyond recovery.
@@ -124,8 +128,7 @@ class MctsPlayer(Player):
         is hopeless. Only with resignation on and past its earliest move.
         """
         cfg, board = self.config, game.board
-        if (cfg.resign_threshold <= 0 or board.passes < 1 or not game.moves
-                or len(game.moves) < board.area * cfg.resign_min_move_fraction * (1.0 + game.handicap / 2.0)):
+        if cfg.resign_threshold <= 0 or board.passes < 1 or not game.moves or not self._past_the_opening(game):
             return False
         own = result.ownership   # the same evidence as the pass decision (and its time: at most max_seconds)
         status = self.status(game, None if own is None else own * game.to_play, searched=False)
