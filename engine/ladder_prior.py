@@ -9,8 +9,8 @@ moves 44-64) and resigned soon after. KataGo's ladder reader
 defender to move; for the side to move, extending such a chain on its last
 liberty only feeds the ladder, so the search's prior of that move is
 multiplied by ``factor`` (and the priors renormalised) at the root
-(``engine.search``) and one level below it (``engine.mcts.Tree.finish``: the
-opponent's replies, so an atari that starts a working ladder is judged by the
+(``engine.mcts.Tree.reset_root_prior``) and one level below it
+(``Tree.finish``: the opponent's replies, so an atari that starts a working ladder is judged by the
 defender's other answers). Deeper nodes keep the net's priors: the reader
 costs too much for every node. The move stays a candidate: a search that
 finds it good for another reason may still play it.

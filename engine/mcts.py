@@ -25,7 +25,7 @@ class Tree:
     """A search tree for one game position, with superko checks and leaf batching."""
 
     def __init__(self, game, history: int = 8, ladder_factor: float = 1.0):
-        self.ladder_factor = ladder_factor   # < 1: the root's children play down futile ladder escapes
+        self.ladder_factor = ladder_factor   # < 1: the root and its children play down futile ladder escapes
         self.rules = game.rules
         self.handicap = game.handicap
         self.history = history
@@ -188,21 +188,27 @@ class Tree:
         for leaf, ev in zip(leaves, evals):
             leaf.pending = False
             leaf.expand(ev)
-            if self.ladder_factor < 1.0 and leaf.parent is self.root:
+            if leaf.parent is self.root:
                 self._play_down_futile_escapes(leaf)
             self.backup(leaf, float(ev.value), float(ev.score_lead))
         self._record_ownerships(leaves, evals)
         return len(leaves)
 
     def _play_down_futile_escapes(self, node: Node) -> None:
-        """A reply to a root move: its futile ladder escapes played down (``engine.ladder_prior``).
+        """The root's or a reply's futile ladder escapes played down (``engine.ladder_prior``).
 
-        So a root move that starts a working ladder is judged by the opponent's
-        other answers, not by a run the net wrongly thinks escapes. Only one
-        level below the root: the reader costs too much for every node.
+        One level below the root, a root move that starts a working ladder is
+        judged by the opponent's other answers, not by a run the net wrongly
+        thinks escapes. No deeper: the reader costs too much for every node.
         """
+        if self.ladder_factor >= 1.0:
+            return
         prior = ladder_aware_prior(node.board, node.moves, node.prior, self.ladder_factor)
-        if prior is not None:
+        if prior is None:
+            return
+        if node is self.root:
+            self.set_root_prior(prior)
+        else:
             node.prior = prior    # raw_prior keeps the net's own view
 
     def _record_ownerships(self, leaves: list, evals: list) -> None:
@@ -275,6 +281,11 @@ class Tree:
             return
         noise = rng.dirichlet(np.full(len(root.moves), alpha_scale / len(root.moves)))
         self.set_root_prior((1.0 - eps) * root.prior + eps * noise)   # the prior as set (e.g. ladders known)
+
+    def reset_root_prior(self) -> None:
+        """Back to the network's root priors, futile ladder escapes played down (``ladder_factor``)."""
+        self.set_root_prior(self.root.raw_prior.copy())
+        self._play_down_futile_escapes(self.root)
 
     def set_root_prior(self, prior: np.ndarray) -> None:
         """Replace the root's priors (noise, or back to the network's), keeping FPU's sum right."""

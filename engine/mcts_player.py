@@ -36,6 +36,7 @@ class MctsPlayer(Player):
         self.evaluator = evaluator
         self.status_config = status_config or deadstones.DeadStoneConfig()
         self._status_preloaded: set[tuple[str, int, int]] = set()
+        self._pass_status_memo: tuple[SearchResult, deadstones.GroupStatus] | None = None
         self._playout_searcher: Searcher | None = None
         self.searcher = Searcher(evaluator, config)
         self.config = self.searcher.config
@@ -130,8 +131,7 @@ class MctsPlayer(Player):
         cfg, board = self.config, game.board
         if cfg.resign_threshold <= 0 or board.passes < 1 or not game.moves or not self._past_the_opening(game):
             return False
-        own = result.ownership   # the same evidence as the pass decision (and its time: at most max_seconds)
-        status = self.status(game, None if own is None else own * game.to_play, searched=False)
+        status = self._pass_status(game, result)   # the pass decision's evidence, computed once a move
         margin = game.score(status.dead, status.seki) * color
         if margin >= 0:
             return False
@@ -173,8 +173,7 @@ class MctsPlayer(Player):
         and the count, with the group status, loses.
         """
         board = game.board
-        own = result.ownership
-        status = self.status(game, None if own is None else own * game.to_play, searched=False)
+        status = self._pass_status(game, result)
         opponent_dead = any(board.stones[p] == -color for p in status.dead)
         if opponent_dead and (cleanup or game.rules.scoring == AREA):
             move = deadstones.cleanup_move(board, color, status)
@@ -183,6 +182,17 @@ class MctsPlayer(Player):
         if not cleanup and board.passes >= 1:   # our pass ends the game: it must not lose
             return game.score(status.dead, status.seki) * color >= 0, None
         return True, None
+
+    def _pass_status(self, game: Game, result: SearchResult) -> deadstones.GroupStatus:
+        """The group status behind this move's pass decisions (the search's ownership as the prior),
+        made once per search result: the resignation check and the pass verdict share it."""
+        memo = self._pass_status_memo
+        if memo is not None and memo[0] is result:
+            return memo[1]
+        own = result.ownership
+        status = self.status(game, None if own is None else own * game.to_play, searched=False)
+        self._pass_status_memo = (result, status)
+        return status
 
     def _fallback(self, game: Game, color: int, result: SearchResult, pass_ok: bool) -> int:
         """The highest-prior legal move that fills none of our eyes, else pass."""

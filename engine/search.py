@@ -25,7 +25,6 @@ import numpy as np
 
 from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
-from engine.ladder_prior import ladder_aware_prior
 from engine.mcts import Tree
 from engine.mcts_node import PuctConfig, node_bytes, release
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
@@ -102,11 +101,7 @@ class Searcher:
         full, visit_limit = self._visit_limit(limits, stop)
         if not tree.root.expanded:
             tree.run_batch(self.evaluator, cfg.puct(False), 1)
-        tree.set_root_prior(tree.root.raw_prior.copy())
-        if cfg.ladder_factor < 1.0:   # the net cannot see a ladder: don't run one that fails
-            played_down = ladder_aware_prior(tree.root.board, tree.root.moves, tree.root.prior, cfg.ladder_factor)
-            if played_down is not None:
-                tree.set_root_prior(played_down)
+        tree.reset_root_prior()   # the net's priors; a ladder the net cannot see is not run
         if cfg.dirichlet_eps > 0 and full:
             tree.add_dirichlet_noise(self.rng, cfg.dirichlet_alpha_scale, cfg.dirichlet_eps)
         run = _Run(self, tree, limits or MoveLimits(), visit_limit, clock, start, stop, report, interval)

@@ -239,14 +239,6 @@ def test_a_hopeless_count_after_the_opponent_passed_resigns_even_when_the_net_is
     """The net thinks it wins (value +0.9), the count says 13.5 behind with no neutral point left."""
     from engine.deadstones import DeadStoneConfig
 
-    class Hopeful(Evaluator):
-        def evaluate(self, positions):
-            out = []
-            for pos in positions:
-                mask = pos.board.legal_mask().astype(float)
-                out.append(Evaluation(mask / mask.sum(), 0.9, 0.0, None))
-            return out
-
     text = """
         . . . . . . .
         . . . . . . .
@@ -263,7 +255,7 @@ def test_a_hopeless_count_after_the_opponent_passed_resigns_even_when_the_net_is
         game.play(game.board.pass_move, WHITE)
         game.play(game.board.pass_move, BLACK)
         cfg = SearchConfig(seed=0, resign_threshold=resign_threshold, resign_min_move_fraction=0.0)
-        return game, MctsPlayer(Hopeful(), cfg, status_config=status).genmove(game, WHITE, MoveLimits(visits=30))
+        return game, MctsPlayer(Constant(0.9), cfg, status_config=status).genmove(game, WHITE, MoveLimits(visits=30))
 
     game, d = decide(7.5, 0.05)
     assert d.resign                                        # 35 - (14 + 7.5): hopeless
