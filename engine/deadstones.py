@@ -39,7 +39,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -70,6 +70,18 @@ class DeadStoneConfig:
     search_visits: int = 16         # visits per searched move
     search_seconds: float = 3.0     # budget for the searched play-outs (one that runs over is dropped)
     search_weight: float = 32.0     # each finished searched play-out counts as this many play-outs
+
+
+FLOOR_PLAYOUTS = 8   # play-outs a status gets however short of time (the prior alone can be far off)
+
+
+def within_seconds(cfg: DeadStoneConfig, seconds: float) -> DeadStoneConfig:
+    """``cfg`` cut to a time budget: play-outs for at most ``seconds``, and fewer guaranteed ones (at least 8)."""
+    if seconds >= cfg.max_seconds:
+        return cfg
+    seconds = max(seconds, 0.0)
+    guaranteed = max(FLOOR_PLAYOUTS, int(cfg.min_playouts * seconds / cfg.max_seconds))
+    return replace(cfg, max_seconds=seconds, min_playouts=min(cfg.min_playouts, guaranteed))
 
 
 @dataclass

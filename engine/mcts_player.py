@@ -37,6 +37,7 @@ class MctsPlayer(Player):
         self.status_config = status_config or deadstones.DeadStoneConfig()
         self._status_preloaded: set[tuple[str, int, int]] = set()
         self._pass_status_memo: tuple[SearchResult, deadstones.GroupStatus] | None = None
+        self._move_deadline: float | None = None   # this move's clock limit (self.clock's time), if any
         self._playout_searcher: Searcher | None = None
         self.searcher = Searcher(evaluator, config)
         self.config = self.searcher.config
@@ -86,7 +87,9 @@ class MctsPlayer(Player):
         """Search (passing ``search_kw`` on), then choose: resign, or a safe legal move."""
         g = self._as_color(game, color)
         self._preload_status_net(g)
+        started = self.clock()
         result = self._search(g, limits, **search_kw)
+        self._move_deadline = None if limits is None or limits.seconds_max is None else started + limits.seconds_max
         self.last_result = result
         if not cleanup and (self._should_resign(g, color, result) or self._count_is_hopeless(g, color, result)):
             return Decision(g.board.pass_move, resign=True, info=result.candidates)
@@ -185,12 +188,19 @@ class MctsPlayer(Player):
 
     def _pass_status(self, game: Game, result: SearchResult) -> deadstones.GroupStatus:
         """The group status behind this move's pass decisions (the search's ownership as the prior),
-        made once per search result: the resignation check and the pass verdict share it."""
+        made once per search result: the resignation check and the pass verdict share it.
+
+        Its play-outs fit in what the move's time limit leaves (a 5 s byo-yomi
+        period must not be lost to 64 play-outs on 19x19 after the search).
+        """
         memo = self._pass_status_memo
         if memo is not None and memo[0] is result:
             return memo[1]
         own = result.ownership
-        status = self.status(game, None if own is None else own * game.to_play, searched=False)
+        config = self.status_config
+        if self._move_deadline is not None:
+            config = deadstones.within_seconds(config, self._move_deadline - self.clock())
+        status = self.status(game, None if own is None else own * game.to_play, searched=False, config=config)
         self._pass_status_memo = (result, status)
         return status
 
@@ -277,21 +287,23 @@ class MctsPlayer(Player):
         ev = self.evaluator.evaluate([Position.from_game(game)])[0]
         return None if ev.ownership is None else np.asarray(ev.ownership) * game.to_play
 
-    def status(self, game: Game, prior: np.ndarray | None = None, searched: bool = True) -> deadstones.GroupStatus:
+    def status(self, game: Game, prior: np.ndarray | None = None, searched: bool = True,
+               config: deadstones.DeadStoneConfig | None = None) -> deadstones.GroupStatus:
         """The group status (Benson, clean-up play-outs) with the network's ownership as a prior.
 
         ``prior`` (black's view, e.g. a search's ownership) when the caller has
         one; else, when the config gives the prior any weight, the network's own.
         ``searched``: also play out with this player's own search (the pass
-        decision, short of time, does without).
+        decision, short of time, does without). ``config``: instead of ``status_config``.
         """
-        if prior is None and self.status_config.prior_playouts > 0:
+        config = config or self.status_config
+        if prior is None and config.prior_playouts > 0:
             ev = self.evaluator.evaluate([Position.from_game(game)])[0]
             if ev.ownership is not None:
                 prior = np.asarray(ev.ownership).reshape(game.height, game.width) * game.to_play
         if not searched:
-            return deadstones.find_status(game.board, prior, self.status_config)
-        return deadstones.find_status(game.board, prior, self.status_config, game, self._playout_move)
+            return deadstones.find_status(game.board, prior, config)
+        return deadstones.find_status(game.board, prior, config, game, self._playout_move)
 
     def _playout_move(self, game: Game, color: int) -> int:
         """The move a short search (``status_config.search_visits``) picks, for searched play-outs."""

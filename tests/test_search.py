@@ -8,6 +8,7 @@ import pytest
 
 from engine import coords
 from engine.board import BLACK, WHITE
+from engine.deadstones import FLOOR_PLAYOUTS, DeadStoneConfig, within_seconds
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.player import AnalysisRequest, MoveLimits
@@ -237,8 +238,6 @@ def test_no_losing_pass_after_the_opponent_passed():
 
 def test_a_hopeless_count_after_the_opponent_passed_resigns_even_when_the_net_is_hopeful():
     """The net thinks it wins (value +0.9), the count says 13.5 behind with no neutral point left."""
-    from engine.deadstones import DeadStoneConfig
-
     text = """
         . . . . . . .
         . . . . . . .
@@ -263,6 +262,43 @@ def test_a_hopeless_count_after_the_opponent_passed_resigns_even_when_the_net_is
     assert not d.resign and d.move != game.board.pass_move  # resignation off: play on, never pass into it
     game, d = decide(19.5, 0.05)
     assert not d.resign and d.move != game.board.pass_move  # 1.5 behind: within a wrong count's margin
+
+
+def test_the_pass_decision_s_play_outs_fit_in_what_the_move_s_time_limit_leaves():
+    """A clock's limit cuts the pass decision's play-outs (a byo-yomi period is not lost to them); no limit, no cut."""
+    text = """
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+        X X X X X X X
+        O O O O O O O
+        . . . . . . .
+        . . . . . . .
+    """
+    status = DeadStoneConfig(status_net="none")
+
+    def playouts(limits: MoveLimits) -> int:
+        game = game_from_diagram(text, 7, komi=7.5, to_play=BLACK)
+        game.play(game.board.pass_move, BLACK)              # white's pass would end the game
+        cfg = SearchConfig(seed=0, resign_threshold=0.05, resign_min_move_fraction=0.0)
+        player = MctsPlayer(Constant(0.0), cfg, clock=lambda: 100.0, status_config=status)
+        assert not player.genmove(game, WHITE, limits).resign   # white wins the count: the check weighed it
+        assert player._pass_status_memo is not None
+        return player._pass_status_memo[1].playouts
+
+    assert playouts(MoveLimits(visits=30)) >= status.min_playouts
+    assert playouts(MoveLimits(visits=30, seconds_max=5.0)) >= status.min_playouts
+    assert playouts(MoveLimits(visits=30, seconds_max=0.001)) < status.min_playouts
+
+
+def test_within_seconds_keeps_a_floor_of_play_outs():
+    """No time left still leaves a few play-outs; time to spare changes nothing."""
+    cfg = DeadStoneConfig()
+    assert within_seconds(cfg, 10.0) is cfg
+    cut = within_seconds(cfg, -1.0)
+    assert cut.max_seconds == 0.0 and cut.min_playouts == FLOOR_PLAYOUTS
+    half = within_seconds(cfg, cfg.max_seconds / 2)
+    assert half.min_playouts == cfg.min_playouts // 2 and half.playouts == cfg.playouts
 
 
 def test_cleanup_captures_dead_stones_instead_of_passing():
