@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from engine import coords
-from engine.deadstones import DeadStoneConfig, OwnershipShapeError, find_status, status_list
+from engine.deadstones import (FLOOR_PLAYOUTS, DeadStoneConfig, OwnershipShapeError, find_status, status_list,
+                               within_seconds)
 from tests.conftest import game_from_diagram
 
 CFG = DeadStoneConfig(playouts=64, min_playouts=64, max_seconds=30.0, status_net="none", unsettled_playouts=0)
@@ -71,3 +72,13 @@ def test_seki_with_two_shared_liberties_is_found_and_gives_no_territory():
 def test_dame_between_living_groups_is_not_seki():
     g = game_from_diagram(ENDGAME, 7)
     assert find_status(g.board, cfg=CFG).seki == set()
+
+
+def test_within_seconds_keeps_a_floor_of_play_outs():
+    """No time left still leaves a few play-outs; time to spare changes nothing."""
+    cfg = DeadStoneConfig()
+    assert within_seconds(cfg, 10.0) is cfg
+    cut = within_seconds(cfg, -1.0)
+    assert cut.max_seconds == 0.0 and cut.min_playouts == FLOOR_PLAYOUTS
+    half = within_seconds(cfg, cfg.max_seconds / 2)
+    assert half.min_playouts == cfg.min_playouts // 2 and half.playouts == cfg.playouts

@@ -8,7 +8,7 @@ import pytest
 
 from engine import coords
 from engine.board import BLACK, WHITE
-from engine.deadstones import FLOOR_PLAYOUTS, DeadStoneConfig, within_seconds
+from engine.deadstones import DeadStoneConfig
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.player import AnalysisRequest, MoveLimits
@@ -289,16 +289,6 @@ def test_the_pass_decision_s_play_outs_fit_in_what_the_move_s_time_limit_leaves(
     assert playouts(MoveLimits(visits=30)) >= status.min_playouts
     assert playouts(MoveLimits(visits=30, seconds_max=5.0)) >= status.min_playouts
     assert playouts(MoveLimits(visits=30, seconds_max=0.001)) < status.min_playouts
-
-
-def test_within_seconds_keeps_a_floor_of_play_outs():
-    """No time left still leaves a few play-outs; time to spare changes nothing."""
-    cfg = DeadStoneConfig()
-    assert within_seconds(cfg, 10.0) is cfg
-    cut = within_seconds(cfg, -1.0)
-    assert cut.max_seconds == 0.0 and cut.min_playouts == FLOOR_PLAYOUTS
-    half = within_seconds(cfg, cfg.max_seconds / 2)
-    assert half.min_playouts == cfg.min_playouts // 2 and half.playouts == cfg.playouts
 
 
 def test_cleanup_captures_dead_stones_instead_of_passing():
