@@ -16,11 +16,14 @@ not rest on one network's guess:
    is given, a strong net's (``engine.status_net``, KataGo's b15 when it is on
    the machine) worth ``status_net_share`` of all the play-outs, so it
    decides the chains the play-outs leave undecided;
-4. seki chains that a local reading kills (``engine.seki_reading``): a
+4. chains whose every liberty lies in a small eye space they alone enclose
+   and the opponent kills moving first, a square four, say, that a
+   play-out's throw-in at the wrong point lets live (``engine.eye_reading``);
+5. seki chains that a local reading kills (``engine.seki_reading``): a
    sacrifice that leaves a dead eye shape under every rule, and under
    territory rules (given the game) also a ko the defender cannot win at the
    confirmation, the bent four in the corner;
-5. optionally (``search_playouts``, off by default) play-outs whose moves a
+6. optionally (``search_playouts``, off by default) play-outs whose moves a
    searcher chooses (``searched_play_out``), each worth ``search_weight``.
 
 The budget (play-outs, seconds) is a ``DeadStoneConfig`` setting; the seed
@@ -43,7 +46,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine import life, playout, seki_reading, status_net
+from engine import eye_reading, life, playout, seki_reading, status_net
 from engine.board import BLACK, EMPTY, WHITE, Board
 from engine.rules import AREA
 from engine.scoring import area_ownership
@@ -64,7 +67,7 @@ class DeadStoneConfig:
     status_net: str = "auto"        # a strong net's ownership when a game is given: auto, none or a file
     status_net_share: float = 1.0   # ... counted as this share of the play-outs' weight (see find_status)
     seki_vote: float = 0.5          # share of play-outs a chain must survive next to shared liberties
-    seki_reading_nodes: int = 20_000  # positions the local reading of a seki chain may visit (0: no reading)
+    seki_reading_nodes: int = 20_000  # positions a local reading (seki, eye space) may visit per chain (0: none)
     seed: int = 0
     search_playouts: int = 0        # play-outs whose moves a searcher chooses (off: see the README note)
     search_visits: int = 16         # visits per searched move
@@ -214,8 +217,10 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
     for p, owner in territory.items():
         own[p] = owner
     _classify(out, chains, own, territory, evidence.seki, cfg)
+    territory_rules = game is not None and game.rules.scoring != AREA
+    if cfg.seki_reading_nodes > 0:
+        _read_eye_spaces(board, chains, out, own, territory_rules, cfg.seki_reading_nodes)
     if out.seki and cfg.seki_reading_nodes > 0:
-        territory_rules = game is not None and game.rules.scoring != AREA
         killed = seki_reading.dead_by_confirmation(board, out.seki, territory_rules, cfg.seki_reading_nodes)
         out.dead |= killed
         out.seki -= killed
@@ -224,6 +229,22 @@ def find_status(board: Board, prior: np.ndarray | None = None, cfg: DeadStoneCon
             own[p] = -board.stones[p]
     out.ownership = own.reshape(board.height, board.width)
     return out
+
+
+def _read_eye_spaces(board: Board, chains, out: GroupStatus, own: np.ndarray, territory_rules: bool,
+                     max_nodes: int) -> None:
+    """Call dead the living chains whose small enclosed eye space the opponent kills (``engine.eye_reading``).
+
+    The killer's stones inside that eye space live on, and it owns the space.
+    """
+    called = out.dead | out.seki | out.pass_alive
+    candidates = [c for c in chains if c[1][0] not in called and len(c[2]) <= eye_reading.MAX_POINTS]
+    for stones, space in eye_reading.dead_eye_shapes(board, candidates, out.dead, territory_rules, max_nodes):
+        killer = -board.stones[stones[0]]
+        out.dead.update(stones)
+        out.dead.difference_update(space)
+        own[stones] = killer
+        own[space] = killer
 
 
 def _classify(out: GroupStatus, chains, own: np.ndarray, territory: dict[int, int], seki: SekiVotes,

@@ -81,14 +81,17 @@ def dead_by_confirmation(board: Board, seki: set[int], ko_allowed: bool = True,
             start.passes = 0
             start.ko_point, start.ko_color = -1, EMPTY
             memo = {"nodes": 0, "ko": ko_allowed, "max": max_nodes}
-            if _captures(start, -color, stones[0], color, points, -color, DEPTH, memo):
+            if captured(start, -color, stones[0], color, points, -color, DEPTH, memo):
                 dead.update(stones)
     return dead
 
 
-def _captures(board: Board, attacker: int, target: int, target_color: int, points: list[int],
+def captured(board: Board, attacker: int, target: int, target_color: int, points: list[int],
               to_move: int, depth: int, memo: dict) -> bool:
-    """Whether ``attacker`` captures the chain at ``target`` with best play from here (local moves and passes)."""
+    """Whether ``attacker`` captures the chain at ``target`` with best play from here (moves on ``points``, passes).
+
+    Out of ``memo["max"]`` positions, or of depth, a line counts as no capture.
+    """
     if board.stones[target] != target_color:
         return True
     if board.passes >= 2 or depth == 0 or memo["nodes"] >= memo["max"]:
@@ -112,7 +115,7 @@ def _captures(board: Board, attacker: int, target: int, target_color: int, point
                 result = False   # a ko: under area rules the reading stops, the chain keeps its seki
                 break
             continue
-        if _captures(child, attacker, target, target_color, points, -to_move, depth - 1, memo) == want:
+        if captured(child, attacker, target, target_color, points, -to_move, depth - 1, memo) == want:
             result = want
             break
     memo[key] = result
