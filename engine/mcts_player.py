@@ -47,6 +47,12 @@ class MctsPlayer(Player):
         self._resign = ResignCounter()
         self._lock = threading.Lock()
 
+    @property
+    def last_pass_status(self) -> deadstones.GroupStatus | None:
+        """The group status behind the last move's pass and resignation checks (None when none was needed)."""
+        memo = self._pass_status_memo
+        return memo[1] if memo is not None and memo[0] is self.last_result else None
+
     # --------------------------------------------------------------- helpers
     @staticmethod
     def _as_color(game: Game, color: int) -> Game:

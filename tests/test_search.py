@@ -283,8 +283,8 @@ def test_the_pass_decision_s_play_outs_fit_in_what_the_move_s_time_limit_leaves(
         cfg = SearchConfig(seed=0, resign_threshold=0.05, resign_min_move_fraction=0.0)
         player = MctsPlayer(Constant(0.0), cfg, clock=lambda: 100.0, status_config=status)
         assert not player.genmove(game, WHITE, limits).resign   # white wins the count: the check weighed it
-        assert player._pass_status_memo is not None
-        return player._pass_status_memo[1].playouts
+        assert player.last_pass_status is not None
+        return player.last_pass_status.playouts
 
     assert playouts(MoveLimits(visits=30)) >= status.min_playouts
     assert playouts(MoveLimits(visits=30, seconds_max=5.0)) >= status.min_playouts
