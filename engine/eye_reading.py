@@ -14,18 +14,19 @@ B+3.5 where both engines and GNU Go count W+32.5).
 pass-alive and whose every liberty lies in small regions it alone encloses
 (empty points and the opponent's stones inside, at most ``MAX_POINTS``),
 with every opponent chain around it judged alive and safe from a capturing
-race (three liberties, or two that only its own colour touches). Can the opponent, moving first, capture it when play is
-restricted to the chain and its eye space (``seki_reading.captured``, the
-same reading as the seki confirmation: passes allowed, two passes end it,
-a ko counts only under territory rules)? Then the chain is dead.
+race (three liberties, or two that only its own colour touches). Can the
+opponent, moving first, capture it when play is restricted to the chain and
+its eye space (``seki_reading.killed_moving_first``, the same reading as the
+seki confirmation: passes allowed, two passes end it, a ko counts only under
+territory rules)? Then the chain is dead.
 
 Order: board ← seki_reading ← eye_reading.
 """
 
 from __future__ import annotations
 
-from engine.board import EMPTY, Board
-from engine.seki_reading import DEPTH, MAX_NODES, captured
+from engine.board import Board
+from engine.seki_reading import MAX_NODES, killed_moving_first
 
 MAX_POINTS = 7         # points (empty or the opponent's) of an enclosed eye space worth reading
 SURROUND_LIBERTIES = 3  # liberties an opponent chain around the eye space needs, not to be in a race
@@ -95,15 +96,10 @@ def dead_eye_shapes(board: Board, candidates: list[tuple[int, list[int], set[int
     them does not count as a living surround).
     """
     killed = []
-    for color, stones, libs in candidates:
+    for _, stones, libs in candidates:
         space = enclosed_eye_space(board, stones, libs)
         if space is None or not _surrounded_by_living(board, stones, set(space), dead):
             continue
-        start = board.copy()
-        start.passes = 0
-        start.ko_point, start.ko_color = -1, EMPTY
-        memo = {"nodes": 0, "ko": ko_allowed, "max": max_nodes}
-        points = sorted(set(space) | set(stones))
-        if captured(start, -color, stones[0], color, points, -color, DEPTH, memo):
+        if killed_moving_first(board, stones, sorted(set(space) | set(stones)), ko_allowed, max_nodes):
             killed.append((stones, space))
     return killed

@@ -77,16 +77,24 @@ def dead_by_confirmation(board: Board, seki: set[int], ko_allowed: bool = True,
             continue
         points = sorted(liberties | {p for _, stones, _ in cluster for p in stones})
         for color, stones, _ in cluster:
-            start = board.copy()
-            start.passes = 0
-            start.ko_point, start.ko_color = -1, EMPTY
-            memo = {"nodes": 0, "ko": ko_allowed, "max": max_nodes}
-            if captured(start, -color, stones[0], color, points, -color, DEPTH, memo):
+            if killed_moving_first(board, stones, points, ko_allowed, max_nodes):
                 dead.update(stones)
     return dead
 
 
-def captured(board: Board, attacker: int, target: int, target_color: int, points: list[int],
+def killed_moving_first(board: Board, stones: list[int], points: list[int], ko_allowed: bool,
+                        max_nodes: int) -> bool:
+    """Whether the opponent of the chain ``stones``, moving first from ``board`` (no passes, no ko
+    standing), captures it with play on ``points`` (``_captures`` within ``DEPTH`` and ``max_nodes``)."""
+    color = board.stones[stones[0]]
+    start = board.copy()
+    start.passes = 0
+    start.ko_point, start.ko_color = -1, EMPTY
+    memo = {"nodes": 0, "ko": ko_allowed, "max": max_nodes}
+    return _captures(start, -color, stones[0], color, points, -color, DEPTH, memo)
+
+
+def _captures(board: Board, attacker: int, target: int, target_color: int, points: list[int],
               to_move: int, depth: int, memo: dict) -> bool:
     """Whether ``attacker`` captures the chain at ``target`` with best play from here (moves on ``points``, passes).
 
@@ -115,7 +123,7 @@ def captured(board: Board, attacker: int, target: int, target_color: int, points
                 result = False   # a ko: under area rules the reading stops, the chain keeps its seki
                 break
             continue
-        if captured(child, attacker, target, target_color, points, -to_move, depth - 1, memo) == want:
+        if _captures(child, attacker, target, target_color, points, -to_move, depth - 1, memo) == want:
             result = want
             break
     memo[key] = result
