@@ -76,7 +76,7 @@ def dead_by_confirmation(board: Board, seki: set[int], ko_allowed: bool = True,
         if len(liberties) > MAX_EMPTY:
             continue
         points = sorted(liberties | {p for _, stones, _ in cluster for p in stones})
-        for color, stones, _ in cluster:
+        for _, stones, _ in cluster:
             if killed_moving_first(board, stones, points, ko_allowed, max_nodes):
                 dead.update(stones)
     return dead
@@ -84,8 +84,11 @@ def dead_by_confirmation(board: Board, seki: set[int], ko_allowed: bool = True,
 
 def killed_moving_first(board: Board, stones: list[int], points: list[int], ko_allowed: bool,
                         max_nodes: int) -> bool:
-    """Whether the opponent of the chain ``stones``, moving first from ``board`` (no passes, no ko
-    standing), captures it with play on ``points`` (``_captures`` within ``DEPTH`` and ``max_nodes``)."""
+    """Whether the opponent of the chain ``stones``, moving first, captures it with play on ``points``.
+
+    The reading (``_captures``) starts from ``board`` with no passes and no ko
+    standing, and stops at ``DEPTH`` plies or ``max_nodes`` positions.
+    """
     color = board.stones[stones[0]]
     start = board.copy()
     start.passes = 0
