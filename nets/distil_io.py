@@ -120,7 +120,8 @@ class DistilSink:
         if key not in self.writers:
             self.writers[key] = ShardWriter(self.out, f"{self.s.prefix}-{key}", 1 << 62,
                                             self.progress.next_index.get(key, 0),
-                                            source=f"distil:{Path(self.s.teacher).name}")
+                                            source=f"distil:{Path(self.s.teacher).name}",
+                                            compact=self.s.compact)
         return self.writers[key]
 
     def __call__(self, fg: FinishedGame) -> None:

@@ -45,6 +45,7 @@ class DistilSettings:
     max_moves: int = 0                     # 0: 2 * area
     positions_per_shard: int = 4096
     flush_minutes: float = 5.0
+    compact: bool = True                   # compact shards (nets.shard_codec): small enough to keep
     prefix: str = "distil"
     seed: int = 0
     threads: int = 0                       # ONNX Runtime threads (0: physical cores)

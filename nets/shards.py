@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.features import FEATURE_VERSION
+from nets import shard_codec
 from engine.symmetry import (
     apply_symmetry_planes,
     apply_symmetry_policy,
@@ -101,8 +102,12 @@ def _compact_planes(planes: np.ndarray) -> np.ndarray:
     return planes.astype(np.float16)
 
 
-def write_shard(path: Path | str, records: dict, source: str = "") -> Path:
-    """Write stacked arrays (keys as in KEYS, first axis N) as one shard; returns the path."""
+def write_shard(path: Path | str, records: dict, source: str = "", compact: bool = False) -> Path:
+    """Write stacked arrays (keys as in KEYS, first axis N) as one shard; returns the path.
+
+    ``compact``: the ``nets.shard_codec`` coding (policy and teacher ownership
+    quantised, about a sixth of the bytes); ``load_shard`` reads either kind.
+    """
     path = Path(path)
     planes = np.asarray(records["planes"])
     n, _, h, w = planes.shape
@@ -125,8 +130,10 @@ def write_shard(path: Path | str, records: dict, source: str = "") -> Path:
         arrays["teacher_valid"] = np.asarray(records["teacher_valid"], bool).reshape(n)
     meta = {"width": w, "height": h, "feature_version": FEATURE_VERSION,
             "created": time.time(), "source": source, "positions": n}
-    arrays["meta"] = np.array(json.dumps(meta))
     _check_arrays(arrays, meta, path)
+    if compact:
+        arrays, meta["codec"] = shard_codec.encode(arrays)
+    arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_savez(path, arrays)
     return path
@@ -166,6 +173,11 @@ def load_shard(path: Path | str) -> Shard:
     if meta.get("feature_version") != FEATURE_VERSION:
         raise ShardError(f"{path}: feature version {meta.get('feature_version')}, "
                          f"this code uses {FEATURE_VERSION}")
+    if "codec" in meta:
+        try:
+            arrays = shard_codec.decode(arrays, meta["codec"])
+        except ValueError as exc:
+            raise ShardError(f"{path}: not a readable compact shard ({exc})") from exc
     _check_arrays(arrays, meta, path)
     return Shard(path, arrays, meta)
 
@@ -182,6 +194,11 @@ def _read_meta(path: Path | str) -> dict:
 def shard_length(path: Path | str) -> int:
     """Number of positions in a shard, read from its metadata only."""
     return int(_read_meta(path)["positions"])
+
+
+def is_compact(path: Path | str) -> bool:
+    """True for a compact shard (``nets.shard_codec``), from its metadata only."""
+    return "codec" in _read_meta(path)
 
 
 def list_shards(*dirs: Path | str) -> list[Path]:
@@ -201,12 +218,15 @@ class ShardWriter:
     ``add`` one position at a time; a shard is flushed when it reaches
     ``positions_per_shard`` or when the board size changes. ``close`` (or the
     context manager) flushes the rest. ``start_index`` lets a resumed job carry on
-    numbering; ``written`` lists the shard paths produced.
+    numbering; ``written`` lists the shard paths produced; ``compact`` writes
+    compact shards (``write_shard``).
     """
 
     def __init__(self, out_dir: Path | str, prefix: str = "shard",
-                 positions_per_shard: int = 4096, start_index: int = 0, source: str = ""):
+                 positions_per_shard: int = 4096, start_index: int = 0, source: str = "",
+                 compact: bool = False):
         self.out_dir = Path(out_dir)
+        self.compact = compact
         self.prefix = prefix
         self.positions_per_shard = positions_per_shard
         self.index = start_index
@@ -251,7 +271,7 @@ class ShardWriter:
             for k in TEACHER_KEYS:
                 del records[k]
         path = self.out_dir / f"{self.prefix}-{self.index:06d}{SHARD_SUFFIX}"
-        write_shard(path, records, self.source)
+        write_shard(path, records, self.source, compact=self.compact)
         self.index += 1
         self.written.append(path)
         self._buf = {k: [] for k in KEYS + TEACHER_KEYS}

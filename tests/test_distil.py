@@ -17,7 +17,7 @@ from engine.features import NUM_GLOBALS, NUM_PLANES
 from engine.game import Game
 from nets.distil import DistilSettings, GameSetup, draw_setup, run_distil
 from nets.losses import compute_losses, teacher_targets, to_torch
-from nets.shards import ShardSet, list_shards, load_shard
+from nets.shards import ShardSet, is_compact, list_shards, load_shard
 from nets.train import TrainSettings
 from tests.katago_tiny import dump_model, random_model
 
@@ -68,6 +68,7 @@ def test_distil_writes_shards_the_trainer_reads_and_resumes(tiny_teacher, tmp_pa
     assert prog.games == 2 and prog.positions > 0 and prog.evals >= prog.positions
     paths = list_shards(out)
     assert _check_rows(paths) == prog.positions
+    assert all(is_compact(p) for p in paths)     # small enough to keep (nets.shard_codec)
     assert len(list((out / "sgf").glob("distil-*.sgf"))) == 2
     saved = json.loads((out / "distil-progress.json").read_text())
     assert saved["games"] == 2 and saved["by_size"] == {"5x5": 2}
@@ -106,9 +107,11 @@ def test_cli_runs_and_reports_throughput(tiny_teacher, tmp_path):
 
     res = CliRunner().invoke(data_group, [
         "distil", "--teacher", str(tiny_teacher), "--out", str(tmp_path / "c"), "--games", "2",
-        "--parallel", "2", "--sizes", "5,7", "--size-weights", "1,3", "--max-moves", "8", "--threads", "1", "--quiet"])
+        "--parallel", "2", "--sizes", "5,7", "--size-weights", "1,3", "--max-moves", "8", "--threads", "1", "--quiet",
+        "--plain-shards"])
     assert res.exit_code == 0, res.output
     assert "games: 2" in res.output and "positions/h" in res.output
+    assert not any(is_compact(p) for p in list_shards(tmp_path / "c"))
     bad = CliRunner().invoke(data_group, ["distil", "--teacher", str(tiny_teacher), "--out",
                                           str(tmp_path / "d"), "--policy", "search",
                                           "--sizes", "1"])

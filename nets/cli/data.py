@@ -1,4 +1,4 @@
-"""``zerogo data``: shards from SGF files (``from-sgf``), KataGo teacher games (``distil``), GNU Go games."""
+"""``zerogo data``: shards from SGF files, KataGo teacher games (``distil``), compact copies, GNU Go games."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from pathlib import Path
 
 import click
 
+from nets.archive import already_compacted, compact_shard
 from nets.data import DataSettings, convert
 from nets.distil import DistilSettings, run_distil
 from nets.distil_eval import evaluate_net
 from nets.gnugo_games import GnuGoGameSettings, generate
 from nets.cli.options import runtime_options
-from nets.shards import list_shards
+from nets.shards import ShardError, list_shards
 
 
 # ------------------------------------------------------------ from nets.data_cli
@@ -106,6 +107,9 @@ def _float_list(text: str) -> tuple:
 @click.option("--positions-per-shard", default=_DISTIL.positions_per_shard, show_default=True)
 @click.option("--flush-minutes", default=_DISTIL.flush_minutes, show_default=True,
               help="Also write the finished games out after so many minutes.")
+@click.option("--compact/--plain-shards", default=_DISTIL.compact, show_default=True,
+              help="Compact shards (policy and teacher ownership quantised, about a sixth of the "
+              "bytes, small enough to commit) or plain ones.")
 @click.option("--prefix", default=_DISTIL.prefix, show_default=True,
               help="Shard prefix (one per process writing the same folder).")
 @click.option("--seed", default=_DISTIL.seed, show_default=True)
@@ -162,6 +166,45 @@ def distil_eval_command(nets, shard_args):
         shards += list_shards(s) if Path(s).is_dir() else [Path(s)]
     for net in nets:
         click.echo(json.dumps(evaluate_net(Path(net), shards)))
+
+@data_group.command("compact")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the compact copies (same names; not a source folder).")
+def compact_command(sources, out_dir):
+    """Rewrite shards compactly (about a sixth of the bytes) to keep teacher data in git.
+
+    Each copy is read back and checked: every array exact except the policy
+    (log-scale codes; KL to the original printed) and the teacher ownership
+    (steps of 1/15). Training and distil-eval read compact shards as they are.
+    Copies already in OUT are kept, so an interrupted run carries on.
+    """
+    out = Path(out_dir)
+    paths: list[Path] = []
+    for s in sources:
+        paths += list_shards(s) if Path(s).is_dir() else [Path(s)]
+    if any(p.resolve().parent == out.resolve() for p in paths):
+        raise click.BadParameter("--out must not be a folder the shards come from")
+    out.mkdir(parents=True, exist_ok=True)
+    before = after = positions = 0
+    for p in paths:
+        dst = out / p.name
+        try:
+            if already_compacted(p, dst):
+                click.echo(f"{p.name}: already compacted", err=True)
+                continue
+            r = compact_shard(p, dst)
+        except ShardError as exc:
+            raise click.ClickException(str(exc)) from exc
+        before, after, positions = before + r.bytes_before, after + r.bytes_after, positions + r.positions
+        click.echo(f"{r.name}: {r.positions} positions, {r.bytes_before / r.positions:.0f} -> "
+                   f"{r.bytes_after / r.positions:.0f} bytes each, policy KL mean "
+                   f"{r.policy_kl_mean:.1e} max {r.policy_kl_max:.1e}, ownership error max "
+                   f"{r.ownership_error_max:.3f}", err=True)
+    if positions:
+        click.echo(f"compacted {positions} positions: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB "
+                   f"({before / max(after, 1):.1f}x smaller)", err=True)
+
 
 # ------------------------------------------------------------ from nets.gnugo_games
 _GNUGO = GnuGoGameSettings()   # option defaults come from the settings dataclass
