@@ -176,7 +176,7 @@ def load_shard(path: Path | str) -> Shard:
     if "codec" in meta:
         try:
             arrays = shard_codec.decode(arrays, meta["codec"])
-        except ValueError as exc:
+        except (ValueError, KeyError, TypeError) as exc:   # damaged data or description
             raise ShardError(f"{path}: not a readable compact shard ({exc})") from exc
     _check_arrays(arrays, meta, path)
     return Shard(path, arrays, meta)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -119,6 +120,11 @@ def test_a_damaged_compact_shard_is_a_shard_error(tmp_path):
     np.savez(tmp_path / "cut.npz", **cut)
     with pytest.raises(ShardError, match="compact shard .*damaged"):
         load_shard(tmp_path / "cut.npz")
+    meta = json.loads(str(entries["meta"]))
+    del meta["codec"]["arrays"]["policy"]["offset"]
+    np.savez(tmp_path / "bad-meta.npz", **dict(entries, meta=np.array(json.dumps(meta))))
+    with pytest.raises(ShardError, match="compact shard"):
+        load_shard(tmp_path / "bad-meta.npz")
     del entries["data"]
     np.savez(tmp_path / "lacking.npz", **entries)
     with pytest.raises(ShardError, match="data"):
