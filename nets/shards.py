@@ -34,6 +34,10 @@ Shards are written atomically (``*.tmp`` then ``os.replace``), so a reader
 never sees half a file. "Newest" means highest modification time, name as
 the tie-break (``list_shards``).
 
+Compact shards (``write_shard(..., compact=True)``, ``nets.shard_codec``) hold
+the same arrays coded smaller (policy and teacher ownership quantised);
+``load_shard`` decodes them, so readers see the contract above either way.
+
 Symmetries are applied at load time: ``ShardSet.batch`` takes
 ``(shard, row, symmetry)`` triples and transforms planes, policy and
 ownership together (``engine.symmetry``), so the stored data stays canonical.
