@@ -70,11 +70,11 @@ def compact_shard(src: Path | str, dst: Path | str) -> CompactReport:
     if "teacher_ownership" in plain.arrays:
         own_err = float(np.abs(plain.arrays["teacher_ownership"].astype(np.float32)
                                - copy.arrays["teacher_ownership"].astype(np.float32)).max(initial=0))
-    if own_err > 0.5 / OWNERSHIP_SCALE + 1e-3 or (len(kl) and kl.max() > 0.01):
-        raise ShardError(f"{dst}: coding error too large (policy KL {kl.max():.3g}, "
+    kl_max, kl_mean = float(kl.max(initial=0.0)), float(kl.mean()) if len(kl) else 0.0
+    if own_err > 0.5 / OWNERSHIP_SCALE + 1e-3 or kl_max > 0.01:
+        raise ShardError(f"{dst}: coding error too large (policy KL {kl_max:.3g}, "
                          f"ownership {own_err:.3g})")
     st = src.stat()
     os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
-    return CompactReport(src.name, len(plain), st.st_size, dst.stat().st_size,
-                         float(kl.mean()) if len(kl) else 0.0,
-                         float(kl.max()) if len(kl) else 0.0, own_err)
+    return CompactReport(src.name, len(plain), st.st_size, dst.stat().st_size, kl_mean, kl_max,
+                         own_err)

@@ -55,12 +55,12 @@ from pathlib import Path
 import numpy as np
 
 from engine.features import FEATURE_VERSION
-from nets import shard_codec
 from engine.symmetry import (
     apply_symmetry_planes,
     apply_symmetry_policy,
     transformed_shape,
 )
+from nets import shard_codec
 
 SHARD_SUFFIX = ".npz"
 KEYS = ("planes", "globals", "policy", "value", "score", "ownership",

@@ -150,6 +150,14 @@ def distil_command(sizes, size_weights, rules, quiet, **kwargs):
                f"(load average {os.getloadavg()[0]:.1f})", err=True)
 
 
+def _shard_paths(sources) -> list[Path]:
+    """Shard files named directly, and every shard in the named folders (oldest first)."""
+    paths: list[Path] = []
+    for s in sources:
+        paths += list_shards(s) if Path(s).is_dir() else [Path(s)]
+    return paths
+
+
 @data_group.command("distil-eval")
 @click.argument("nets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--shards", "shard_args", multiple=True, required=True, type=click.Path(exists=True),
@@ -161,9 +169,7 @@ def distil_eval_command(nets, shard_args):
     net's top move is the teacher's, value MSE against the teacher and against
     the game result, mean absolute score error against the teacher's lead.
     """
-    shards: list[Path] = []
-    for s in shard_args:
-        shards += list_shards(s) if Path(s).is_dir() else [Path(s)]
+    shards = _shard_paths(shard_args)
     for net in nets:
         click.echo(json.dumps(evaluate_net(Path(net), shards)))
 
@@ -180,9 +186,7 @@ def compact_command(sources, out_dir):
     Copies already in OUT are kept, so an interrupted run carries on.
     """
     out = Path(out_dir)
-    paths: list[Path] = []
-    for s in sources:
-        paths += list_shards(s) if Path(s).is_dir() else [Path(s)]
+    paths = _shard_paths(sources)
     if any(p.resolve().parent == out.resolve() for p in paths):
         raise click.BadParameter("--out must not be a folder the shards come from")
     out.mkdir(parents=True, exist_ok=True)
