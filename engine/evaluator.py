@@ -179,7 +179,8 @@ class NetEvaluator(Evaluator):
 class OnnxEvaluator(NetEvaluator):
     """Runs an exported network with ONNX Runtime (providers, threads, metadata checks)."""
 
-    def __init__(self, path, config: EvaluatorConfig | None = None):
+    def __init__(self, path, config: EvaluatorConfig | None = None, board_size: int | None = None):
+        """Open ``path``; ``board_size`` is the board it will play (calibrates nets made for any size)."""
         config = config or EvaluatorConfig()
         super().__init__(config.batch_size, config.random_symmetry, config.seed)
         self.path = Path(path)
@@ -193,7 +194,7 @@ class OnnxEvaluator(NetEvaluator):
         self.provider = self.session.get_providers()[0]
         self.input_dtype = np.float16 if "float16" in self.session.get_inputs()[0].type \
             else np.float32
-        self.session, self.runtime = _runtime_session(self, config)   # engine.runtimes
+        self.session, self.runtime = _runtime_session(self, config, board_size)   # engine.runtimes
         self.provider = self.session.get_providers()[0]
         log.info("loaded %s (%s, step %s) on %s", self.path, self.meta["config"],
                  self.meta["training_step"], self.provider)
@@ -222,7 +223,17 @@ class OnnxEvaluator(NetEvaluator):
         self.session = None
 
 
-def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig):
+def calibration_sizes(meta: dict, board_size: int | None = None) -> list[int]:
+    """Board sizes to calibrate and check a converted copy on: the net's own, else the board played.
+
+    A net made for any size (KataGo's, ``board_sizes`` "any") is calibrated on
+    the board it will play, not on 9x9 positions whose value scale differs.
+    """
+    sizes = [int(x) for x in str(meta.get("board_sizes", "9")).replace(" ", "").split(",") if x.isdigit()]
+    return sizes or ([board_size] if board_size else [])
+
+
+def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig, board_size: int | None = None):
     """(session, "runtime precision") for the config (``engine.runtimes``); fp32 as loaded on GPUs."""
     from engine import calibration, runtimes
     if (config.runtime, config.precision) == ("onnxruntime", "fp32"):
@@ -231,7 +242,7 @@ def _runtime_session(ev: OnnxEvaluator, config: EvaluatorConfig):
         log.warning("runtime/precision settings are for the CPU; %s runs fp32 as exported",
                     ev.session.get_providers()[0])
         return ev.session, "onnxruntime fp32"
-    sizes = [int(x) for x in str(ev.meta.get("board_sizes", "9")).replace(" ", "").split(",") if x.isdigit()]
+    sizes = calibration_sizes(ev.meta, board_size)
     probe_cache: list = []
 
     def probe():
@@ -282,7 +293,7 @@ def load_evaluator(path=None, config: EvaluatorConfig | None = None, width: int 
                                  f"zerogo-{width}x{height}.onnx, zerogo-19x19.onnx, zerogo.onnx); "
                                  "give one with --model")
     path = network_onnx_path(path)
-    evaluator: Evaluator = OnnxEvaluator(path, config)
+    evaluator: Evaluator = OnnxEvaluator(path, config, max(width, height))
     try:
         evaluator.check_board_size(width, height)
     except ModelLoadError as exc:

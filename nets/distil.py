@@ -123,7 +123,8 @@ def load_teacher(s: DistilSettings) -> Evaluator:
     """The teacher network (a KataGo model file, converted once, or an ONNX file), cached."""
     return load_evaluator(s.teacher, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size,
                                                      cache_size=s.cache_size, runtime=s.runtime,
-                                                     precision=s.precision))
+                                                     precision=s.precision),
+                           width=max(s.sizes), height=max(s.sizes))   # int8/bf16 checked on the largest board
 
 
 def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:

@@ -11,6 +11,7 @@ import logging
 import sys
 
 import numpy as np
+import onnx
 import pytest
 
 from engine import calibration, runtime_accuracy, runtimes
@@ -22,6 +23,8 @@ from engine.evaluator import (
     EvaluatorConfig,
     ModelLoadError,
     OnnxEvaluator,
+    calibration_sizes,
+    load_evaluator,
 )
 from engine.game import Game
 from engine.player import MoveLimits
@@ -116,7 +119,6 @@ def test_int8_is_made_once_and_keyed_by_the_source(cache_dir, tmp_path):
     stamp = made[0].stat().st_mtime_ns
     OnnxEvaluator(NET, config(cache_dir, "onnxruntime", "int8"))
     assert made[0].stat().st_mtime_ns == stamp   # reused, not remade
-    import onnx
     meta = {p.key: p.value for p in onnx.load(str(made[0])).metadata_props}
     assert meta["precision"] == "int8" and meta["feature_version"] == str(F.FEATURE_VERSION)
     other = tmp_path / "zerogo-9x9.onnx"
@@ -225,3 +227,33 @@ def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
         make_player(EngineOptions(size=9, runtime="openvino"))
     player = make_player(EngineOptions(size=9, precision="int8", threads=1))
     assert "int8" in player.evaluator.inner.runtime
+
+
+def test_calibration_sizes_prefer_the_nets_own():
+    assert calibration_sizes({"board_sizes": "13,19"}, 19) == [13, 19]
+    assert calibration_sizes({"board_sizes": "9"}, 19) == [9]
+    assert calibration_sizes({"board_sizes": "any"}, 19) == [19]
+    assert calibration_sizes({"board_sizes": "any"}) == []
+
+
+def test_a_net_for_any_size_is_calibrated_on_the_board_it_plays(cache_dir, tmp_path, monkeypatch):
+    """A KataGo net declares no sizes; its int8 copy must be made and checked on the board it plays."""
+    model = onnx.load(str(NET))
+    for prop in model.metadata_props:
+        if prop.key == "board_sizes":
+            prop.value = "any"
+    any_net = tmp_path / "any-size.onnx"
+    onnx.save(model, str(any_net))
+    asked = []
+    make_probe = calibration.make_probe
+
+    def recording(feeds, evaluate, sizes, *args, **kwargs):
+        asked.append(list(sizes))
+        return make_probe(feeds, evaluate, sizes, *args, **kwargs)
+    monkeypatch.setattr(calibration, "make_probe", recording)
+    ev = load_evaluator(any_net, config(cache_dir, "onnxruntime", "int8"), width=7, height=7)
+    assert asked == [[7]]
+    assert ev.runtime == "onnxruntime int8"
+    request = runtimes.RuntimeRequest(cache_dir=cache_dir, probe_key="")
+    made = list(cache_dir.glob("any-size-*-int8.onnx"))
+    assert made == [runtimes.quantized_path(any_net, calibration.probe_key([7]), request)]

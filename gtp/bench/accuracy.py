@@ -117,7 +117,7 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
     for setting in parse_settings(settings):
         try:
             ev = OnnxEvaluator(network, EvaluatorConfig(threads=threads, cache_size=0, runtime=setting[0],
-                                                        precision=setting[1]))
+                                                        precision=setting[1]), board_size=size)
         except ModelLoadError as exc:
             click.echo(f"{setting[0]} {setting[1]}: not available ({exc})", err=True)
             continue
