@@ -46,11 +46,11 @@ def policy_to_codes(policy: np.ndarray) -> np.ndarray:
     return np.where(p >= POLICY_FLOOR, codes, 0).astype(np.uint8)
 
 
-def codes_to_policy(codes: np.ndarray) -> np.ndarray:
+def codes_to_policy(codes: np.ndarray, floor: float = POLICY_FLOOR, levels: int = POLICY_LEVELS) -> np.ndarray:
     """float32 policy rows from their codes, each renormalised to sum to 1 (last axis)."""
     c = np.asarray(codes, np.float64)
-    log_floor = np.log(POLICY_FLOOR)
-    p = np.where(c > 0, np.exp(log_floor * (1 - (c - 1) / (POLICY_LEVELS - 1))), 0.0)
+    log_floor = np.log(floor)
+    p = np.where(c > 0, np.exp(log_floor * (1 - (c - 1) / (levels - 1))), 0.0)
     total = p.sum(axis=-1, keepdims=True)
     return (p / np.where(total > 0, total, 1.0)).astype(np.float32)
 
@@ -97,14 +97,28 @@ def encode(arrays: dict) -> tuple[dict, dict]:
     return {"data": np.frombuffer(blob, np.uint8)}, codec
 
 
+def _constants(codec: dict) -> tuple[float, int, float]:
+    """(policy floor, policy levels, ownership scale) as the shard recorded them; ValueError if unusable.
+
+    A shard decodes by its own constants, so shards written before a change
+    of the defaults stay readable.
+    """
+    try:
+        floor, levels = float(codec["policy_floor"]), int(codec["policy_levels"])
+        scale = float(codec["ownership_scale"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"codec constants missing or not numbers ({exc})") from None
+    if not (0 < floor < 1 and 2 <= levels <= 255 and scale > 0):
+        raise ValueError(f"codec constants out of range: floor {floor}, levels {levels}, scale {scale}")
+    return floor, levels, scale
+
+
 def decode(entries: dict, codec: dict) -> dict:
     """The shard's arrays from the entries ``encode`` made; ValueError when they do not fit."""
     if codec.get("name") != CODEC_NAME or codec.get("version") != CODEC_VERSION:
         raise ValueError(f"unknown shard codec {codec.get('name')!r} "
                          f"version {codec.get('version')!r}")
-    if (codec["policy_floor"], codec["policy_levels"], codec["ownership_scale"]) != \
-            (POLICY_FLOOR, POLICY_LEVELS, OWNERSHIP_SCALE):
-        raise ValueError("shard codec constants differ from this code's")
+    floor, levels, scale = _constants(codec)
     if "data" not in entries:
         raise ValueError("no 'data' entry")
     try:
@@ -123,8 +137,8 @@ def decode(entries: dict, codec: dict) -> dict:
             size = int(np.prod(shape[1:]))
             stored = np.unpackbits(stored, axis=1, count=size).reshape(shape)
         elif d["coding"] == "log_policy":
-            stored = codes_to_policy(stored)
+            stored = codes_to_policy(stored, floor, levels)
         elif d["coding"] == "scaled":
-            stored = (stored.astype(np.float32) / OWNERSHIP_SCALE).astype(d["dtype"])
+            stored = (stored.astype(np.float32) / scale).astype(d["dtype"])
         arrays[key] = stored.reshape(shape).astype(d["dtype"], copy=False)
     return arrays

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from engine.features import NUM_GLOBALS, NUM_PLANES
 from nets.archive import compact_shard, policy_kl
+from nets import shard_codec
 from nets.shard_codec import OWNERSHIP_SCALE, codes_to_policy, policy_to_codes
 from nets.shards import (ShardError, ShardSet, ShardWriter, is_compact, list_shards, load_shard,
                          write_shard)
@@ -129,6 +130,34 @@ def test_a_damaged_compact_shard_is_a_shard_error(tmp_path):
     np.savez(tmp_path / "lacking.npz", **entries)
     with pytest.raises(ShardError, match="data"):
         load_shard(tmp_path / "lacking.npz")
+
+
+def test_a_shard_decodes_by_the_constants_it_recorded(tmp_path, monkeypatch):
+    """Shards written with other codec constants stay readable after the defaults change."""
+    rows = _teacher_rows(np.random.default_rng(5), 10)
+    plain = load_shard(_write(tmp_path / "p", rows, compact=False))
+    with monkeypatch.context() as m:
+        m.setattr(shard_codec, "POLICY_FLOOR", 1e-5)
+        m.setattr(shard_codec, "POLICY_LEVELS", 31)
+        m.setattr(shard_codec, "OWNERSHIP_SCALE", 3)
+        path = _write(tmp_path / "c", rows, compact=True)
+    copy = load_shard(path)                          # read with today's defaults in place
+    p, q = plain.arrays["policy"], copy.arrays["policy"]
+    kept = p >= 1e-5
+    step = -np.log(1e-5) / 30
+    ratio = q[kept] / p[kept]
+    assert np.abs(np.log(ratio) - np.log(ratio).mean()).max() <= step + 0.05
+    assert (q[~kept] == 0).all()                     # below that floor: coded as impossible
+    err = np.abs(copy.arrays["teacher_ownership"].astype(np.float32)
+                 - plain.arrays["teacher_ownership"].astype(np.float32))
+    assert 0.5 / OWNERSHIP_SCALE < err.max() <= 0.5 / 3 + 1e-3
+    with np.load(path) as z:
+        entries = {k: z[k] for k in z.files}
+    meta = json.loads(str(entries["meta"]))
+    meta["codec"]["policy_levels"] = 900
+    np.savez(tmp_path / "odd.npz", **dict(entries, meta=np.array(json.dumps(meta))))
+    with pytest.raises(ShardError, match="out of range"):
+        load_shard(tmp_path / "odd.npz")
 
 
 def test_shards_without_teacher_targets_compact_too(tmp_path):
