@@ -41,9 +41,10 @@ from nets.checkpoints import (
 )
 from nets.losses import lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger
-from nets.model import build_model
+from nets.model import ConfigError, build_model
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards
 from nets.train_settings import TrainError, TrainSettings
+from nets.widen import WidenError, widen_into
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
@@ -164,7 +165,25 @@ class Trainer:
         elif self.s.init:
             ck = read_checkpoint(self.s.init, self.dist.device, ("model",),
                                  "give --init a checkpoint written by zerogo train")
-            load_weights(self.model, ck["model"], self.s.init)
+            small = ck.get("config") or self.s.config
+            if small == self.s.config:
+                load_weights(self.model, ck["model"], self.s.init)
+            else:
+                self._grow_from(ck["model"], small)
+
+    def _grow_from(self, state: dict, small_name: str) -> None:
+        """Start from a smaller net's weights grown into this config (``nets.widen``)."""
+        try:
+            small = build_model(small_name)
+        except ConfigError as exc:
+            raise TrainError(f"{self.s.init}: {exc}") from None
+        load_weights(small, state, self.s.init)
+        try:
+            widen_into(small.state_dict(), small.config, self.model)
+        except WidenError as exc:
+            raise TrainError(f"--init {self.s.init} cannot seed {self.s.config}: {exc}") from None
+        log.info("grew the %s net of %s into %s (same outputs; new parts start from zero "
+                 "influence)", small_name, self.s.init, self.s.config)
 
     def _resume_window(self) -> None:
         """Rebuild the interrupted epoch's plan; a new epoch if its shards are gone."""
