@@ -93,32 +93,30 @@ def _dims_of(name: str) -> tuple[int | None, tuple[str, ...]]:
 
 
 def widen_into(small_state: dict, small: NetConfig, big_model: ZeroGoNet) -> None:
-    """Copy ``small_state`` into ``big_model`` (already initialised) so its outputs do not change."""
+    """Copy ``small_state`` into ``big_model`` (already initialised, changed in place) so its outputs do not change."""
     big = big_model.config
     problem = widen_problem(small, big)
     if problem:
         raise WidenError(problem)
-    state = big_model.state_dict()
     with torch.no_grad():
-        for name, target in state.items():
+        for name, target in big_model.state_dict().items():   # tensors share the model's storage
+            old = small_state.get(name)
             if name.endswith("num_batches_tracked"):
-                if name in small_state:
-                    target.copy_(small_state[name])
+                if old is not None:
+                    target.copy_(old)
                 continue
             block, kinds = _dims_of(name)
             sizes = _sizes(small, big, block)
-            sizes["PG"], sizes["PH"] = sizes["G"], sizes["H"]
             rows = _old_positions(kinds[0], target.shape[0], sizes)
-            if name in small_state and len(rows):
-                old = small_state[name]
-                if len(kinds) == 1:
+            if not len(rows):
+                continue
+            if len(kinds) == 1:
+                if old is not None:
                     target[rows] = old.to(target.dtype)
-                else:
-                    cols = _old_positions(kinds[1], target.shape[1], sizes)
-                    target[rows[:, None], cols[None, :]] = old.to(target.dtype)
-            if len(kinds) > 1 and len(rows):   # nothing new may flow into an old output
-                cols = _old_positions(kinds[1], target.shape[1], sizes)
-                new_cols = torch.ones(target.shape[1], dtype=torch.bool)
-                new_cols[cols] = False
-                target[rows[:, None], new_cols.nonzero()[:, 0][None, :]] = 0.0
-    big_model.load_state_dict(state)
+                continue
+            cols = _old_positions(kinds[1], target.shape[1], sizes)
+            new_cols = torch.ones(target.shape[1], dtype=torch.bool)
+            new_cols[cols] = False
+            target[rows[:, None], new_cols.nonzero()[:, 0][None, :]] = 0.0   # nothing new flows into an old output
+            if old is not None:
+                target[rows[:, None], cols[None, :]] = old.to(target.dtype)
