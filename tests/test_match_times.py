@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from gtp.cli import main
 
-GAMES = Path(__file__).resolve().parent.parent / "weights" / "loop9" / "match-gnugo10" / "openings-00-09"
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+GAMES = WEIGHTS / "loop9" / "match-gnugo10" / "openings-00-09"
 
 
 def test_match_times_reads_results_and_move_times():
@@ -19,3 +20,10 @@ def test_match_times_reads_results_and_move_times():
     assert lines[0] == "games 20 zerogo wins 12 losses 8"
     assert "'score': 19" in lines[2] and "'resign': 1" in lines[2]
     assert lines[3].startswith("zerogo: moves 611 ") and lines[4].startswith("gnugo: moves 603 ")
+
+
+def test_match_times_counts_a_draw_apart():
+    """The b6c64 student against GNU Go level 1: 38 wins, 1 loss and 1 jigo (game 33, RE 0)."""
+    result = CliRunner().invoke(main, ["match-times", str(WEIGHTS / "distil9" / "match-b6c64-gnugo1")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "games 40 zerogo wins 38 losses 1 draws 1"

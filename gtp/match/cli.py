@@ -141,7 +141,9 @@ def match_times_command(dirs):
     """Move times and results of zerogo in the match SGFs of DIRS."""
     z_times, g_times, res = collect(list(dirs))
     w = sum(x[4] for x in res)
-    click.echo(f"games {len(res)} zerogo wins {w} losses {len(res) - w}")
+    draws = sum(1 for x in res if x[2] in ("0", "Draw"))
+    click.echo(f"games {len(res)} zerogo wins {w} losses {len(res) - w - draws}"
+               + (f" draws {draws}" if draws else ""))
     click.echo(f"zerogo wins as black {sum(1 for x in res if x[4] and x[1] == 'b')} "
                f"as white {sum(1 for x in res if x[4] and x[1] == 'w')}")
     click.echo(f"end reasons {Counter(x[3] for x in res)}")
