@@ -4,7 +4,11 @@
 sequential halving at the root) on an ``engine.mcts.Tree`` and returns a
 ``SearchResult``. It stops on visits, on time (target, stretched up to the
 maximum while the top two moves are close), or early when no other root move
-can catch the leader in the budget left (Leela Zero's rule). The clock is
+can catch the leader in the budget left (Leela Zero's rule). Time is judged
+with the next batch in mind: a batch that would end past the maximum is not
+started, and the target is met on average rather than overshot by half a batch
+(a slow net on a CPU, e.g. KataGo's b15 at 2 batches a second, would otherwise
+run a quarter-second or more past every limit). The clock is
 handed in, so tests use a fake one. Values in results are for the side to
 move (see the convention at the top of ``engine.mcts_node``). ``MctsPlayer`` (the
 GTP-facing ``Player``) lives in ``engine.mcts_player``, which imports this module.
@@ -198,6 +202,7 @@ class _Run:
         self.s, self.tree, self.limits, self.visit_limit = searcher, tree, limits, visit_limit
         self.clock, self.start, self.stop, self.report, self.interval = clock, start, stop, report, interval
         self.playouts, self.reason = 0, ""
+        self.batch_seconds = 0.0   # how long the last batch took (0 until one has run)
         self.last_report = start
         self.interrupt: threading.Event | None = None
         mb = searcher.config.max_tree_mb
@@ -238,11 +243,12 @@ class _Run:
             self.reason = "stopped"
         elif root.visits >= self.visit_limit:
             self.reason = "visits"
-        elif lim.seconds_max is not None and elapsed >= lim.seconds_max:
+        elif lim.seconds_max is not None and elapsed + self.batch_seconds >= lim.seconds_max:
             self.reason = "time"
         elif elapsed < lim.seconds_min:
             return False
-        elif lim.seconds_target is not None and elapsed >= lim.seconds_target and not self._close_race():
+        elif (lim.seconds_target is not None and elapsed + self.batch_seconds / 2 >= lim.seconds_target
+              and not self._close_race()):
             self.reason = "time"
         elif self.s.config.early_stop and self.stop is None and self._cannot_catch(elapsed):
             self.reason = "early"
@@ -270,8 +276,14 @@ class _Run:
         batch = self.s.config.batch_size
         while not self.finished():
             size = int(max(1, min(batch, self.visit_limit - self.tree.root.visits)))
-            self.playouts += self.tree.run_batch(self.s.evaluator, puct, size)
-            self.bound_memory()
+            self._timed_batch(puct, size)
+
+    def _timed_batch(self, puct: PuctConfig, size: int, choices=None) -> None:
+        """One batch of descents, its duration kept for the next time check."""
+        began = self.clock()
+        self.playouts += self.tree.run_batch(self.s.evaluator, puct, size, choices)
+        self.batch_seconds = self.clock() - began
+        self.bound_memory()
 
     def gumbel(self, halving: SequentialHalving) -> None:
         """Sequential halving at the root; PUCT below it."""
@@ -284,9 +296,9 @@ class _Run:
             for k in range(0, len(choices), batch):
                 if self.stop is not None and self.stop.is_set() or (
                         self.interrupt is not None and self.interrupt.is_set()) or (
-                        self.limits.seconds_max is not None and self.elapsed() >= self.limits.seconds_max):
+                        self.limits.seconds_max is not None
+                        and self.elapsed() + self.batch_seconds >= self.limits.seconds_max):
                     self.reason = "time"
                     return
-                self.playouts += self.tree.run_batch(self.s.evaluator, puct, batch, choices[k:k + batch])
-                self.bound_memory()
+                self._timed_batch(puct, batch, choices[k:k + batch])
             halving.end_phase(self.tree.root)

@@ -114,9 +114,47 @@ def test_time_limits_with_a_fake_clock():
     searcher = Searcher(UniformEvaluator(), SearchConfig(batch_size=4, early_stop=False))
     clock = FakeClock(0.01)
     result = searcher.search(game, MoveLimits(seconds_max=1.0), clock=clock)
-    assert result.stop_reason == "time" and 1.0 <= result.seconds <= 1.05
+    # the fake clock moves on at every reading, so a batch "takes" 0.01 s: it stops within one
+    assert result.stop_reason == "time" and 0.98 <= result.seconds <= 1.05
     emergency = Searcher(UniformEvaluator()).search(game, MoveLimits(seconds_max=0.0), clock=FakeClock(0.01))
     assert emergency.playouts == 0 and game.is_legal(emergency.move)
+
+
+class SlowBatches(Evaluator):
+    """Uniform policy; every call (one batch) moves a shared clock on by ``seconds``."""
+
+    def __init__(self, seconds):
+        self.t, self.seconds = 0.0, seconds
+
+    def clock(self):
+        return self.t
+
+    def evaluate(self, positions):
+        self.t += self.seconds
+        return UniformEvaluator().evaluate(positions)
+
+
+@pytest.mark.parametrize("root_policy", ["puct", "gumbel"])
+def test_a_batch_that_would_end_past_the_time_limit_is_not_started(root_policy):
+    """0.3 s batches against a 1 s hard limit: stop at 0.9 s, not 1.2 s (the old overrun)."""
+    net = SlowBatches(0.3)
+    searcher = Searcher(net, SearchConfig(batch_size=4, early_stop=False, root_policy=root_policy,
+                                          gumbel_m=4, seed=0))
+    result = searcher.search(Game(9), MoveLimits(seconds_max=1.0), clock=net.clock)
+    assert result.stop_reason == "time"
+    assert result.seconds == pytest.approx(0.9) and result.playouts > 0
+
+
+def test_the_time_target_is_met_on_average_not_overshot_by_a_batch():
+    """0.3 s batches, 1 s target: ending at 0.9 s misses by less than going on to 1.2 s would."""
+    net = SlowBatches(0.3)
+    searcher = Searcher(net, SearchConfig(batch_size=4, early_stop=False, seed=0))
+    result = searcher.search(Game(9), MoveLimits(seconds_target=1.0), clock=net.clock)
+    assert result.stop_reason == "time" and result.seconds == pytest.approx(0.9)
+    net = SlowBatches(0.1)    # fast batches: the target itself decides (1.0 s, not earlier)
+    result = Searcher(net, SearchConfig(batch_size=4, early_stop=False, seed=0)).search(
+        Game(9), MoveLimits(seconds_target=1.0), clock=net.clock)
+    assert result.seconds == pytest.approx(1.0)
 
 
 def test_early_exit_when_the_leader_cannot_be_caught():
