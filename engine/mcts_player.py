@@ -95,7 +95,7 @@ class MctsPlayer(Player):
         self._preload_status_net(g)
         started = self.clock()
         result = self._search(g, limits, **search_kw)
-        self._move_deadline = None if limits is None or limits.seconds_max is None else started + limits.seconds_max
+        self._move_deadline = _deadline(started, limits)
         self.last_result = result
         if not cleanup and (self._should_resign(g, color, result) or self._count_is_hopeless(g, color, result)):
             return Decision(g.board.pass_move, resign=True, info=result.candidates)
@@ -344,3 +344,11 @@ class MctsPlayer(Player):
                 clear_cache()
             return_memory()
         self._resign.clear()
+
+
+def _deadline(started: float, limits: MoveLimits | None) -> float | None:
+    """When this move must be over: the clock's hard limit, else the per-move target (``--time-per-move``)."""
+    if limits is None:
+        return None
+    end = limits.seconds_max if limits.seconds_max is not None else limits.seconds_target
+    return None if end is None else started + end

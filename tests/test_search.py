@@ -303,7 +303,8 @@ def test_a_hopeless_count_after_the_opponent_passed_resigns_even_when_the_net_is
 
 
 def test_the_pass_decision_s_play_outs_fit_in_what_the_move_s_time_limit_leaves():
-    """A clock's limit cuts the pass decision's play-outs (a byo-yomi period is not lost to them); no limit, no cut."""
+    """A clock's limit or a per-move target cuts the pass decision's play-outs (a byo-yomi period is not
+    lost to them, a 1 s move does not take 2 s once the opponent passes); no limit, no cut."""
     text = """
         . . . . . . .
         . . . . . . .
@@ -327,6 +328,8 @@ def test_the_pass_decision_s_play_outs_fit_in_what_the_move_s_time_limit_leaves(
     assert playouts(MoveLimits(visits=30)) >= status.min_playouts
     assert playouts(MoveLimits(visits=30, seconds_max=5.0)) >= status.min_playouts
     assert playouts(MoveLimits(visits=30, seconds_max=0.001)) < status.min_playouts
+    # --time-per-move alone (a target, no clock): the move's target bounds them too
+    assert playouts(MoveLimits(visits=30, seconds_target=0.001)) < status.min_playouts
 
 
 def test_cleanup_captures_dead_stones_instead_of_passing():
