@@ -202,7 +202,8 @@ class _Run:
         self.s, self.tree, self.limits, self.visit_limit = searcher, tree, limits, visit_limit
         self.clock, self.start, self.stop, self.report, self.interval = clock, start, stop, report, interval
         self.playouts, self.reason = 0, ""
-        self.batch_seconds = 0.0   # how long the last batch took (0 until one has run)
+        self.batch_seconds = 0.0   # the next batch's expected duration (0 until one has run)
+        self._batch_total, self._batches = 0.0, 0
         self.last_report = start
         self.interrupt: threading.Event | None = None
         mb = searcher.config.max_tree_mb
@@ -282,7 +283,10 @@ class _Run:
         """One batch of descents, its duration kept for the next time check."""
         began = self.clock()
         self.playouts += self.tree.run_batch(self.s.evaluator, puct, size, choices)
-        self.batch_seconds = self.clock() - began
+        last = self.clock() - began
+        self._batch_total, self._batches = self._batch_total + last, self._batches + 1
+        # the last batch, or the mean if lower: one slow batch (a GC pause) does not cut the move short
+        self.batch_seconds = min(last, self._batch_total / self._batches)
         self.bound_memory()
 
     def gumbel(self, halving: SequentialHalving) -> None:

@@ -145,6 +145,21 @@ def test_a_batch_that_would_end_past_the_time_limit_is_not_started(root_policy):
     assert result.seconds == pytest.approx(0.9) and result.playouts > 0
 
 
+def test_one_slow_batch_does_not_cut_the_move_short():
+    """0.1 s batches and one of 1 s (a GC pause) at 2.5 s of a 3 s limit: go on to 2.9 s."""
+    class OneSlowBatch(SlowBatches):
+        def evaluate(self, positions):
+            out = super().evaluate(positions)
+            if abs(self.t - 1.6) < 1e-9:     # the batch that ends at 1.6 s takes 1 s more
+                self.t += 0.9
+            return out
+
+    net = OneSlowBatch(0.1)
+    searcher = Searcher(net, SearchConfig(batch_size=4, early_stop=False, seed=0))
+    result = searcher.search(Game(9), MoveLimits(seconds_max=3.0), clock=net.clock)
+    assert result.stop_reason == "time" and result.seconds == pytest.approx(2.9)
+
+
 def test_the_time_target_is_met_on_average_not_overshot_by_a_batch():
     """0.3 s batches, 1 s target: ending at 0.9 s misses by less than going on to 1.2 s would."""
     net = SlowBatches(0.3)
