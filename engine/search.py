@@ -244,7 +244,7 @@ class _Run:
             self.reason = "stopped"
         elif root.visits >= self.visit_limit:
             self.reason = "visits"
-        elif lim.seconds_max is not None and elapsed + self.batch_seconds >= lim.seconds_max:
+        elif self._past_hard_limit(elapsed):
             self.reason = "time"
         elif elapsed < lim.seconds_min:
             return False
@@ -254,6 +254,10 @@ class _Run:
         elif self.s.config.early_stop and self.stop is None and self._cannot_catch(elapsed):
             self.reason = "early"
         return bool(self.reason)
+
+    def _past_hard_limit(self, elapsed: float) -> bool:
+        """The next batch would end past the maximum time (never with no maximum)."""
+        return self.limits.seconds_max is not None and elapsed + self.batch_seconds >= self.limits.seconds_max
 
     def _close_race(self) -> bool:
         """True while the second move has at least 2/3 of the leader's visits (worth more time)."""
@@ -298,10 +302,9 @@ class _Run:
                 self.reason = self.reason or "visits"
                 return
             for k in range(0, len(choices), batch):
-                if self.stop is not None and self.stop.is_set() or (
-                        self.interrupt is not None and self.interrupt.is_set()) or (
-                        self.limits.seconds_max is not None
-                        and self.elapsed() + self.batch_seconds >= self.limits.seconds_max):
+                stopped = self.stop is not None and self.stop.is_set()
+                interrupted = self.interrupt is not None and self.interrupt.is_set()
+                if stopped or interrupted or self._past_hard_limit(self.elapsed()):
                     self.reason = "time"
                     return
                 self._timed_batch(puct, batch, choices[k:k + batch])
