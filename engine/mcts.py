@@ -16,7 +16,7 @@ from engine.board import Board, IllegalMoveError
 from engine.evaluation import Evaluation, Evaluator, Position
 from engine.game import superko_key
 from engine.ladder_prior import ladder_aware_prior
-from engine.mcts_node import Node, PuctConfig, _Stub, release, select_child
+from engine.mcts_node import Node, PuctConfig, ScoreUtility, _Stub, release, select_child
 from engine.rules import SIMPLE_KO
 from engine.scoring import tromp_taylor_score
 
@@ -36,6 +36,7 @@ class Tree:
         self.own_sum = np.zeros((board.height, board.width))   # black's view
         self.own_count = 0
         self.node_count = 1          # nodes in the tree (see ``prune``)
+        self.score_utility: ScoreUtility | None = None   # the current search's (set by the searcher)
 
     # ----------------------------------------------------------- positions
     def _key(self, board: Board) -> int:

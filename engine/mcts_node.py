@@ -28,6 +28,44 @@ from engine.board import Board
 from engine.evaluation import Evaluation, Position
 
 
+_TWO_OVER_PI = 2.0 / math.pi
+
+
+@dataclass(frozen=True)
+class ScoreUtility:
+    """KataGo's score utility: a bounded bonus for a larger mean score, added to a move's value.
+
+    A move's utility is its mean value (-1..1) plus
+    ``static * 2/pi * atan(s / static_scale) + dynamic * 2/pi * atan((s - centre) / dynamic_scale)``
+    for its mean score lead ``s`` (the chooser's view). The static term prefers
+    winning by more and losing by less everywhere; the dynamic one is steep
+    around the score the root expected when the search began, so a won or lost
+    game (every value near +-1) is still played for points, not at random.
+    Scales are in points (KataGo: 2.0 and 0.75 times the square root of the area).
+    """
+
+    static: float = 0.0
+    dynamic: float = 0.0
+    static_scale: float = 1.0
+    dynamic_scale: float = 1.0
+    centre_black: float = 0.0    # the dynamic term's centre, black's view
+
+    def terms(self, to_play: int) -> tuple[float, float, float, float, float]:
+        """(static weight, 1 / static scale, dynamic weight, 1 / dynamic scale, centre) for ``to_play``."""
+        return (_TWO_OVER_PI * self.static, 1.0 / self.static_scale, _TWO_OVER_PI * self.dynamic,
+                1.0 / self.dynamic_scale, self.centre_black * to_play)
+
+    def value(self, score: float, to_play: int) -> float:
+        """The bonus for mean score ``score`` of the side ``to_play`` (BLACK 1, WHITE -1)."""
+        k_static, inv_static, k_dynamic, inv_dynamic, centre = self.terms(to_play)
+        return k_static * math.atan(score * inv_static) + k_dynamic * math.atan((score - centre) * inv_dynamic)
+
+    def values(self, scores: np.ndarray, to_play: int) -> np.ndarray:
+        """``value`` over an array of mean scores."""
+        k_static, inv_static, k_dynamic, inv_dynamic, centre = self.terms(to_play)
+        return k_static * np.arctan(scores * inv_static) + k_dynamic * np.arctan((scores - centre) * inv_dynamic)
+
+
 @dataclass
 class PuctConfig:
     """PUCT selection: AlphaZero's exploration schedule and Leela Zero's first-play urgency."""
@@ -37,6 +75,7 @@ class PuctConfig:
     fpu_reduction: float = 0.25
     fpu_reduction_root: float = 0.25
     forced_k: float = 0.0          # > 0: KataGo forced playouts at the root (n = sqrt(k P N))
+    utility: ScoreUtility | None = None   # None: moves are judged by value alone
 
 
 class _Stub:
@@ -165,6 +204,13 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     if is_root or len(node.touched) > SMALL_SELECT:
         return _select_arrays(node, cfg, is_root)
     fpu = node.net_value - cfg.fpu_reduction * math.sqrt(node.visited_prior)
+    utility = cfg.utility
+    if utility is not None:   # its two terms in local floats: this loop is the search's hottest
+        k_static, inv_static, k_dynamic, inv_dynamic, centre = utility.terms(node.board.to_play)
+        atan = math.atan
+        score = node.net_score
+        fpu += k_static * atan(score * inv_static) + k_dynamic * atan((score - centre) * inv_dynamic)
+        child_s = node.child_S.item
     c = cfg.c_init + math.log((total + cfg.c_base + 1.0) / cfg.c_base)
     scale = c * math.sqrt(max(total, 1.0))
     # ``.item`` reads a Python float straight from the array (no numpy scalar in between)
@@ -177,8 +223,12 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
         best, best_value = j, fpu + prior(j) * scale / 1.0
     for i in node.touched:
         vl = child_vl(i)
-        n = child_n(i) + vl     # a whole number: 0, or at least 1 (so no max(n, 1) below)
+        visits = child_n(i)
+        n = visits + vl     # a whole number: 0, or at least 1 (so no max(n, 1) below)
         q = fpu if n == 0 else (child_w(i) - vl) / n
+        if utility is not None and visits > 0:
+            score = child_s(i) / visits
+            q += k_static * atan(score * inv_static) + k_dynamic * atan((score - centre) * inv_dynamic)
         value = q + prior(i) * scale / (1.0 + n)
         if value > best_value or (value == best_value and i < best):
             best, best_value = i, value
@@ -216,9 +266,21 @@ def _select_arrays(node: Node, cfg: PuctConfig, is_root: bool) -> int:
     unvisited = n == 0
     q = node.child_W - vl
     q /= np.maximum(n, 1.0)
+    if cfg.utility is not None:
+        fpu += score_bonus(node, cfg.utility, q)
     q[unvisited] = fpu
     q += u
     return int(q.argmax())
+
+
+def score_bonus(node: Node, utility: ScoreUtility, q: np.ndarray) -> float:
+    """Add each visited child's score utility to ``q`` (in place); returns the node's own (for FPU)."""
+    to_play = node.board.to_play
+    visits = node.child_N
+    bonus = utility.values(node.child_S / np.maximum(visits, 1.0), to_play)
+    bonus *= visits > 0
+    q += bonus
+    return utility.value(node.net_score, to_play)
 
 
 def release(node: Node) -> int:

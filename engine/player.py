@@ -51,6 +51,7 @@ class CandidateInfo:
     pv: list[int]           # principal variation, starting with ``move``
     pv_visits: list[int] = field(default_factory=list)   # visits of each node along ``pv``
     score_stdev: float = 0.0  # spread of the score over the move's searched replies
+    score_utility: float = 0.0  # the search's score-utility bonus for the move (engine.mcts_node.ScoreUtility)
 
 
 @dataclass

@@ -106,6 +106,7 @@ class Searcher:
         if not tree.root.expanded:
             tree.run_batch(self.evaluator, cfg.puct(False), 1)
         tree.reset_root_prior()   # the net's priors; a ladder the net cannot see is not run
+        tree.score_utility = cfg.score_utility(tree.root.board.area, _expected_score_black(tree))
         if cfg.dirichlet_eps > 0 and full:
             tree.add_dirichlet_noise(self.rng, cfg.dirichlet_alpha_scale, cfg.dirichlet_eps)
         run = _Run(self, tree, limits or MoveLimits(), visit_limit, clock, start, stop, report, interval)
@@ -116,7 +117,7 @@ class Searcher:
                                         self.rng, cfg.gumbel_c_visit, cfg.gumbel_c_scale)
             run.gumbel(halving)
         else:
-            run.puct(cfg.puct(full and cfg.forced_playouts_k > 0))
+            run.puct(cfg.puct(full and cfg.forced_playouts_k > 0, tree.score_utility))
         return self._result(game, tree, run, full, halving)
 
     def _visit_limit(self, limits: MoveLimits | None, stop) -> tuple[bool, int]:
@@ -158,6 +159,13 @@ class Searcher:
         if not cands:
             return int(root.moves[int(np.argmax(root.prior))])
         return cands[0].move
+
+
+def _expected_score_black(tree: Tree) -> float:
+    """The root's expected score lead, black's view: the search's mean so far, else the net's."""
+    root = tree.root
+    score = root_score(tree) if root.visits > 0 else root.net_score
+    return score * root.board.to_play
 
 
 def return_memory() -> None:
@@ -295,7 +303,7 @@ class _Run:
 
     def gumbel(self, halving: SequentialHalving) -> None:
         """Sequential halving at the root; PUCT below it."""
-        puct, batch = self.s.config.puct(False), self.s.config.batch_size
+        puct, batch = self.s.config.puct(False, self.tree.score_utility), self.s.config.batch_size
         while True:
             choices = halving.next_choices(self.tree.root)
             if not choices:

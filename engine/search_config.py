@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from engine.mcts_node import PuctConfig
+from engine.mcts_node import PuctConfig, ScoreUtility
 
 
 @dataclass
@@ -43,6 +44,12 @@ class SearchConfig:
     ponder_max_visits: int = 10_000_000   # cap without a visit limit (time, ponder, analysis)
     max_tree_mb: int = 1024            # tree memory; past it the least-visited subtrees are pruned (0: no cap)
     ladder_factor: float = 0.02        # root prior of a move that only runs a caught ladder, times this (1: off)
+    # KataGo's score utility (engine.mcts_node.ScoreUtility); 0 and 0: moves judged by value alone
+    static_score_utility: float = 0.0
+    dynamic_score_utility: float = 0.0
+    static_score_scale: float = 2.0    # times the square root of the board's area, in points
+    dynamic_score_scale: float = 0.75
+    dynamic_score_zero_weight: float = 0.2   # the dynamic centre: the root's expected score, this much toward 0
     pv_length: int = 12
     history: int = 8
     seed: int | None = None
@@ -52,8 +59,19 @@ class SearchConfig:
             raise ValueError(f"root_policy must be 'puct' or 'gumbel', not {self.root_policy!r}")
         if self.batch_size < 1 or self.visits < 1:
             raise ValueError("batch_size and visits must be at least 1")
+        if self.static_score_scale <= 0 or self.dynamic_score_scale <= 0:
+            raise ValueError("score utility scales must be positive")
 
-    def puct(self, forced: bool) -> PuctConfig:
+    def puct(self, forced: bool, utility: ScoreUtility | None = None) -> PuctConfig:
         """The selection settings for one search."""
         return PuctConfig(self.c_init, self.c_base, self.fpu_reduction, self.fpu_reduction_root,
-                          self.forced_playouts_k if forced else 0.0)
+                          self.forced_playouts_k if forced else 0.0, utility)
+
+    def score_utility(self, area: int, expected_score_black: float) -> ScoreUtility | None:
+        """The score utility for a search on a board of ``area`` points (None when both factors are 0)."""
+        if self.static_score_utility == 0 and self.dynamic_score_utility == 0:
+            return None
+        root = math.sqrt(area)
+        return ScoreUtility(self.static_score_utility, self.dynamic_score_utility,
+                            self.static_score_scale * root, self.dynamic_score_scale * root,
+                            expected_score_black * (1.0 - self.dynamic_score_zero_weight))

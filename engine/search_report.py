@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from engine.mcts import Tree
-from engine.mcts_node import PuctConfig
+from engine.mcts_node import PuctConfig, score_bonus
 from engine.player import AnalysisReport, CandidateInfo
 from engine.search_config import SearchConfig
 
@@ -37,8 +37,12 @@ def candidates(tree: Tree, cfg: SearchConfig) -> list[CandidateInfo]:
         return []
     n = root.child_N
     lcb = lcb_values(root, cfg.lcb_z)
+    bonus = np.zeros(len(n))   # the score utility the search selected by (0 without one)
+    if tree.score_utility is not None:
+        score_bonus(root, tree.score_utility, bonus)
+    ranked = lcb + bonus
     eligible = n >= max(2.0, cfg.lcb_min_visit_ratio * (n.max() if len(n) else 0))
-    key = np.where(eligible, lcb, -np.inf) if cfg.lcb else np.full(len(n), -np.inf)
+    key = np.where(eligible, ranked, -np.inf) if cfg.lcb else np.full(len(n), -np.inf)
     order = sorted(np.flatnonzero(n > 0), key=lambda i: (-key[i] if eligible[i] and cfg.lcb else math.inf, -n[i]))
     out = []
     for i in order:
@@ -48,7 +52,8 @@ def candidates(tree: Tree, cfg: SearchConfig) -> list[CandidateInfo]:
             score_lead=float(root.child_S[i] / n[i]), prior=float(root.raw_prior[i]),
             lcb=float(np.clip((lcb[i] + 1) / 2, 0.0, 1.0)) if np.isfinite(lcb[i]) else 0.0,
             pv=tree.principal_variation(root, int(i), cfg.pv_length),
-            pv_visits=pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i))))
+            pv_visits=pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i)),
+            score_utility=float(bonus[i])))
     return out
 
 
@@ -85,8 +90,11 @@ def analysis_report(tree: Tree, cfg: SearchConfig) -> AnalysisReport:
     own = tree.ownership()
     root = tree.root
     winrate = (root.q() + 1) / 2
-    stats = CandidateInfo(root.board.pass_move, root.visits, winrate, root_score(tree), 1.0, winrate, [],
-                          score_stdev=score_spread(root))
+    score = root_score(tree)
+    utility = tree.score_utility
+    stats = CandidateInfo(root.board.pass_move, root.visits, winrate, score, 1.0, winrate, [],
+                          score_stdev=score_spread(root),
+                          score_utility=0.0 if utility is None else utility.value(score, root.board.to_play))
     raw = root.expanded and root.visits > 0
     return AnalysisReport(candidates(tree, cfg), None if own is None else own * root.board.to_play,
                           root.visits, stats, (root.net_value + 1) / 2 if raw else None,
@@ -104,6 +112,8 @@ def pruned_visits(tree: Tree, k: float, puct: PuctConfig) -> np.ndarray:
     c = puct.c_init + math.log((total + puct.c_base + 1.0) / puct.c_base)
     sq = c * math.sqrt(total)
     q = root.child_W / np.maximum(n, 1.0)
+    if tree.score_utility is not None:
+        score_bonus(root, tree.score_utility, q)
     best_puct = q[best] + sq * root.prior[best] / (1.0 + n[best])
     for i in np.flatnonzero(n > 0):
         if i == best:

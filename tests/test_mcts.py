@@ -11,7 +11,7 @@ from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
 from engine.game import Game
 from engine.gumbel import SequentialHalving
 from engine.mcts import Tree
-from engine.mcts_node import PuctConfig, _Stub
+from engine.mcts_node import PuctConfig, ScoreUtility, _Stub
 
 
 class FixedPolicy(Evaluator):
@@ -190,7 +190,8 @@ def test_reroot_releases_the_discarded_subtrees():
     assert root.children == [] and keep.parent is tree.stub
 
 
-def test_selection_in_floats_chooses_exactly_as_the_array_version(monkeypatch):
+@pytest.mark.parametrize("utility", [None, ScoreUtility(0.1, 0.3, 14.0, 5.25, 2.5)])
+def test_selection_in_floats_chooses_exactly_as_the_array_version(monkeypatch, utility):
     """select_child's few-touched-children shortcut builds the very same tree as the array version."""
     from engine import mcts_node as mcts
 
@@ -204,7 +205,7 @@ def test_selection_in_floats_chooses_exactly_as_the_array_version(monkeypatch):
                 rng = np.random.default_rng(b.hash % (2 ** 32))
                 p = rng.dirichlet(np.full(b.area + 1, 0.3)) * b.legal_mask()
                 p[rng.integers(b.area)] = p.max()        # a tie for the top prior now and then
-                out.append(Evaluation(p / p.sum(), float(np.tanh(rng.normal())), 0.0, None))
+                out.append(Evaluation(p / p.sum(), float(np.tanh(rng.normal())), float(rng.normal(0, 10)), None))
             return out
 
     def shape(threshold):
@@ -213,7 +214,7 @@ def test_selection_in_floats_chooses_exactly_as_the_array_version(monkeypatch):
         game.play(coords.from_gtp("D4", 7, 7))
         tree = Tree(game)
         while tree.root.visits < 400:
-            tree.run_batch(Varied(), PuctConfig(), 8)
+            tree.run_batch(Varied(), PuctConfig(utility=utility), 8)
         return [(tuple(n.moves), tuple(n.child_N), tuple(n.child_W)) for n in walk(tree) if n.expanded]
 
     default = mcts.SMALL_SELECT

@@ -95,6 +95,13 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "never with an untrusted controller).")
 @click.option("--resign-threshold", type=click.FloatRange(0, 1), default=DEFAULTS.resign_threshold, show_default=True,
               help="Resign when the win rate falls below this (0: never resign).")
+@click.option("--static-score-utility", type=click.FloatRange(0), default=DEFAULTS.static_score_utility,
+              show_default=True,
+              help="Weight of winning by more points beside winning at all (KataGo's staticScoreUtilityFactor).")
+@click.option("--dynamic-score-utility", type=click.FloatRange(0), default=DEFAULTS.dynamic_score_utility,
+              show_default=True,
+              help="Weight of gaining points around the score expected now, so won and lost games are "
+                   "still played for points (KataGo's dynamicScoreUtilityFactor).")
 @click.option("--status-network", default=DEFAULTS.status_network, show_default=True,
               help="Dead stones and final_score: a strong network's ownership as extra evidence beside the "
                    "play-outs: auto (a KataGo net in $ZEROGO_KATAGO_NETS, default "

@@ -147,6 +147,8 @@ CONFIG_PARAMS = {
     "lcbStdevs": "lcb_z",
     "minVisitPropForLCB": "lcb_min_visit_ratio",
     "useLcbForSelection": "lcb",
+    "staticScoreUtilityFactor": "static_score_utility",
+    "dynamicScoreUtilityFactor": "dynamic_score_utility",
 }
 PARAMS = ["maxVisits", "maxTime", "wideRootNoise", "analysisWideRootNoise", "playoutDoublingAdvantage",
           *CONFIG_PARAMS]

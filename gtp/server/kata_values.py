@@ -5,8 +5,10 @@ two print the same numbers for the same search. zerogo's searcher stores, per
 move, visits, mean value and mean score lead (side to move); KataGo's other
 fields are derived as follows, and nothing is invented:
 
-- ``utility`` is the mean value in [-1, 1] (zerogo's utility has no score
-  term), ``utilityLcb`` the value LCB on the same scale;
+- ``utility`` is the mean value in [-1, 1] plus the search's score-utility
+  bonus for the move (0 unless ``--static-score-utility`` or
+  ``--dynamic-score-utility`` is set), ``utilityLcb`` the value LCB plus the
+  same bonus;
 - ``scoreMean`` and ``scoreSelfplay`` equal ``scoreLead`` (zerogo's nets
   have one score head, as KataGo writes ``scoreMean`` = lead for old tools);
 - ``scoreStdev`` is the spread of the mean score over the move's searched
@@ -41,9 +43,10 @@ def move_values(c: CandidateInfo, flip: bool) -> dict:
     lead = sign * c.score_lead
     return {
         "visits": int(c.visits), "edgeVisits": int(c.visits),
-        "utility": sign * (2.0 * c.winrate - 1.0), "winrate": winrate,
+        "utility": sign * (2.0 * c.winrate - 1.0 + c.score_utility), "winrate": winrate,
         "scoreMean": lead, "scoreStdev": c.score_stdev, "scoreLead": lead, "scoreSelfplay": lead,
-        "prior": c.prior, "lcb": lcb, "utilityLcb": sign * (2.0 * c.lcb - 1.0), "weight": float(c.visits),
+        "prior": c.prior, "lcb": lcb, "utilityLcb": sign * (2.0 * c.lcb - 1.0 + c.score_utility),
+        "weight": float(c.visits),
     }
 
 

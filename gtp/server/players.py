@@ -48,6 +48,8 @@ class EngineOptions:
     sgf_dir: str = "."                 # loadsgf/printsgf: this folder and below only
     allow_any_path: bool = False       # loadsgf/printsgf: any path (the old behaviour)
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
+    static_score_utility: float = 0.0   # KataGo's score utility factors (engine.mcts_node.ScoreUtility)
+    dynamic_score_utility: float = 0.0
     status_network: str = "auto"       # dead stones: a strong net's ownership (auto: a cached KataGo net), none, FILE
     ponder: bool = False
     log_file: str | None = None
@@ -108,7 +110,9 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
                                                         precision=options.precision),
                                options.size, options.size)
     settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
-                "seed": options.seed, "max_tree_mb": options.max_tree_mb}
+                "seed": options.seed, "max_tree_mb": options.max_tree_mb,
+                "static_score_utility": options.static_score_utility,
+                "dynamic_score_utility": options.dynamic_score_utility}
     if options.visits is not None:
         settings["visits"] = options.visits
     status = DeadStoneConfig(status_net=options.status_network)   # loaded near the game's end
