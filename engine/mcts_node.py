@@ -42,6 +42,8 @@ class ScoreUtility:
     around the score the root expected when the search began, so a won or lost
     game (every value near +-1) is still played for points, not at random.
     Scales are in points (KataGo: 2.0 and 0.75 times the square root of the area).
+    It orders PUCT's choices and the final LCB pick; Gumbel's root halving
+    (self-play) still compares values alone.
     """
 
     static: float = 0.0
