@@ -107,6 +107,27 @@ def test_perspective_black_white_and_side_to_move():
     assert b["moveInfos"][0]["move"] == w["moveInfos"][0]["move"]
 
 
+def test_score_utility_factors_in_override_settings():
+    s = Session(analysis_threads=1)
+    moves = [("B", "E5"), ("W", "C3")]   # black to move, values reported for black
+    s.send(katrain_query("plain", moves))
+    s.send(katrain_query("points", moves, extra={"staticScoreUtilityFactor": 0.1, "dynamicScoreUtilityFactor": 0.3}))
+    s.send(katrain_query("bad", moves, extra={"dynamicScoreUtilityFactor": -1}))
+    got = s.close()
+    assert not [a for a in got if "warning" in a], got
+    assert [a for a in got if a.get("id") == "bad" and "out of range" in a.get("error", "")]
+    plain, points = finals(got, "plain")[0]["moveInfos"], finals(got, "points")[0]["moveInfos"]
+    assert all(abs(m["utility"] - (2 * m["winrate"] - 1)) < 1e-6 for m in plain)
+    # with the factors the utility carries the score bonus: a different number for every move
+    assert all(abs(m["utility"] - (2 * m["winrate"] - 1)) > 1e-4 for m in points)
+    # and the next query without them is back to plain values (settings are per query)
+    s = Session(analysis_threads=1)
+    s.send(katrain_query("points", moves, extra={"staticScoreUtilityFactor": 0.1}))
+    s.send(katrain_query("after", moves))
+    got = s.close()
+    assert all(abs(m["utility"] - (2 * m["winrate"] - 1)) < 1e-6 for m in finals(got, "after")[0]["moveInfos"])
+
+
 def test_errors_and_warnings_as_katago_reports_them():
     s = Session(analysis_threads=1)
     s.send("not json")

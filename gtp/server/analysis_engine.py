@@ -282,6 +282,7 @@ class AnalysisEngine:
         default_fpu = SearchConfig.fpu_reduction_root
         cfg.pv_length = job.pv_len + 1          # KataGo's analysisPVLen counts moves after the first
         cfg.fpu_reduction_root = default_fpu if job.fpu_root is None else job.fpu_root
+        cfg.static_score_utility, cfg.dynamic_score_utility = job.static_utility, job.dynamic_utility
         player.clear()
         game, color = job.game, job.game.to_play
         every = job.report_every or 1e9

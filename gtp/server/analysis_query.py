@@ -31,7 +31,7 @@ KNOWN_FIELDS = {
 UNSUPPORTED_FIELDS = {"rootPolicyTemperature", "includeOwnershipStdev", "includeMovesOwnershipStdev",
                       "includeNoResultValue", "includeQValues", "humanProfile"}
 OVERRIDES = {"reportAnalysisWinratesAs", "maxVisits", "maxTime", "analysisPVLen", "rootFpuReductionMax",
-             "wideRootNoise"}
+             "wideRootNoise", "staticScoreUtilityFactor", "dynamicScoreUtilityFactor"}
 PERSPECTIVES = ("BLACK", "WHITE", "SIDETOMOVE")
 PAIR_ERROR = "Must be an array of pairs of the form: [\"b\" or \"w\", GTP board vertex]"
 
@@ -76,6 +76,8 @@ class Job:
     first_report_after: float | None = None
     max_time: float | None = None
     fpu_root: float | None = None
+    static_utility: float = 0.0      # KataGo's staticScoreUtilityFactor (engine.mcts_node.ScoreUtility)
+    dynamic_utility: float = 0.0     # dynamicScoreUtilityFactor
     order: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
     status: str = "queued"                        # queued | running | done | terminated
@@ -186,7 +188,9 @@ def _overrides(q: dict, defaults: Defaults, warnings: list) -> dict:
     for key, name, low, high in (("maxVisits", "max_visits", 1, 1 << 50), ("analysisPVLen", "pv_len", 1, 1000)):
         if key in settings:
             out[name] = _int(settings, key, low, high, f"Could not set settings: {key} out of range")
-    for key, name, low, high in (("maxTime", "max_time", 0.0, 1e20), ("rootFpuReductionMax", "fpu_root", 0.0, 2.0)):
+    for key, name, low, high in (("maxTime", "max_time", 0.0, 1e20), ("rootFpuReductionMax", "fpu_root", 0.0, 2.0),
+                                 ("staticScoreUtilityFactor", "static_utility", 0.0, 10.0),
+                                 ("dynamicScoreUtilityFactor", "dynamic_utility", 0.0, 10.0)):
         if key in settings:
             out[name] = _float(settings, key, low, high, f"Could not set settings: {key} out of range")
     return out
