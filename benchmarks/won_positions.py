@@ -82,9 +82,9 @@ def _replay(record, upto: int) -> Game:
     return game
 
 
-def _kept(judge, record, number: int, move: int) -> float:
+def _kept(judge, game: Game, move: int) -> float:
     """The judge's score lead for the player of ``move`` after it (raw network)."""
-    after = _replay(record, number)
+    after = game.copy()
     after.play(move)
     return -float(judge.evaluate([Position.from_game(after, 8)])[0].score_lead)
 
@@ -120,7 +120,7 @@ def main(folder, network, judge, positions, visits, min_winrate, moves, setting_
         for label, text in (("A", setting_a), ("B", setting_b)):
             cfg = SearchConfig(visits=visits, reuse_tree=False, seed=seed, **_settings(text))
             chosen[label] = Searcher(probe, cfg).search(game, MoveLimits(visits=visits)).move
-        points = {label: _kept(referee, record, number, move) for label, move in chosen.items()}
+        points = {label: _kept(referee, game, move) for label, move in chosen.items()}
         if chosen["A"] != chosen["B"]:
             differ += 1
         for label in kept:
