@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.runtimes import cpu_flags
 from nets.model import SCORE_SCALE
 from nets.train_settings import TrainSettings
 
@@ -87,16 +88,35 @@ def to_torch(batch: dict, device) -> dict:
     return {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in batch.items()}
 
 
-def train_step(model, optimizer, batch: dict, s: TrainSettings, scaler=None) -> dict:
-    """One optimiser step on a torch batch; returns the loss terms as floats."""
+def autocast_dtype(device_type: str, amp: bool, flags: frozenset[str] | None = None) -> torch.dtype | None:
+    """The mixed precision a training step runs in: fp16 on a GPU, bf16 on a CPU with AMX-BF16, else None (fp32).
+
+    A CPU without AMX would emulate bf16 matrix products and train slower
+    than in fp32, so it keeps fp32. ``flags`` defaults to this CPU's.
+    """
+    if not amp:
+        return None
+    if device_type == "cuda":
+        return torch.float16
+    if device_type == "cpu" and "amx_bf16" in (cpu_flags() if flags is None else flags):
+        return torch.bfloat16
+    return None
+
+
+def train_step(model, optimizer, batch: dict, s: TrainSettings, scaler=None,
+               dtype: torch.dtype | None = None) -> dict:
+    """One optimiser step on a torch batch; returns the loss terms as floats.
+
+    ``dtype`` (see ``autocast_dtype``) runs the forward pass under autocast;
+    an enabled ``scaler`` (fp16 on a GPU) scales the loss; bf16 needs none.
+    """
     model.train()
     optimizer.zero_grad(set_to_none=True)
     device_type = batch["planes"].device.type
-    use_amp = scaler is not None and scaler.is_enabled()
-    with torch.autocast(device_type, dtype=torch.float16, enabled=use_amp):
+    with torch.autocast(device_type, dtype=dtype or torch.float32, enabled=dtype is not None):
         out = model(batch["planes"], batch["globals"])
     losses = compute_losses(out, batch, s)
-    if use_amp:
+    if scaler is not None and scaler.is_enabled():
         scaler.scale(losses["loss"]).backward()
         scaler.step(optimizer)
         scaler.update()

@@ -39,7 +39,7 @@ from nets.checkpoints import (
     load_weights,
     read_checkpoint,
 )
-from nets.losses import lr_at, make_optimizer, to_torch, train_step
+from nets.losses import autocast_dtype, lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger
 from nets.model import ConfigError, build_model
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards
@@ -118,9 +118,14 @@ class Trainer:
         self.ckpt_path = self.run_dir / CHECKPOINT
         torch.manual_seed(settings.seed)
         self.model = build_model(settings.config).to(self.dist.device)
+        self.dtype = autocast_dtype(self.dist.device.type, settings.amp)
+        self.channels_last = self.dtype == torch.bfloat16   # oneDNN's fast bf16 convolutions on a CPU
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        if self.dtype is not None:
+            log.info("training in mixed precision: %s autocast on %s", self.dtype, self.dist.device)
         self.optimizer = make_optimizer(self.model, settings)
-        self.scaler = torch.amp.GradScaler(
-            "cuda", enabled=settings.amp and self.dist.device.type == "cuda")
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
         self.step, self.epoch, self.cursor = 0, 0, 0
         self.window: list[str] = []
         self.plan: list[np.ndarray] = []
@@ -284,9 +289,11 @@ class Trainer:
                 f.write(f"{self.step + 1} {self.epoch} {self.cursor} {batch_hash(rows)}\n")
         local = rows[self.dist.rank::self.dist.world]
         batch = to_torch(self.shards.batch(local), self.dist.device)
+        if self.channels_last:
+            batch["planes"] = batch["planes"].contiguous(memory_format=torch.channels_last)
         for group in self.optimizer.param_groups:
             group["lr"] = lr_at(self.step, self.s)
-        losses = train_step(self.net, self.optimizer, batch, self.s, self.scaler)
+        losses = train_step(self.net, self.optimizer, batch, self.s, self.scaler, self.dtype)
         self.step += 1
         self.cursor += 1
         return losses

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nets.data import DataSettings, convert
-from nets.losses import compute_losses, lr_at, make_optimizer, to_torch, train_step
+from nets.losses import autocast_dtype, compute_losses, lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger, read_ratings
 from nets.model import build_model, load_checkpoint
 from nets.shards import ShardSet, epoch_plan, list_shards
@@ -50,6 +50,48 @@ def test_train_step_lowers_the_loss_on_a_fixed_batch(shard_dir, tmp_path):
     assert last["loss"] < 0.8 * first["loss"]
     assert last["loss_policy"] < first["loss_policy"]
     assert last["loss_value"] < first["loss_value"]
+
+
+def test_autocast_dtype_follows_the_device_and_the_cpu():
+    amx = frozenset({"avx512f", "amx_bf16", "amx_tile"})
+    assert autocast_dtype("cpu", True, amx) is torch.bfloat16
+    assert autocast_dtype("cpu", True, frozenset({"avx512f", "avx512_bf16"})) is None  # no AMX: fp32
+    assert autocast_dtype("cpu", False, amx) is None
+    assert autocast_dtype("cuda", True, frozenset()) is torch.float16
+    assert autocast_dtype("cuda", False, frozenset()) is None
+
+
+def test_bf16_train_step_lowers_the_loss(shard_dir, tmp_path):
+    s = _settings(shard_dir, tmp_path, optimizer="adamw", lr=3e-3)
+    shards = ShardSet(list_shards(shard_dir))
+    batch = to_torch(shards.batch(epoch_plan(shards.lengths, shards.sizes, 0, 0, 32)[0]), "cpu")
+    torch.manual_seed(0)
+    model = build_model("b2c16").to(memory_format=torch.channels_last)
+    batch["planes"] = batch["planes"].contiguous(memory_format=torch.channels_last)
+    opt = make_optimizer(model, s)
+    first = train_step(model, opt, batch, s, dtype=torch.bfloat16)
+    for _ in range(30):
+        last = train_step(model, opt, batch, s, dtype=torch.bfloat16)
+    assert last["loss"] < 0.8 * first["loss"]
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # the weights stay fp32
+
+
+def test_run_on_an_amx_cpu_trains_in_bf16_and_resumes(shard_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("nets.losses.cpu_flags", lambda: frozenset({"amx_bf16"}))
+    trainer = Trainer(_settings(shard_dir, tmp_path / "run"))
+    assert trainer.dtype is torch.bfloat16 and trainer.channels_last
+    last = trainer.run()
+    assert np.isfinite(last["loss"])
+    model, ck = load_checkpoint(tmp_path / "run" / "checkpoint.pt")  # a plain fp32 model reads it
+    assert ck["step"] == 6
+    for a, b in zip(model.state_dict().values(), trainer.model.state_dict().values()):
+        assert torch.equal(a, b)
+    again = Trainer(_settings(shard_dir, tmp_path / "run", steps=8))
+    assert again.step == 6
+    again.run()
+    assert again.step == 8
+    off = Trainer(_settings(shard_dir, tmp_path / "off", amp=False))
+    assert off.dtype is None and not off.channels_last
 
 
 def test_losses_ignore_rows_without_targets(shard_dir):
