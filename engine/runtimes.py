@@ -301,7 +301,8 @@ def choose_session(path: Path, base, meta: dict, names: list[str], request: Runt
                         metrics["value_mae"],
                         metrics["score_mae"], f"; skipped: {'; '.join(tried)}" if tried else "")
             return session, " ".join(setting)
-    log.warning("auto runtime: chose onnxruntime fp32 (CPU flags %s)%s",
+    # a plain CPU has nothing faster to offer: say so without a warning on every start
+    (log.warning if tried else log.info)("auto runtime: chose onnxruntime fp32 (CPU flags %s)%s",
                 ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none",
                 f"; skipped: {'; '.join(tried)}" if tried else "")
     return base, "onnxruntime fp32"

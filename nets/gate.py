@@ -89,7 +89,7 @@ def zerogo_command(network: str, s: GateSettings, seed: int = 0) -> str:
     return " ".join(shlex.quote(x) for x in [
         sys.executable, "-m", "gtp.cli", "gtp", "--size", str(s.board_size), "--komi", str(s.komi),
         "--rules", s.rules, "--network", str(network), "--visits", str(s.visits),
-        "--seed", str(seed), "--threads", "1"])
+        "--seed", str(seed), "--threads", "1", "--runtime", "onnxruntime", "--precision", "fp32"])
 
 
 def gnugo_path() -> str | None:

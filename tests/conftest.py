@@ -7,12 +7,25 @@ with ``from tests.conftest import game_from_diagram, at``.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from engine import coords
 from engine.board import Board
 from engine.evaluation import UniformEvaluator
 from engine.game import Game
+
+
+def pytest_configure(config):
+    """Engines the tests start run the exact fp32 network, whatever this CPU offers.
+
+    ``zerogo gtp`` defaults to ``--runtime auto --precision auto`` (bf16 or int8
+    where the CPU has the instructions), which would make exact expectations
+    depend on the machine; ``tests/test_runtimes.py`` covers ``auto`` itself.
+    """
+    os.environ.setdefault("ZEROGO_RUNTIME", "onnxruntime")
+    os.environ.setdefault("ZEROGO_PRECISION", "fp32")
 
 
 def game_from_diagram(text: str, size: int | None = None, rules: str = "chinese", komi: float | None = None,

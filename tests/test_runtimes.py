@@ -229,6 +229,39 @@ def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
     assert "int8" in player.evaluator.inner.runtime
 
 
+def test_the_command_line_plays_with_auto_by_default(tmp_path):
+    """`zerogo gtp` with no runtime option (and no ZEROGO_RUNTIME) runs auto and says on stderr what it chose."""
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEROGO_RUNTIME", "ZEROGO_PRECISION")}
+    env["HOME"] = str(tmp_path)          # auto's converted nets and verdicts go to ~/.cache
+    done = subprocess.run([sys.executable, "-m", "gtp.cli", "gtp", "--size", "9", "--threads", "1"],
+                          input="genmove b\nquit\n", capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "auto runtime: chose" in done.stderr
+    assert done.stdout.startswith("= ") and "?" not in done.stdout
+    env["ZEROGO_RUNTIME"], env["ZEROGO_PRECISION"] = "onnxruntime", "fp32"   # what the other tests pin
+    done = subprocess.run([sys.executable, "-m", "gtp.cli", "gtp", "--size", "9", "--threads", "1"],
+                          input="quit\n", capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0 and "auto runtime" not in done.stderr
+    assert "on CPUExecutionProvider" in done.stderr   # the exact fp32 export, as EngineOptions builds it
+
+
+def test_zerogo_analysis_takes_the_runtime_options(tmp_path):
+    """`zerogo analysis` (KaTrain's engine) runs auto by default too, and an explicit setting is obeyed."""
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEROGO_RUNTIME", "ZEROGO_PRECISION")}
+    env["HOME"] = str(tmp_path)
+    query = '{"id":"q","moves":[],"rules":"chinese","komi":7,"boardXSize":9,"boardYSize":9,"maxVisits":8}\n'
+    for extra, expect in (([], "auto runtime: chose"), (["--precision", "int8"], "onnxruntime int8")):
+        done = subprocess.run([sys.executable, "-m", "gtp.cli", "analysis", "--threads", "1", *extra],
+                              input=query, capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stderr
+        assert expect in done.stderr
+        assert '"id":"q"' in done.stdout and '"moveInfos"' in done.stdout
+
+
 def test_calibration_sizes_prefer_the_nets_own():
     assert calibration_sizes({"board_sizes": "13,19"}, 19) == [13, 19]
     assert calibration_sizes({"board_sizes": "9"}, 19) == [9]

@@ -51,6 +51,8 @@ class AnalysisSettings:
     threads: int = 0
     perspective: str = "BLACK"         # KataGo's analysis_example.cfg reportAnalysisWinratesAs
     pv_len: int = 15
+    runtime: str = "onnxruntime"       # CPU inference runtime and precision (engine.runtimes; the
+    precision: str = "fp32"            # command line's default is auto)
     seed: int | None = None
     quit_without_waiting: bool = False
 
@@ -122,7 +124,8 @@ class AnalysisEngine:
     def _load_network(self, name: str) -> Evaluator:
         from engine.evaluator import EvaluatorConfig, load_evaluator
         cfg = EvaluatorConfig(threads=self.settings.threads, seed=self.settings.seed,
-                              batch_size=max(32, self.settings.batch_size * self.settings.analysis_threads))
+                              batch_size=max(32, self.settings.batch_size * self.settings.analysis_threads),
+                              runtime=self.settings.runtime, precision=self.settings.precision)
         return load_evaluator(name, cfg)
 
     def _batcher(self, width: int, height: int) -> tuple[str, SharedBatcher]:

@@ -42,6 +42,12 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("bench nn builds random nets with torch: "
                                    "pip install -e '.[train]'")
+    from nets.model import CONFIGS
+
+    unknown = [c for c in _parse(configs) if c not in CONFIGS]
+    if unknown:
+        raise click.BadParameter(f"unknown net config {', '.join(unknown)} (known: {', '.join(CONFIGS)})",
+                                 param_hint="--configs")
     settings = BenchSettings(_parse(configs), _parse(sizes, int), _parse(batches, int),
                              threads or physical_cores(), min_seconds, max_run_seconds, fp16,
                              [tuple((x.split(":") + ["fp32"])[:2]) for x in _parse(cpu_settings)])
