@@ -243,9 +243,13 @@ def open_setting(path: Path, setting: tuple[str, str], request: RuntimeRequest, 
             from exc
 
 
-def _verdict_path(path: Path, setting: tuple[str, str], probe_key: str, request: RuntimeRequest) -> Path:
+def _verdict_path(path: Path, setting: tuple[str, str], probe_key: str, request: RuntimeRequest,
+                  flags: frozenset[str]) -> Path:
+    """Where auto's verdict on ``setting`` is cached: per net, probe, threads, bounds and CPU features
+    (a home folder shared by machines with different CPUs must not carry one's speed-up to another)."""
+    cpu = ",".join(sorted(flags & _FLAGS_OF_INTEREST))
     key = hashlib.sha256(f"{file_digest(path)}|{probe_key}|{setting}|{QUANT_VERSION}|{CHECK_VERSION}|"
-                         f"{request.threads}|"
+                         f"{request.threads}|{cpu}|"
                          f"{json.dumps(asdict(request.bounds), sort_keys=True)}".encode()).hexdigest()
     return cache_folder(request) / f"{Path(path).stem}-{key[:20]}-{setting[0]}-{setting[1]}-check.json"
 
@@ -278,7 +282,7 @@ def choose_session(path: Path, base, meta: dict, names: list[str], request: Runt
         except Exception as exc:  # noqa: BLE001  (any failure to build or load: try the next one)
             tried.append(f"{' '.join(setting)} did not load ({str(exc).splitlines()[0][:120]})")
             continue
-        verdict = _verdict_path(path, setting, request.probe_key, request)
+        verdict = _verdict_path(path, setting, request.probe_key, request, flags)
         if verdict.is_file():
             metrics = json.loads(verdict.read_text())
         else:

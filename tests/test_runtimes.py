@@ -217,6 +217,21 @@ def test_auto_keeps_fp32_when_nothing_is_faster(tmp_path, monkeypatch, caplog):
     assert "onnxruntime int8 was not faster here (0.60x fp32)" in caplog.text
 
 
+def test_auto_verdicts_are_kept_per_cpu(tmp_path, monkeypatch):
+    """A cached verdict (accuracy and speed-up) is reused on the same CPU, not on one with other features."""
+    timed = []
+    monkeypatch.setattr(runtimes, "measure_speedup", lambda *args, **kw: timed.append(1) or 2.0)
+    monkeypatch.setattr(runtimes, "openvino_available", lambda: False)
+    monkeypatch.setattr(runtimes, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": AVX512)
+    for _ in range(2):
+        assert OnnxEvaluator(NET, config(tmp_path, "auto", "auto")).runtime == "onnxruntime int8"
+    assert len(timed) == 1
+    monkeypatch.setattr(runtimes, "cpu_flags", lambda cpuinfo="/proc/cpuinfo": AMX)
+    assert OnnxEvaluator(NET, config(tmp_path, "auto", "auto")).runtime == "onnxruntime int8"
+    assert len(timed) == 2
+    assert len(list(tmp_path.glob("*-check.json"))) == 2
+
+
 def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
     """`zerogo gtp --precision bf16` without OpenVINO is a usage error, not a silent weaker player."""
     from gtp.server.players import EngineOptions, PlayerError, make_player
