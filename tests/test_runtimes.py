@@ -277,6 +277,29 @@ def test_zerogo_analysis_takes_the_runtime_options(tmp_path):
         assert '"id":"q"' in done.stdout and '"moveInfos"' in done.stdout
 
 
+def test_policy_games_cover_openings_to_late_games():
+    """Calibration positions for sizes without records span the game, not just its first plies."""
+    from engine.evaluation import UniformEvaluator
+    positions = calibration.policy_game_positions(UniformEvaluator().evaluate, 9, count=32, seed=1, games=4)
+    assert len(positions) == 32
+    stones = sorted(int(np.count_nonzero(np.asarray(p.board.stones))) for p in positions)
+    assert stones[0] <= 8 and stones[-1] >= 30, stones      # 54 plies of 81 points: late positions too
+    assert len({p.board.width for p in positions}) == 1
+
+
+def test_19x19_calibration_uses_the_shipped_games():
+    """A 19x19 net is calibrated and checked on the shipped 19x19 records, no sampled games needed."""
+    assert calibration.GAMES_BY_SIZE[19].is_file()
+
+    def no_sampling(positions):
+        raise AssertionError("policy games were played for a size that has records")
+    probe = calibration.make_probe(lambda ps: {"n": len(ps)}, no_sampling, [19], calibration_count=32,
+                                   check_count=32)
+    assert sum(f["n"] for f in probe.calibration) == 32 and sum(f["n"] for f in probe.check) == 32
+    assert calibration.source_digest(calibration.GAMES_BY_SIZE[19])[:16] in probe.key
+    assert "policy-games-v2" in calibration.probe_key([13, 19]) and probe.key != calibration.probe_key([13])
+
+
 def test_calibration_sizes_prefer_the_nets_own():
     assert calibration_sizes({"board_sizes": "13,19"}, 19) == [13, 19]
     assert calibration_sizes({"board_sizes": "9"}, 19) == [9]

@@ -122,9 +122,11 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
             click.echo(f"{setting[0]} {setting[1]}: not available ({exc})", err=True)
             continue
         sessions[setting] = ev.session
+    shipped9 = skip_games is None and calibration.SHIPPED_GAMES in [Path(g) for g in games]
     click.echo(f"{network.name}, {len(chosen)} positions of {size}x{size} from "
-               f"{', '.join(str(g) for g in games)} (shipped games: the first 400, which calibrate "
-               f"int8, skipped), {threads} threads, batch {batch}; CPU flags: "
+               f"{', '.join(str(g) for g in games)}"
+               f"{' (shipped 9x9 games: the first 400, which calibrate int8, skipped)' if shipped9 else ''}, "
+               f"{threads} threads, batch {batch}; CPU flags: "
                f"{','.join(sorted(runtimes.cpu_flags() & runtimes._FLAGS_OF_INTEREST)) or 'unknown'}")
     speeds: dict = {k: [] for k in sessions}
     for _ in range(3):   # interleaved, so load changes hit every setting alike
