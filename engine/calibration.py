@@ -131,6 +131,8 @@ def policy_game_positions(evaluate, size: int, count: int = 128, seed: int = 0,
     positions, one from each equal stretch of its plies, so openings, middle
     and late games all appear.
     """
+    log.info("no shipped %dx%d games: playing %d from the net's own policy to calibrate and check on "
+             "(once; the verdict is cached)", size, size, games)
     rng = np.random.default_rng(seed)
     plies = max(1, size * size * 2 // 3)
     per_game = -(-count // games)
@@ -186,8 +188,6 @@ def make_probe(feeds: Callable[[list[Position]], dict], evaluate, board_sizes: l
         if source is not None:
             both = game_positions(source, n_cal + n_chk, seed=0, size=size)
         else:
-            log.info("no shipped %dx%d games: playing 8 from the net's own policy to calibrate and check "
-                     "on (once; the verdict is cached)", size, size)
             both = policy_game_positions(evaluate, size, n_cal + n_chk, seed=size)
         order = np.random.default_rng(size).permutation(len(both))
         cal += [both[i] for i in order[:n_cal]]

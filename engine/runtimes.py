@@ -88,6 +88,11 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
     return frozenset()
 
 
+def cpu_features(flags: frozenset[str] | None = None) -> str:
+    """The flags that matter for choosing a runtime, comma-separated ('' when none; default: this CPU's)."""
+    return ",".join(sorted((cpu_flags() if flags is None else flags) & _FLAGS_OF_INTEREST))
+
+
 def openvino_available() -> bool:
     """True when the optional ``openvino`` package is importable."""
     return importlib.util.find_spec("openvino") is not None
@@ -247,9 +252,8 @@ def _verdict_path(path: Path, setting: tuple[str, str], probe_key: str, request:
                   flags: frozenset[str]) -> Path:
     """Where auto's verdict on ``setting`` is cached: per net, probe, threads, bounds and CPU features
     (a home folder shared by machines with different CPUs must not carry one's speed-up to another)."""
-    cpu = ",".join(sorted(flags & _FLAGS_OF_INTEREST))
     key = hashlib.sha256(f"{file_digest(path)}|{probe_key}|{setting}|{QUANT_VERSION}|{CHECK_VERSION}|"
-                         f"{request.threads}|{cpu}|"
+                         f"{request.threads}|{cpu_features(flags)}|"
                          f"{json.dumps(asdict(request.bounds), sort_keys=True)}".encode()).hexdigest()
     return cache_folder(request) / f"{Path(path).stem}-{key[:20]}-{setting[0]}-{setting[1]}-check.json"
 
@@ -300,14 +304,14 @@ def choose_session(path: Path, base, meta: dict, names: list[str], request: Runt
             log.warning("auto runtime: chose %s, %.2fx fp32 here (CPU flags %s; vs fp32 on %d positions: "
                         "top-1 %.3f (%.3f of %d clear), KL %.4f, value error %.4f, score error %.3f)%s",
                         " ".join(setting), metrics["speedup"],
-                        ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none", metrics["positions"],
+                        cpu_features(flags) or "none", metrics["positions"],
                         metrics["top1"], metrics["top1_clear"], metrics["clear"], metrics["kl"],
                         metrics["value_mae"],
                         metrics["score_mae"], f"; skipped: {'; '.join(tried)}" if tried else "")
             return session, " ".join(setting)
     # a plain CPU has nothing faster to offer: say so without a warning on every start
     (log.warning if tried else log.info)("auto runtime: chose onnxruntime fp32 (CPU flags %s)%s",
-                ",".join(sorted(flags & _FLAGS_OF_INTEREST)) or "none",
+                cpu_features(flags) or "none",
                 f"; skipped: {'; '.join(tried)}" if tried else "")
     return base, "onnxruntime fp32"
 

@@ -8,6 +8,8 @@ README), with a margin: on 128 fixed positions int8 agreed on the top move
 """
 
 import logging
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -244,12 +246,16 @@ def test_gtp_refuses_a_runtime_it_cannot_run(monkeypatch):
     assert "int8" in player.evaluator.inner.runtime
 
 
+def _unpinned_env(home) -> dict:
+    """This environment without the suite's fp32 pin (tests/conftest.py), with ``home`` for auto's cache."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEROGO_RUNTIME", "ZEROGO_PRECISION")}
+    env["HOME"] = str(home)          # auto's converted nets and verdicts go to ~/.cache
+    return env
+
+
 def test_the_command_line_plays_with_auto_by_default(tmp_path):
     """`zerogo gtp` with no runtime option (and no ZEROGO_RUNTIME) runs auto and says on stderr what it chose."""
-    import os
-    import subprocess
-    env = {k: v for k, v in os.environ.items() if k not in ("ZEROGO_RUNTIME", "ZEROGO_PRECISION")}
-    env["HOME"] = str(tmp_path)          # auto's converted nets and verdicts go to ~/.cache
+    env = _unpinned_env(tmp_path)
     done = subprocess.run([sys.executable, "-m", "gtp.cli", "gtp", "--size", "9", "--threads", "1"],
                           input="genmove b\nquit\n", capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
@@ -264,10 +270,7 @@ def test_the_command_line_plays_with_auto_by_default(tmp_path):
 
 def test_zerogo_analysis_takes_the_runtime_options(tmp_path):
     """`zerogo analysis` (KaTrain's engine) runs auto by default too, and an explicit setting is obeyed."""
-    import os
-    import subprocess
-    env = {k: v for k, v in os.environ.items() if k not in ("ZEROGO_RUNTIME", "ZEROGO_PRECISION")}
-    env["HOME"] = str(tmp_path)
+    env = _unpinned_env(tmp_path)
     query = '{"id":"q","moves":[],"rules":"chinese","komi":7,"boardXSize":9,"boardYSize":9,"maxVisits":8}\n'
     for extra, expect in (([], "auto runtime: chose"), (["--precision", "int8"], "onnxruntime int8")):
         done = subprocess.run([sys.executable, "-m", "gtp.cli", "analysis", "--threads", "1", *extra],

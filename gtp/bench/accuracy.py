@@ -127,7 +127,7 @@ def bench_accuracy_command(network, games, per_game, size, positions, skip_games
                f"{', '.join(str(g) for g in games)}"
                f"{' (shipped 9x9 games: the first 400, which calibrate int8, skipped)' if shipped9 else ''}, "
                f"{threads} threads, batch {batch}; CPU flags: "
-               f"{','.join(sorted(runtimes.cpu_flags() & runtimes._FLAGS_OF_INTEREST)) or 'unknown'}")
+               f"{runtimes.cpu_features() or 'unknown'}")
     speeds: dict = {k: [] for k in sessions}
     for _ in range(3):   # interleaved, so load changes hit every setting alike
         for key, session in sessions.items():
