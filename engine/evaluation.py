@@ -17,7 +17,7 @@ Contract shared by ``evaluator`` (ONNX Runtime, torch), ``mcts`` and ``nets``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,11 @@ class Position:
     boards: list[Board]
     rules: Rules
     trail: Trail | None = None
+    # the features' stacked history stones with the hash of the board they were made for, kept
+    # once made (``engine.features.history_stones``); a child position starts from its parent's,
+    # so a search stacks one new board per leaf
+    stones_history: tuple[int, np.ndarray] | None = field(default=None, compare=False, repr=False)
+    parent_history: tuple[int, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @property
     def board(self) -> Board:
@@ -47,7 +52,10 @@ class Position:
     def child(self, board: Board, history: int = 8) -> Position:
         """The position after a move that produced ``board``."""
         trail = None if self.trail is None else self.trail.extend(board)
-        return Position([board] + self.boards[: history - 1], self.rules, trail)
+        boards = [board] + self.boards[: history - 1]
+        kept = self.stones_history   # the parent's stack and board count, if made for this board
+        parent = (len(self.boards), kept[1]) if kept is not None and kept[0] == self.board.hash else None
+        return Position(boards, self.rules, trail, parent_history=parent)
 
     def key(self) -> int:
         """A transposition key over everything the network's inputs depend on.

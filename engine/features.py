@@ -134,6 +134,39 @@ def _arrays_after_move(previous: Board, board: Board) -> tuple[np.ndarray, np.nd
     return stones, libs
 
 
+def history_stones(position: Position) -> np.ndarray:
+    """The stones of the position's last ``HISTORY`` boards, int8 ``[HISTORY, h, w]`` (zeros where
+    the history is shorter), kept on the position.
+
+    A position made by ``Position.child`` starts from its parent's stack when
+    the parent's was made: one new board on top instead of ``HISTORY`` again.
+    The stack is kept with the current board's hash, so a position whose board
+    has moved on since (``Position.from_game`` holds the game's live board) is
+    stacked again.
+    """
+    boards = position.boards
+    kept = position.stones_history
+    if kept is not None and kept[0] == boards[0].hash:
+        return kept[1]
+    h, w = boards[0].height, boards[0].width
+    current = board_arrays(boards[0], boards[1] if len(boards) > 1 else None)[0]
+    parent = position.parent_history    # (the parent's board count, its stack)
+    if (parent is not None and parent[1].shape == (HISTORY, h, w)
+            and (len(boards) >= HISTORY or len(boards) == parent[0] + 1)):   # the child kept all it could
+        stack = np.concatenate((current[None], parent[1][:HISTORY - 1]))
+    else:
+        stack = np.zeros((HISTORY, h, w), np.int8)
+        stack[0] = current
+        for i, b in enumerate(boards[1:HISTORY], 1):
+            if (b.height, b.width) != (h, w):
+                raise FeatureError("history boards must have the current board's size")
+            stack[i] = board_arrays(b)[0]
+    stack.flags.writeable = False
+    position.stones_history = (boards[0].hash, stack)
+    position.parent_history = None
+    return stack
+
+
 def _board_arrays(board: Board) -> tuple[np.ndarray, np.ndarray]:
     """Stones and liberty classes (0 empty, 1, 2, 3 = three or more) of a board.
 
@@ -184,14 +217,10 @@ def _fill_planes(out: np.ndarray, position: Position) -> None:
         raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[2]}x{out.shape[1]} tensor")
     me = board.to_play
     out[MASK_PLANE, :h, :w] = 1.0
-    arrays = [board_arrays(b) for b in boards[:HISTORY]]
-    if any(a[0].shape != (h, w) for a in arrays):
-        raise FeatureError("history boards must have the current board's size")
-    stones = np.stack([a[0] for a in arrays])                   # [n, h, w]
-    n = len(arrays)
-    out[1:1 + 2 * n:2, :h, :w] = stones == me
-    out[2:2 + 2 * n:2, :h, :w] = stones == -me
-    libs = arrays[0][1]
+    stones = history_stones(position)                           # [HISTORY, h, w]
+    out[1:1 + 2 * HISTORY:2, :h, :w] = stones == me
+    out[2:2 + 2 * HISTORY:2, :h, :w] = stones == -me
+    libs = board_arrays(board, boards[1] if len(boards) > 1 else None)[1]
     out[LIBERTY_PLANES, :h, :w] = libs == 1
     out[LIBERTY_PLANES + 1, :h, :w] = libs == 2
     out[LIBERTY_PLANES + 2, :h, :w] = libs == 3
@@ -239,18 +268,14 @@ def _fill_batch(out: np.ndarray, positions: list[Position]) -> None:
     if h > out.shape[2] or w > out.shape[3]:
         raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[3]}x{out.shape[2]} tensor")
     count = len(positions)
-    stones = np.zeros((count, HISTORY, h, w), np.int8)   # missing history: zeros (no stones)
+    stones = np.empty((count, HISTORY, h, w), np.int8)
     libs = np.empty((count, h, w), np.int8)
     me = np.empty((count, 1, 1, 1), np.int8)
     for n, pos in enumerate(positions):
+        stones[n] = history_stones(pos)
         boards = pos.boards
-        arrays = [board_arrays(boards[0], boards[1] if len(boards) > 1 else None)]
-        arrays += [board_arrays(b) for b in boards[1:HISTORY]]
-        if any(a[0].shape != (h, w) for a in arrays):
-            raise FeatureError("history boards must have the current board's size")
-        stones[n, :len(arrays)] = [a[0] for a in arrays]
-        libs[n] = arrays[0][1]
-        board = pos.board
+        libs[n] = board_arrays(boards[0], boards[1] if len(boards) > 1 else None)[1]
+        board = boards[0]
         me[n] = board.to_play
         if board.ko_point >= 0 and board.ko_color == board.to_play:
             r, c = divmod(board.ko_point, w)

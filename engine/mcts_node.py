@@ -306,6 +306,8 @@ def node_bytes(area: int) -> int:
 
     Measured with tracemalloc over 3,000-node searches (board copy, position,
     six per-child arrays): 9.6 kB on 9x9, 17.3 kB on 13x13, 34.2 kB on 19x19;
-    times 1.2 for the allocator's overhead (RSS grew 186 MB for 155 MB traced).
+    plus the position's stacked history stones for the features (8 bytes a
+    point, ``engine.features.history_stones``); times 1.2 for the allocator's
+    overhead (RSS grew 186 MB for 155 MB traced).
     """
-    return (2000 + 92 * area) * 6 // 5
+    return (2000 + 100 * area) * 6 // 5

@@ -92,6 +92,43 @@ def test_liberty_classes_after_a_move_match_a_fresh_count():
     assert taken > 300 and captures > 10
 
 
+@pytest.mark.parametrize("history", [8, 4, 11])
+def test_child_positions_stack_on_their_parents_history(history):
+    """A search's child position (``Position.child``) starts its history stack from its parent's;
+    every encoding, passes and captures included, equals one made from the boards alone."""
+    rng = np.random.default_rng(history)
+    game = Game(9)
+    position = Position.from_game(game, history)
+    F.encode_batch([position])
+    reused = 0
+    for _ in range(70):
+        legal = np.flatnonzero(position.board.legal_mask())
+        move = int(rng.choice(legal)) if rng.random() > 0.1 else position.board.pass_move
+        board = position.board.copy()
+        board.play(move)
+        child = position.child(board, history)
+        reused += child.parent_history is not None
+        fresh = Position(list(child.boards), child.rules)
+        got, want = F.encode_batch([child]), F.encode_batch([fresh])
+        assert (got[0] == want[0]).all() and (got[1] == want[1]).all()
+        assert (F.encode(child)[0] == want[0][0]).all()
+        position = child
+    assert reused == 70
+
+
+def test_a_position_on_a_live_board_is_stacked_again_after_a_move():
+    """``Position.from_game`` holds the game's live board: once it has moved on, the kept stack is
+    not reused (the planes follow the board, as before the stack was kept)."""
+    game = Game(9)
+    game.play(coords.from_gtp("E5", 9, 9))
+    position = Position.from_game(game)
+    before = F.encode_batch([position])[0]
+    game.play(coords.from_gtp("C3", 9, 9))
+    after = F.encode_batch([position])[0]
+    fresh = F.encode_batch([Position(list(position.boards), position.rules)])[0]
+    assert (after == fresh).all() and not (after == before).all()
+
+
 def test_stone_planes_are_side_to_move_relative():
     board = Board.from_ascii(LIB_BOARD, to_play=WHITE)
     planes, _ = F.encode(Position([board], CHINESE))
