@@ -134,6 +134,12 @@ def _arrays_after_move(previous: Board, board: Board) -> tuple[np.ndarray, np.nd
     return stones, libs
 
 
+def current_arrays(position: Position) -> tuple[np.ndarray, np.ndarray]:
+    """``board_arrays`` of the position's current board, from the previous board's when it has one."""
+    boards = position.boards
+    return board_arrays(boards[0], boards[1] if len(boards) > 1 else None)
+
+
 def history_stones(position: Position) -> np.ndarray:
     """The stones of the position's last ``HISTORY`` boards, int8 ``[HISTORY, h, w]`` (zeros where
     the history is shorter), kept on the position.
@@ -149,7 +155,7 @@ def history_stones(position: Position) -> np.ndarray:
     if kept is not None and kept[0] == boards[0].hash:
         return kept[1]
     h, w = boards[0].height, boards[0].width
-    current = board_arrays(boards[0], boards[1] if len(boards) > 1 else None)[0]
+    current = current_arrays(position)[0]
     parent = position.parent_history    # (the parent's board count, its stack)
     if (parent is not None and parent[1].shape == (HISTORY, h, w)
             and (len(boards) >= HISTORY or len(boards) == parent[0] + 1)):   # the child kept all it could
@@ -220,7 +226,7 @@ def _fill_planes(out: np.ndarray, position: Position) -> None:
     stones = history_stones(position)                           # [HISTORY, h, w]
     out[1:1 + 2 * HISTORY:2, :h, :w] = stones == me
     out[2:2 + 2 * HISTORY:2, :h, :w] = stones == -me
-    libs = board_arrays(board, boards[1] if len(boards) > 1 else None)[1]
+    libs = current_arrays(position)[1]
     out[LIBERTY_PLANES, :h, :w] = libs == 1
     out[LIBERTY_PLANES + 1, :h, :w] = libs == 2
     out[LIBERTY_PLANES + 2, :h, :w] = libs == 3
@@ -273,9 +279,8 @@ def _fill_batch(out: np.ndarray, positions: list[Position]) -> None:
     me = np.empty((count, 1, 1, 1), np.int8)
     for n, pos in enumerate(positions):
         stones[n] = history_stones(pos)
-        boards = pos.boards
-        libs[n] = board_arrays(boards[0], boards[1] if len(boards) > 1 else None)[1]
-        board = boards[0]
+        libs[n] = current_arrays(pos)[1]
+        board = pos.board
         me[n] = board.to_play
         if board.ko_point >= 0 and board.ko_color == board.to_play:
             r, c = divmod(board.ko_point, w)

@@ -93,9 +93,8 @@ class OpenVinoSession:
         bucket = batch_bucket(n) if self.static_shapes else None
         request = self._static_request(bucket, feeds) if bucket is not None else None
         if request is None:
-            result = self._dynamic_request().infer(feeds)
-            return [np.array(result[self._outputs[name]]) for name in names]
-        if bucket != n:
+            request = self._dynamic_request()
+        elif bucket != n:
             feeds = {k: _pad_batch(v, bucket) for k, v in feeds.items()}
         result = request.infer(feeds)
         return [np.array(result[self._outputs[name]][:n]) for name in names]
