@@ -81,12 +81,50 @@ class Evaluation:
     ownership: np.ndarray | None = None  # (height, width) in [-1, 1]
 
 
+class EvaluationJob:
+    """A batch handed to ``Evaluator.begin``: ``start`` the network, ``wait`` for it, then take the ``result``.
+
+    The split lets a search overlap its own work with the network's
+    (``engine.search``): ``start`` returns at once where the runtime runs
+    asynchronously, and ``wait`` leaves the runtime free for the next job
+    before ``result`` turns the outputs into evaluations. This base class
+    evaluates synchronously in ``start``: any evaluator can be driven this way.
+    """
+
+    def __init__(self, evaluate, positions: list[Position]):
+        self._evaluate, self.positions = evaluate, positions
+        self._result: list[Evaluation] | None = None
+
+    def start(self) -> None:
+        """Begin evaluating (here: evaluate now)."""
+        self._result = self._evaluate(self.positions)
+
+    def wait(self) -> None:
+        """Block until the network is done with this job (here: nothing to wait for)."""
+
+    def result(self) -> list[Evaluation]:
+        """The evaluations, in the positions' order (after ``start``)."""
+        if self._result is None:
+            self.wait()
+            self._result = self._finish()
+        return self._result
+
+    def _finish(self) -> list[Evaluation]:
+        raise RuntimeError("result() before start()")
+
+
 class Evaluator:
     """Base class: ``evaluate`` a batch of positions."""
+
+    overlaps = False    # True: ``begin`` jobs run the network while the caller works (see EvaluationJob)
 
     def evaluate(self, positions: list[Position]) -> list[Evaluation]:
         """Evaluate a batch of positions."""
         raise NotImplementedError
+
+    def begin(self, positions: list[Position]) -> EvaluationJob:
+        """A job evaluating ``positions`` (started by its ``start``); synchronous unless ``overlaps``."""
+        return EvaluationJob(self.evaluate, positions)
 
     def check_board_size(self, width: int, height: int) -> None:
         """Raise (``engine.evaluator.ModelLoadError``) if this evaluator cannot serve the size."""

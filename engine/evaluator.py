@@ -36,7 +36,7 @@ import numpy as np
 
 from engine import features as F
 from engine.eval_cache import CachedEvaluator
-from engine.evaluation import Evaluation, Evaluator, Position, UniformEvaluator  # noqa: F401
+from engine.evaluation import Evaluation, EvaluationJob, Evaluator, Position, UniformEvaluator  # noqa: F401
 from engine.legal import legal_masks
 from engine.onnx_model import (INPUT_NAMES, KATAGO_FEATURES, OUTPUT_NAMES, PROVIDERS, ZEROGO_FEATURES, ModelLoadError,
                                ModelShapeError, check_model, check_outputs, open_session, physical_cores)
@@ -157,15 +157,36 @@ class NetEvaluator(Evaluator):
         self.evaluations += len(positions)
         return results  # type: ignore[return-value]
 
+    def begin(self, positions: list[Position]) -> EvaluationJob:
+        """A job whose network run overlaps the caller's work where ``overlaps`` (one board shape, one chunk)."""
+        if (not self.overlaps or not positions or len(positions) > self.batch_size
+                or len({(p.board.height, p.board.width) for p in positions}) > 1):
+            return super().begin(positions)
+        return _NetJob(self, positions, *self._encode_chunk(positions))
+
+    def start_run(self, planes: np.ndarray, glob: np.ndarray):
+        """Begin ``run``; returns a function that waits for its outputs (here: run now)."""
+        outputs = self.run(planes, glob)
+        return lambda: outputs
+
     def _evaluate_chunk(self, positions: list[Position]) -> list[Evaluation]:
         """One network run over positions of one board shape."""
+        syms, planes, glob = self._encode_chunk(positions)
+        return self._decode_chunk(positions, syms, self.run(planes, glob))
+
+    def _encode_chunk(self, positions: list[Position]) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """(symmetries, planes, globals) of positions of one board shape, each under its symmetry."""
         syms = [self._symmetry(p) for p in positions]
         planes, glob = self.encode_batch(positions)
         for j, k in enumerate(syms):
             if k:
                 planes[j] = F.apply_symmetry_planes(planes[j], k)
+        return syms, planes, glob
+
+    def _decode_chunk(self, positions: list[Position], syms: list[int], outputs) -> list[Evaluation]:
+        """Evaluations from the net's outputs: symmetries undone, the policy over legal moves."""
         h, w = positions[0].board.height, positions[0].board.width
-        logits, value, score, own = check_outputs(self.run(planes, glob), len(positions), h, w)
+        logits, value, score, own = check_outputs(outputs, len(positions), h, w)
         for j, k in enumerate(syms):
             if k:
                 logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
@@ -174,6 +195,31 @@ class NetEvaluator(Evaluator):
         policy = softmax_legal(logits, legal)
         return [Evaluation(policy[j], float(value[j]), float(score[j]), own[j])
                 for j in range(len(positions))]
+
+
+class _NetJob(EvaluationJob):
+    """A chunk encoded by ``NetEvaluator.begin``: the network started by ``start``, decoded by ``result``."""
+
+    def __init__(self, net: NetEvaluator, positions: list[Position], syms: list[int], planes, glob):
+        super().__init__(net.evaluate, positions)
+        self.net, self.syms, self.planes, self.glob = net, syms, planes, glob
+        self._wait = None
+        self._outputs = None
+
+    def start(self) -> None:
+        """Start the network run (asynchronously where the runtime can)."""
+        self._wait = self.net.start_run(self.planes, self.glob)
+
+    def wait(self) -> None:
+        """Wait for the run; its outputs are copied out, so the runtime is free for the next job."""
+        if self._outputs is None:
+            if self._wait is None:
+                raise RuntimeError("wait() before start()")
+            self._outputs = self._wait()
+
+    def _finish(self) -> list[Evaluation]:
+        self.net.evaluations += len(self.positions)
+        return self.net._decode_chunk(self.positions, self.syms, self._outputs)
 
 
 class OnnxEvaluator(NetEvaluator):
@@ -204,18 +250,31 @@ class OnnxEvaluator(NetEvaluator):
         return (f"{self.path.name}: {self.meta['config']} step {self.meta['training_step']} "
                 f"on {self.provider} ({self.runtime})")
 
+    @property
+    def overlaps(self) -> bool:
+        """True when the runtime runs the net on its own threads (``start_run`` returns at once)."""
+        return hasattr(self.session, "start")
+
+    def _feeds(self, planes: np.ndarray, glob: np.ndarray) -> dict[str, np.ndarray]:
+        return {"planes": planes.astype(self.input_dtype, copy=False),
+                "globals": glob.astype(self.input_dtype, copy=False)}
+
     def run(self, planes: np.ndarray, glob: np.ndarray):
         """Raw net outputs as float32 arrays (see ``NetEvaluator.run``)."""
-        feeds = {"planes": planes.astype(self.input_dtype, copy=False),
-                 "globals": glob.astype(self.input_dtype, copy=False)}
-        outs = self.session.run(list(OUTPUT_NAMES), feeds)
+        outs = self.session.run(list(OUTPUT_NAMES), self._feeds(planes, glob))
         return [o.astype(np.float32, copy=False) for o in outs]
+
+    def start_run(self, planes: np.ndarray, glob: np.ndarray):
+        """``run`` begun on the runtime's threads where it can (OpenVINO); a function waits for it."""
+        start = getattr(self.session, "start", None)
+        if start is None:
+            return super().start_run(planes, glob)
+        wait = start(list(OUTPUT_NAMES), self._feeds(planes, glob))
+        return lambda: [o.astype(np.float32, copy=False) for o in wait()]
 
     def run_all(self, planes: np.ndarray, glob: np.ndarray) -> dict[str, np.ndarray]:
         """Every output of the network by name (KataGo nets: also wdl, score_mean, ...)."""
-        feeds = {"planes": planes.astype(self.input_dtype, copy=False),
-                 "globals": glob.astype(self.input_dtype, copy=False)}
-        outs = self.session.run(self.output_names, feeds)
+        outs = self.session.run(self.output_names, self._feeds(planes, glob))
         return {k: o.astype(np.float32, copy=False) for k, o in zip(self.output_names, outs)}
 
     def close(self) -> None:

@@ -210,7 +210,7 @@ class Tree:
         if node is self.root:
             self.set_root_prior(prior)
         else:
-            node.prior = prior    # raw_prior keeps the net's own view
+            node.set_prior(prior)    # raw_prior keeps the net's own view
 
     def _record_ownerships(self, leaves: list, evals: list) -> None:
         """Add the batch's ownership maps (black's view) in one sum."""
@@ -291,15 +291,15 @@ class Tree:
     def set_root_prior(self, prior: np.ndarray) -> None:
         """Replace the root's priors (noise, or back to the network's), keeping FPU's sum right."""
         root = self.root
-        root.prior = prior
+        root.set_prior(prior)
         root.visited_prior = float(prior[root.child_N > 0].sum())
-        root.best_untouched, root.prior_order = -1, None
 
     # ---------------------------------------------------------------- memory
     def prune(self, keep: int) -> int:
         """Drop the least-visited subtrees until at most ``keep`` nodes remain; returns nodes dropped.
 
-        Call between batches (no leaf pending). A dropped child's visits, value
+        Subtrees holding a leaf still being evaluated (virtual loss on the way
+        to it: a pipelined search's batch in flight) are kept. A dropped child's visits, value
         and score stay in its parent's arrays, so the search's statistics are
         unchanged; only the detail below it is forgotten and, if the child is
         chosen again, rebuilt (its evaluation usually comes from the cache).
@@ -320,8 +320,9 @@ class Tree:
             if self.node_count <= keep:
                 break
             node = nodes[j]
-            if node.parent is None or node.pending:   # already inside a dropped subtree
-                continue
+            parent = node.parent
+            if parent is None or node.pending or parent.child_VL.item(node.index) > 0:
+                continue   # already inside a dropped subtree, or on the way to a leaf still on the net
             node.parent.children[node.index] = None
             count = release(node)
             self.node_count -= count

@@ -89,6 +89,13 @@ class OpenVinoSession:
 
     def run(self, names, feeds: dict) -> list[np.ndarray]:
         """Outputs ``names`` for ``feeds`` (copied: the request reuses its buffers)."""
+        return self.start(names, feeds)()
+
+    def start(self, names, feeds: dict):
+        """Begin a run on OpenVINO's threads; returns a function that waits and gives ``run``'s outputs.
+
+        Wait before the next ``start``: runs of one batch bucket share a request.
+        """
         n = len(next(iter(feeds.values())))
         bucket = batch_bucket(n) if self.static_shapes else None
         request = self._static_request(bucket, feeds) if bucket is not None else None
@@ -96,8 +103,12 @@ class OpenVinoSession:
             request = self._dynamic_request()
         elif bucket != n:
             feeds = {k: _pad_batch(v, bucket) for k, v in feeds.items()}
-        result = request.infer(feeds)
-        return [np.array(result[self._outputs[name]][:n]) for name in names]
+        request.start_async(feeds)
+
+        def wait() -> list[np.ndarray]:
+            request.wait()
+            return [np.array(request.get_output_tensor(self._outputs[name]).data[:n]) for name in names]
+        return wait
 
     def _static_request(self, bucket: int, feeds: dict):
         """The request compiled for ``bucket`` positions of the feeds' shapes (None: refused)."""

@@ -37,6 +37,8 @@ from engine.search_report import analysis_report, candidates, policy_target, roo
 
 log = logging.getLogger(__name__)
 
+PIPELINE_AFTER = 4   # a pipelined search overlaps batches once the root has this many batches of visits
+
 
 @dataclass
 class SearchResult:
@@ -286,20 +288,63 @@ class _Run:
 
     def puct(self, puct: PuctConfig) -> None:
         """Batches of PUCT descents until a stopping rule fires."""
+        if self.s.config.pipeline and self.s.evaluator.overlaps:
+            self._puct_pipelined(puct)
+            return
         batch = self.s.config.batch_size
         while not self.finished():
             size = int(max(1, min(batch, self.visit_limit - self.tree.root.visits)))
             self._timed_batch(puct, size)
 
+    def _puct_pipelined(self, puct: PuctConfig) -> None:
+        """``puct`` with two batches in flight: the next one is gathered and encoded while the net runs.
+
+        Each round: descend and encode batch k+1 (its leaves see batch k's
+        virtual loss), wait for batch k's outputs, start k+1 on the net, then
+        turn k's outputs into evaluations and back them up while k+1 runs. The
+        search's Python work then overlaps the network's instead of adding to
+        it, like more search threads in Leela Zero or KataGo. Until the root
+        has ``PIPELINE_AFTER`` batches of visits the batches run one at a time:
+        a small search (a teacher's 32 visits) would otherwise choose its
+        second batch knowing nothing of its first.
+        """
+        tree, evaluator, batch = self.tree, self.s.evaluator, self.s.config.batch_size
+        flight: tuple[list, object] | None = None   # (leaves, job) on the net now
+        try:
+            while not self.finished():
+                in_flight = len(flight[0]) if flight else 0
+                size = int(min(batch, self.visit_limit - tree.root.visits - in_flight))
+                if flight is None and tree.root.visits < PIPELINE_AFTER * batch:
+                    self._timed_batch(puct, max(1, size))
+                    continue
+                began = self.clock()
+                leaves, done = tree.collect(puct, size) if size > 0 else ([], 0)
+                self.playouts += done
+                job = evaluator.begin([leaf.position for leaf in leaves]) if leaves else None
+                if flight is not None:
+                    flight[1].wait()
+                if job is not None:
+                    job.start()
+                if flight is not None:
+                    self.playouts += tree.finish(flight[0], flight[1].result())
+                flight = (leaves, job) if job is not None else None
+                self._note_batch(self.clock() - began)
+        finally:
+            if flight is not None:
+                self.playouts += tree.finish(flight[0], flight[1].result())
+
+    def _note_batch(self, seconds: float) -> None:
+        """Keep a batch's duration for the next time check; bound the tree's memory."""
+        self._batch_total, self._batches = self._batch_total + seconds, self._batches + 1
+        # the last batch, or the mean if lower: one slow batch (a GC pause) does not cut the move short
+        self.batch_seconds = min(seconds, self._batch_total / self._batches)
+        self.bound_memory()
+
     def _timed_batch(self, puct: PuctConfig, size: int, choices=None) -> None:
         """One batch of descents, its duration kept for the next time check."""
         began = self.clock()
         self.playouts += self.tree.run_batch(self.s.evaluator, puct, size, choices)
-        last = self.clock() - began
-        self._batch_total, self._batches = self._batch_total + last, self._batches + 1
-        # the last batch, or the mean if lower: one slow batch (a GC pause) does not cut the move short
-        self.batch_seconds = min(last, self._batch_total / self._batches)
-        self.bound_memory()
+        self._note_batch(self.clock() - began)
 
     def gumbel(self, halving: SequentialHalving) -> None:
         """Sequential halving at the root; PUCT below it."""

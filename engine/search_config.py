@@ -14,6 +14,7 @@ class SearchConfig:
 
     visits: int = 400                  # default visit limit when no limit is given
     batch_size: int = 8
+    pipeline: bool = True              # gather the next batch while the net runs this one (``Evaluator.overlaps``)
     c_init: float = 1.25
     c_base: float = 19652.0
     fpu_reduction: float = 0.25

@@ -128,7 +128,22 @@ def test_bench_search_takes_a_katago_network(tiny_net):
     row = result.output.strip().splitlines()[-1].split()
     assert row[:5] == ["zerogo", "tiny.bin", "5", "onnxruntime", "fp32"]   # runtime and precision columns
     assert int(row[5]) >= 15 and float(row[7]) > 0
-    assert len(row) == 13 and float(row[12]) > 0        # the search's own microseconds per visit
+    assert len(row) == 14 and float(row[12]) > 0        # the search's own microseconds per visit
+    assert row[13] == "no"                               # ONNX Runtime's runs do not overlap the search
+
+
+def test_bench_search_pipelined_and_not_side_by_side(tiny_net):
+    from click.testing import CliRunner
+
+    from nets.cli import bench_search_command
+    result = CliRunner().invoke(bench_search_command, ["--nets", "", "--leelaz", "", "--sizes", "5", "--visits", "32",
+                                                       "--network", str(tiny_net), "--settings", "openvino:fp32",
+                                                       "--pipeline", "both"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.strip().splitlines()[-2:]]
+    assert [r[3] for r in rows] == ["openvino", "openvino"] and [r[13] for r in rows] == ["no", "yes"]
+    assert float(rows[0][12]) > 0 and rows[1][12] == "-"     # overlapped: no time of its own to split off
+    assert all(int(r[5]) >= 31 and float(r[7]) > 0 for r in rows)
 
 
 def test_bench_search_from_an_sgf_position(tiny_net, tmp_path):

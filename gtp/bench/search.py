@@ -91,16 +91,58 @@ class TimedEvaluator(Evaluator):
         self.inner, self.seconds, self.calls, self.positions = inner, 0.0, 0, 0
         self.largest: list = []   # the largest batch seen (for timing the bare network)
 
+    @property
+    def overlaps(self) -> bool:
+        """The inner evaluator's (a pipelined search when True)."""
+        return getattr(self.inner, "overlaps", False)
+
     def evaluate(self, positions):
         """Evaluate through the inner evaluator, timing the call."""
-        if len(positions) > len(self.largest):
-            self.largest = list(positions)
+        self._count(positions)
         t = time.perf_counter()
         out = self.inner.evaluate(positions)
         self.seconds += time.perf_counter() - t
+        return out
+
+    def begin(self, positions):
+        """The inner evaluator's job, its calls (encoding, starting, waiting, decoding) timed."""
+        self._count(positions)
+        t = time.perf_counter()
+        job = _TimedJob(self, self.inner.begin(positions))
+        self.seconds += time.perf_counter() - t
+        return job
+
+    def _count(self, positions) -> None:
+        if len(positions) > len(self.largest):
+            self.largest = list(positions)
         self.calls += 1
         self.positions += len(positions)
-        return out
+
+
+class _TimedJob:
+    """A job whose calls add their seconds to a ``TimedEvaluator`` (time the search spends in the evaluator)."""
+
+    def __init__(self, timer: TimedEvaluator, job):
+        self.timer, self.job = timer, job
+
+    def _timed(self, call):
+        t = time.perf_counter()
+        try:
+            return call()
+        finally:
+            self.timer.seconds += time.perf_counter() - t
+
+    def start(self) -> None:
+        """Start the inner job."""
+        self._timed(self.job.start)
+
+    def wait(self) -> None:
+        """Wait for the inner job."""
+        self._timed(self.job.wait)
+
+    def result(self):
+        """The inner job's evaluations."""
+        return self._timed(self.job.result)
 
 
 @dataclass
@@ -161,15 +203,19 @@ def _time_runs(evaluator) -> list[float] | None:
 
 
 def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int,
-                 game: Game | None = None) -> SearchBench:
+                 game: Game | None = None, pipeline: bool = True) -> SearchBench:
     """Search the empty board (or ``game``'s position) for ``visits`` visits (one warm-up search
-    first), then time the bare network on the search's largest batch (``SearchBench.bare_rate``)."""
+    first), then time the bare network on the search's largest batch (``SearchBench.bare_rate``).
+
+    ``pipeline``: the search's ``SearchConfig.pipeline`` (on only where the evaluator overlaps);
+    a pipelined search never calls ``run``, so ``run_seconds`` stays 0 (nothing to split).
+    """
     game = game if game is not None else Game(size)
     timed = TimedEvaluator(evaluator)
-    cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
+    cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0, pipeline=pipeline)
     Searcher(timed, cfg).search(game, MoveLimits(visits=min(64, visits)))
     timed.seconds = 0.0
-    run_seconds = _time_runs(evaluator)
+    run_seconds = None if (pipeline and timed.overlaps) else _time_runs(evaluator)
     start = time.perf_counter()
     try:
         result = Searcher(timed, cfg).search(game, MoveLimits(visits=visits))

@@ -42,6 +42,7 @@ class EngineOptions:
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
+    pipeline: bool = True              # gather the next batch while the net runs (where the runtime can)
     runtime: str = "onnxruntime"        # CPU inference runtime (engine.runtimes)
     precision: str = "fp32"             # CPU inference precision (engine.runtimes)
     max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
@@ -109,7 +110,8 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
                                                         seed=options.seed, runtime=options.runtime,
                                                         precision=options.precision),
                                options.size, options.size)
-    settings = {"batch_size": options.batch_size, "resign_threshold": options.resign_threshold,
+    settings = {"batch_size": options.batch_size, "pipeline": options.pipeline,
+                "resign_threshold": options.resign_threshold,
                 "seed": options.seed, "max_tree_mb": options.max_tree_mb,
                 "static_score_utility": options.static_score_utility,
                 "dynamic_score_utility": options.dynamic_score_utility}

@@ -90,8 +90,11 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
                                  "replaces --sizes; mid-game boards cost the search more per visit).")
 @click.option("--moves", default=None, type=click.IntRange(0),
               help="With --position: the position after this many moves (default: the last).")
+@click.option("--pipeline", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
+              help="Gather the next batch while the net runs (as play does where the runtime runs the net "
+                   "on its own threads: OpenVINO); 'both' searches each way, side by side.")
 def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir,
-                         networks, position_sgf, moves):
+                         networks, position_sgf, moves, pipeline):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
     from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
     game = _bench_position(position_sgf, moves) if position_sgf is not None else None
@@ -105,7 +108,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
         folder.mkdir(parents=True, exist_ok=True)
         click.echo(f"{'engine':8} {'net':7} {'size':>5} {'runtime':>11} {'prec':>5} {'visits':>7} "
                    f"{'seconds':>8} {'visits/s':>9} {'net only':>9} {'search/net':>10} {'net %':>6} "
-                   f"{'search %':>8} {'us/visit beside net':>19}")
+                   f"{'search %':>8} {'us/visit beside net':>19} {'pipe':>4}")
         pairs = [tuple((x.strip().split(":") + ["fp32"])[:2]) for x in settings.split(",") if x.strip()]
         for name in names:
             onnx_path = folder / f"random-{name}.onnx"
@@ -119,7 +122,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                _search_rows(evaluator, name, sizes_list, visits, batch_size, game)
+                _search_rows(evaluator, name, sizes_list, visits, batch_size, game, pipeline)
             if leelaz_bin:
                 _bench_leelaz(leelaz_bin, name, folder, visits, threads)
         for path in networks:
@@ -133,7 +136,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                _search_rows(evaluator, name, sizes_list, visits, batch_size, game)
+                _search_rows(evaluator, name, sizes_list, visits, batch_size, game, pipeline)
 
 
 def _bench_position(path: Path, moves: int | None):
@@ -151,15 +154,27 @@ def _bench_position(path: Path, moves: int | None):
     return game
 
 
-def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int, game=None) -> None:
-    """One ``bench search`` row per board size for an evaluator (runtime and precision included)."""
+def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int, game=None,
+                 pipeline: str = "on") -> None:
+    """``bench search`` rows per board size (and pipeline setting) for an evaluator.
+
+    ``pipe`` says whether the search ran pipelined: only where the evaluator
+    overlaps (``Evaluator.overlaps``); a pipelined search has no time of its
+    own beside the net to report (``-``), the two overlap.
+    """
     runtime, precision = getattr(evaluator, "runtime", "onnxruntime fp32").split()
+    modes = {"on": [True], "off": [False], "both": [False, True]}[pipeline]
+    if not evaluator.overlaps:
+        modes = [False]
     for size in sizes:
-        b = bench_zerogo(evaluator, size, visits, batch_size, game)
-        ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
-        click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
-                   f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
-                   f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f} {b.beside_net_us:>19.0f}")
+        for piped in modes:
+            b = bench_zerogo(evaluator, size, visits, batch_size, game, piped)
+            ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
+            beside = f"{b.beside_net_us:>19.0f}" if b.run_seconds else f"{'-':>19}"
+            click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
+                       f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
+                       f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f} {beside} "
+                       f"{'yes' if piped else 'no':>4}")
 
 
 def _parse(text: str, kind=str) -> list:

@@ -1,0 +1,235 @@
+"""The pipelined search (engine.search): the next batch gathered while the net runs, with jobs from
+Evaluator.begin (the base class, NetEvaluator on OpenVINO, CachedEvaluator)."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from engine import calibration
+from engine import features as F
+from engine.eval_cache import CachedEvaluator
+from engine.evaluation import Evaluation, EvaluationJob, Evaluator, UniformEvaluator
+from engine.evaluator import OUTPUT_NAMES, WEIGHTS_DIR, EvaluatorConfig, OnnxEvaluator
+from engine.game import Game
+from engine.mcts import Tree
+from engine.openvino_session import OpenVinoSession
+from engine.player import MoveLimits
+from engine.search import PIPELINE_AFTER, SearchConfig, Searcher
+from tests.test_search import CAPTURE_OR_DIE, FakeClock, Material
+from tests.conftest import game_from_diagram
+from engine import coords
+
+NET9 = WEIGHTS_DIR / "zerogo-9x9.onnx"
+
+
+class _ThreadJob(EvaluationJob):
+    """Evaluates on a thread from ``start`` to ``wait``, as a runtime with its own threads does."""
+
+    def __init__(self, owner, positions):
+        super().__init__(owner.inner.evaluate, positions)
+        self.owner = owner
+
+    def start(self):
+        self.owner.started += 1
+        self.owner.running += 1
+        self.thread = threading.Thread(target=lambda: setattr(self, "out", self._evaluate(self.positions)))
+        self.thread.start()
+
+    def wait(self):
+        if self.thread.is_alive() or not hasattr(self, "waited"):
+            self.thread.join()
+            if not hasattr(self, "waited"):
+                self.waited = True
+                self.owner.running -= 1
+
+    def _finish(self):
+        return self.out
+
+
+class Overlapping(Evaluator):
+    """An evaluator whose jobs run while the caller works; counts batches gathered during a run."""
+
+    overlaps = True
+
+    def __init__(self, inner):
+        self.inner, self.started, self.running, self.gathered_while_running = inner, 0, 0, 0
+
+    def evaluate(self, positions):
+        return self.inner.evaluate(positions)
+
+    def begin(self, positions):
+        self.gathered_while_running += self.running > 0
+        assert self.running <= 1        # one batch on the net at a time
+        return _ThreadJob(self, positions)
+
+
+def _nodes(tree):
+    todo, out = [tree.root], []
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        todo.extend(c for c in n.children if c is not None)
+    return out
+
+
+def assert_settled(tree):
+    """No leaf pending, no virtual loss left, every node's total equal to its children's visits."""
+    for n in _nodes(tree):
+        assert not n.pending
+        if n.expanded:
+            assert not n.child_VL.any()
+            assert n.total == n.child_N.sum()
+
+
+def test_a_pipelined_search_overlaps_batches_and_does_exactly_its_visits():
+    ev = Overlapping(Material())
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False))
+    result = searcher.search(Game(9), MoveLimits(visits=300))
+    assert result.root_visits == 300 and result.playouts == 299   # the root's own expansion is not a playout
+    assert ev.gathered_while_running >= ev.started - 2 > 20
+    assert_settled(searcher.tree)
+
+
+def test_a_small_search_runs_its_batches_one_at_a_time():
+    ev = Overlapping(Material())
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False))
+    assert searcher.search(Game(9), MoveLimits(visits=PIPELINE_AFTER * 8)).root_visits == PIPELINE_AFTER * 8
+    assert ev.started == 0                 # every batch backed up before the next was chosen
+    searcher.search(Game(9), MoveLimits(visits=PIPELINE_AFTER * 8 + 40))
+    assert ev.started >= 5 and ev.gathered_while_running >= ev.started - 1
+
+
+def test_a_pipelined_search_still_finds_the_capture():
+    game = game_from_diagram(CAPTURE_OR_DIE, 7)
+    result = Searcher(Overlapping(Material()), SearchConfig(visits=400, seed=0)).search(game, MoveLimits(visits=400))
+    assert coords.to_gtp(result.move, 7, 7) == "C3" and result.winrate > 0.5
+
+
+def test_without_overlap_or_with_pipeline_off_the_search_is_unchanged():
+    def visits(ev, pipeline):
+        searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline=pipeline))
+        searcher.search(Game(9), MoveLimits(visits=200))
+        return searcher.tree.root.child_N.copy()
+    base = visits(Material(), False)
+    np.testing.assert_array_equal(visits(Material(), True), base)      # Material does not overlap
+    np.testing.assert_array_equal(visits(Overlapping(Material()), False), base)
+    assert not np.array_equal(visits(Overlapping(Material()), True), base)   # virtual loss from the batch in flight
+
+
+def test_a_timed_pipelined_search_finishes_the_batch_in_flight():
+    ev = Overlapping(UniformEvaluator())
+    searcher = Searcher(ev, SearchConfig(batch_size=4, early_stop=False))
+    result = searcher.search(Game(9), MoveLimits(seconds_max=1.0), clock=FakeClock(0.01))
+    assert result.stop_reason == "time" and result.root_visits == result.playouts + 1 > 20
+    assert_settled(searcher.tree)
+
+
+def test_pruning_keeps_the_paths_to_leaves_on_the_net():
+    tree = Tree(Game(9))
+    for _ in range(8):
+        tree.run_batch(Material(), SearchConfig().puct(False), 16)
+    leaves, _ = tree.collect(SearchConfig().puct(False), 8)
+    assert leaves
+    tree.prune(1)
+    for leaf in leaves:
+        node = leaf
+        while node is not tree.root:     # still linked all the way up
+            assert node.parent.children[node.index] is node
+            node = node.parent
+    tree.finish(leaves, Material().evaluate([leaf.position for leaf in leaves]))
+    assert_settled(tree)
+
+
+def _positions(n, size=9):
+    return calibration.game_positions(calibration.SHIPPED_GAMES, n, seed=5, size=size, skip_games=300,
+                                      max_games=10_000)
+
+
+def _same(got: list[Evaluation], want: list[Evaluation], tol=1e-6):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.policy, w.policy, atol=tol)
+        assert abs(g.value - w.value) <= tol and abs(g.score_lead - w.score_lead) <= 10 * tol
+        np.testing.assert_allclose(g.ownership, w.ownership, atol=tol)
+
+
+def test_the_base_job_evaluates_synchronously():
+    positions = _positions(3)
+    job = UniformEvaluator().begin(positions)
+    with pytest.raises(RuntimeError):
+        job.result()
+    job.start()
+    _same(job.result(), UniformEvaluator().evaluate(positions))
+
+
+def test_openvino_jobs_run_asynchronously_and_match_evaluate():
+    ov = OnnxEvaluator(NET9, EvaluatorConfig(threads=1, batch_size=8, runtime="openvino", precision="fp32"))
+    ort = OnnxEvaluator(NET9, EvaluatorConfig(threads=1, batch_size=8))
+    assert ov.overlaps and not ort.overlaps
+    positions = _positions(13)
+    first, second = ov.begin(positions[:8]), ov.begin(positions[8:])   # both encoded before either runs
+    first.start()
+    first.wait()
+    second.start()                  # the same batch bucket's request, free again after the wait
+    _same(first.result() + second.result(), ort.evaluate(positions), tol=2e-4)
+    assert ov.evaluations == 13
+    too_big = ov.begin(positions)   # more than one chunk: evaluated in start
+    too_big.start()
+    _same(too_big.result(), ov.evaluate(positions))
+
+
+def test_openvino_session_start_gives_run_s_outputs():
+    positions = _positions(5)
+    planes, glob = F.encode_batch(positions)
+    feeds = {"planes": planes, "globals": glob}
+    session = OpenVinoSession(NET9, "fp32", 1, {})
+    wait = session.start(list(OUTPUT_NAMES), feeds)
+    got = wait()
+    for g, w in zip(got, session.run(list(OUTPUT_NAMES), feeds)):
+        assert g.shape[0] == 5
+        np.testing.assert_array_equal(g, w)
+
+
+def test_cached_jobs_share_hits_and_count_each_entry_once():
+    positions = _positions(6)
+    cache = CachedEvaluator(Overlapping(UniformEvaluator()), size=100)
+    assert cache.overlaps
+    a = cache.begin(positions[:4])
+    b = cache.begin(positions[2:])      # two positions also in ``a``, which is still in flight
+    a.start()
+    b.start()
+    _same(a.result() + b.result(), UniformEvaluator().evaluate(positions[:4] + positions[2:]))
+    assert len(cache.cache) == 6 and cache.bytes == sum(cache.entry_bytes(e) for e in cache.cache.values())
+    c = cache.begin(positions)          # all hits: no inner job
+    assert c.inner is None and cache.hits == 6
+    c.start()
+    assert len(c.result()) == 6
+
+
+def test_a_cached_hit_evicted_while_its_job_is_in_flight_is_still_returned():
+    positions = _positions(3)
+    cache = CachedEvaluator(UniformEvaluator(), size=1)
+    cache.evaluate(positions[:1])
+    job = cache.begin(positions[:2])     # position 0 a hit, 1 a miss
+    cache.evaluate(positions[2:])        # evicts position 0
+    job.start()
+    _same(job.result(), UniformEvaluator().evaluate(positions[:2]))
+
+
+def test_no_pipeline_reaches_the_searcher_from_the_command_line():
+    from click.testing import CliRunner
+
+    from gtp.server import cli
+    from gtp.server.players import EngineOptions, make_player
+    seen = []
+    original = cli.run_engine
+    try:
+        cli.run_engine = lambda options, *a, **k: seen.append(options)
+        assert CliRunner().invoke(cli.gtp_command, ["--no-pipeline", "--size", "9"]).exit_code == 0
+        assert CliRunner().invoke(cli.gtp_command, ["--size", "9"]).exit_code == 0
+    finally:
+        cli.run_engine = original
+    assert [o.pipeline for o in seen] == [False, True]
+    player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, pipeline=False))
+    assert player.searcher.config.pipeline is False
