@@ -257,9 +257,10 @@ def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = Non
     shapes = {(p.boards[0].height, p.boards[0].width) for p in positions}
     if pad_to is None:
         pad_to = (max(h for h, _ in shapes), max(w for _, w in shapes))
-    planes = np.zeros((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
+    exact = shapes == {pad_to}      # one board shape, no padding: _fill_batch writes every plane whole
+    planes = (np.empty if exact else np.zeros)((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
     if len(shapes) == 1:
-        _fill_batch(planes, positions)
+        _fill_batch(planes, positions, zeroed=not exact)
     else:
         for n, pos in enumerate(positions):
             _fill_planes(planes[n], pos)
@@ -267,29 +268,40 @@ def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = Non
     return planes, glob
 
 
-def _fill_batch(out: np.ndarray, positions: list[Position]) -> None:
-    """``_fill_planes`` for a batch of one board size, with one vectorised pass over the batch."""
+def _fill_batch(out: np.ndarray, positions: list[Position], zeroed: bool = True) -> None:
+    """``_fill_planes`` for a batch of one board size, with one vectorised pass over the batch.
+
+    Each plane group is written by one ufunc straight into ``out`` (no
+    temporary arrays); ``zeroed=False``: ``out`` is uninitialised and exactly the
+    board's size, and the ko plane is cleared here (the others are written whole).
+    """
     board0 = positions[0].board
     h, w = board0.height, board0.width
     if h > out.shape[2] or w > out.shape[3]:
         raise FeatureError(f"a {w}x{h} board does not fit in a {out.shape[3]}x{out.shape[2]} tensor")
     count = len(positions)
-    stones = np.empty((count, HISTORY, h, w), np.int8)
-    libs = np.empty((count, h, w), np.int8)
-    me = np.empty((count, 1, 1, 1), np.int8)
+    stones = np.empty((count, HISTORY, 1, h, w), np.int8)
+    libs = np.empty((count, 1, h, w), np.int8)
+    colours = np.empty((count, 1, 2, 1, 1), np.int8)   # (side to move, opponent) of each position
+    if not zeroed:
+        out[:, KO_PLANE] = 0.0
     for n, pos in enumerate(positions):
-        stones[n] = history_stones(pos)
-        libs[n] = current_arrays(pos)[1]
+        stones[n, :, 0] = history_stones(pos)
+        libs[n, 0] = current_arrays(pos)[1]
         board = pos.board
-        me[n] = board.to_play
-        if board.ko_point >= 0 and board.ko_color == board.to_play:
+        me = board.to_play
+        colours[n, 0, 0], colours[n, 0, 1] = me, -me
+        if board.ko_point >= 0 and board.ko_color == me:
             r, c = divmod(board.ko_point, w)
             out[n, KO_PLANE, r, c] = 1.0
     out[:, MASK_PLANE, :h, :w] = 1.0
-    out[:, 1:1 + 2 * HISTORY:2, :h, :w] = stones == me
-    out[:, 2:2 + 2 * HISTORY:2, :h, :w] = stones == -me
-    out[:, LIBERTY_PLANES:LIBERTY_PLANES + 3, :h, :w] = \
-        libs[:, None] == np.array([1, 2, 3], np.int8)[None, :, None, None]
+    # planes 1 + 2i and 2 + 2i side by side: split the plane axis (always a view, never a copy)
+    history = out[:, 1:1 + 2 * HISTORY, :h, :w].reshape(count, HISTORY, 2, h, w)
+    np.equal(stones, colours, out=history, casting="unsafe")
+    np.equal(libs, _LIBERTY_CLASSES, out=out[:, LIBERTY_PLANES:LIBERTY_PLANES + 3, :h, :w], casting="unsafe")
+
+
+_LIBERTY_CLASSES = np.array([1, 2, 3], np.int8)[None, :, None, None]
 
 
 def board_policy(policy_padded: np.ndarray, width: int, height: int, pad_w: int) -> np.ndarray:

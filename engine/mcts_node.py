@@ -100,7 +100,7 @@ class Node:
     __slots__ = ("parent", "index", "board", "position", "key", "moves", "prior", "raw_prior",
                  "child_N", "child_W", "child_W2", "child_S", "child_VL", "children",
                  "terminal", "net_value", "net_score", "pending", "total", "visited_prior",
-                 "touched", "touched_mask", "best_untouched", "prior_order")
+                 "touched", "untouched_prior", "best_untouched")
 
     def __init__(self, parent, index: int, board: Board, position: Position, key: int):
         self.parent, self.index = parent, index
@@ -114,9 +114,8 @@ class Node:
         self.total = 0.0            # sum(child_N) + sum(child_VL), kept up to date
         self.visited_prior = 0.0    # sum of the priors of children with visits (first-play urgency)
         self.touched: list[int] = []  # children ever descended into (see select_child)
-        self.touched_mask = None      # the same as an array over the children (1.0: touched)
+        self.untouched_prior = None   # prior of each child never descended into; -1.0 once touched
         self.best_untouched = -1      # highest-prior child never descended into (-1: recompute)
-        self.prior_order = None       # children by prior, highest first (made when first needed)
 
     @property
     def expanded(self) -> bool:
@@ -152,20 +151,20 @@ class Node:
             p[:] = 1.0 / k
         # prior and raw_prior may share one array: priors are replaced, never changed in place
         self.moves, self.prior, self.raw_prior = moves, p, p
-        block = np.zeros((6, k))    # one allocation: the five statistics arrays and the touched flags
-        self.child_N, self.child_W, self.child_W2, self.child_S, self.child_VL, self.touched_mask = block
+        block = np.zeros((6, k))    # one allocation: the five statistics arrays and the untouched priors
+        block[5] = p
+        self.child_N, self.child_W, self.child_W2, self.child_S, self.child_VL, self.untouched_prior = block
         self.children = [None] * k
         self.net_value, self.net_score = float(ev.value), float(ev.score_lead)
         self.touched, self.best_untouched = [], -1
-        self.prior_order = None
 
     def remove_child(self, i: int) -> None:
         """Delete candidate ``i`` (found illegal); later children shift down."""
         for name in ("moves", "prior", "raw_prior", "child_N", "child_W", "child_W2", "child_S", "child_VL",
-                     "touched_mask"):
+                     "untouched_prior"):
             setattr(self, name, np.delete(getattr(self, name), i))
         self.touched = [j - (j > i) for j in self.touched if j != i]
-        self.best_untouched, self.prior_order = -1, None
+        self.best_untouched = -1
         self.children.pop(i)
         for j in range(i, len(self.children)):
             if self.children[j] is not None:
@@ -173,11 +172,17 @@ class Node:
 
     def touch(self, i: int) -> None:
         """Record that the search descends into child ``i`` (before its virtual loss is added)."""
-        if not self.touched_mask.item(i):
-            self.touched_mask[i] = 1.0
+        if self.untouched_prior.item(i) >= 0.0:
+            self.untouched_prior[i] = -1.0
             self.touched.append(i)
             if i == self.best_untouched:
                 self.best_untouched = -1
+
+    def set_prior(self, prior: np.ndarray) -> None:
+        """Replace the children's priors (noise, ladders), keeping the untouched ones' copy right."""
+        self.prior = prior
+        self.untouched_prior = np.where(self.untouched_prior < 0.0, -1.0, prior)
+        self.best_untouched = -1
 
     def child_index(self, move: int) -> int | None:
         """The index of ``move`` among the candidates, or None."""
@@ -238,15 +243,10 @@ def select_child(node: Node, cfg: PuctConfig, is_root: bool) -> int:
 
 
 def _next_untouched(node: Node) -> int:
-    """The highest-prior untouched child (lowest index among equal priors)."""
-    order = node.prior_order
-    if order is None:
-        order = node.prior_order = np.argsort(-node.prior, kind="stable").tolist()
-    mask = node.touched_mask
-    for i in order:
-        if not mask[i]:
-            return i
-    return -1
+    """The highest-prior untouched child (lowest index among equal priors), or -1 when all are touched."""
+    untouched = node.untouched_prior
+    j = int(untouched.argmax())
+    return j if untouched.item(j) >= 0.0 else -1
 
 
 def _select_arrays(node: Node, cfg: PuctConfig, is_root: bool) -> int:

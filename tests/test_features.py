@@ -211,6 +211,32 @@ def test_encode_batch_pads_smaller_boards():
         F.encode(Position([], CHINESE))
 
 
+def test_a_batch_of_one_board_size_equals_its_positions_encoded_one_by_one():
+    rng = np.random.default_rng(4)
+    positions = []
+    for _ in range(3):                      # random games: captures, passes, both colours to move
+        game = Game(9)
+        for ply in range(120):
+            moves = np.flatnonzero(game.board.legal_mask())
+            game.play(int(rng.choice(moves)))
+            if ply % 11 == 3:
+                positions.append(Position.from_game(game))
+    before = Board.from_ascii(KO_BOARD, to_play=BLACK)
+    after = before.copy()
+    after.play(2 * 9 + 2)
+    positions.append(Position([after, before], CHINESE))     # a ko point for white
+    want = np.stack([F.encode(p)[0] for p in positions])
+    assert want[-1, F.KO_PLANE].sum() == 1
+    garbage = np.empty((len(positions), F.NUM_PLANES, 9, 9), np.float32)
+    garbage.fill(7.0)                       # the unpadded batch is written over uninitialised memory
+    del garbage
+    planes, _ = F.encode_batch(positions)
+    np.testing.assert_array_equal(planes, want)
+    padded, _ = F.encode_batch(positions, pad_to=(11, 10))
+    np.testing.assert_array_equal(padded[:, :, :9, :9], want)
+    assert not padded[:, :, 9:].any() and not padded[:, :, :, 9:].any()
+
+
 def test_board_policy_cuts_padding():
     padded = np.arange(19 * 19 + 1, dtype=np.float32)
     cut = F.board_policy(padded, 9, 7, 19)
