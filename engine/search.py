@@ -31,6 +31,7 @@ from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
 from engine.mcts import Tree
 from engine.mcts_node import PuctConfig, node_bytes, release
+from engine.pipeline_choice import PipelineTrials
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
 from engine.search_config import SearchConfig
 from engine.search_report import analysis_report, candidates, policy_target, root_score
@@ -66,6 +67,7 @@ class Searcher:
         self.config = config or SearchConfig()
         self.rng = np.random.default_rng(self.config.seed)
         self.tree: Tree | None = None
+        self.pipeline_trials = PipelineTrials()   # pipelined or not, measured per board (pipeline "auto")
 
     def clear(self) -> None:
         """Forget the tree (its nodes are freed at once)."""
@@ -287,39 +289,61 @@ class _Run:
         return top[1] - top[0] > left
 
     def puct(self, puct: PuctConfig) -> None:
-        """Batches of PUCT descents until a stopping rule fires."""
-        if self.s.config.pipeline and self.s.evaluator.overlaps:
-            self._puct_pipelined(puct)
-            return
-        batch = self.s.config.batch_size
-        while not self.finished():
-            size = int(max(1, min(batch, self.visit_limit - self.tree.root.visits)))
-            self._timed_batch(puct, size)
+        """Batches of PUCT descents until a stopping rule fires, pipelined where that pays.
 
-    def _puct_pipelined(self, puct: PuctConfig) -> None:
-        """``puct`` with two batches in flight: the next one is gathered and encoded while the net runs.
+        ``SearchConfig.pipeline``: ``off``, ``on``, or ``auto`` (trial chunks
+        each way until ``engine.pipeline_choice`` has chosen for this board);
+        only where the evaluator overlaps. Until the root has
+        ``PIPELINE_AFTER`` batches of visits the batches run one at a time:
+        a small search (a teacher's 32 visits) would otherwise choose its
+        second batch knowing nothing of its first.
+        """
+        cfg, tree = self.s.config, self.tree
+        setting = cfg.pipeline if self.s.evaluator.overlaps else "off"
+        shape = (tree.root.board.height, tree.root.board.width)
+        trials = self.s.pipeline_trials
+        while not self.finished():
+            if setting == "off" or tree.root.visits < PIPELINE_AFTER * cfg.batch_size:
+                self._serial(puct, 1)
+                continue
+            piped, rounds = (True, None) if setting == "on" else trials.mode(shape)
+            visits, began = self.playouts, self.clock()
+            batches = self._pipelined(puct, rounds) if piped else self._serial(puct, rounds)
+            if setting == "auto" and rounds is not None:
+                trials.record(shape, piped, batches, self.playouts - visits, self.clock() - began)
+
+    def _serial(self, puct: PuctConfig, rounds: int | None) -> int:
+        """Up to ``rounds`` batches (None: until a stopping rule fires), each evaluated before the next."""
+        batch, done = self.s.config.batch_size, 0
+        while rounds is None or done < rounds:
+            if done and self.finished():
+                break
+            self._timed_batch(puct, int(max(1, min(batch, self.visit_limit - self.tree.root.visits))))
+            done += 1
+        return done
+
+    def _pipelined(self, puct: PuctConfig, rounds: int | None) -> int:
+        """Up to ``rounds`` batches with the next one gathered and encoded while the net runs the last.
 
         Each round: descend and encode batch k+1 (its leaves see batch k's
         virtual loss), wait for batch k's outputs, start k+1 on the net, then
         turn k's outputs into evaluations and back them up while k+1 runs. The
         search's Python work then overlaps the network's instead of adding to
-        it, like more search threads in Leela Zero or KataGo. Until the root
-        has ``PIPELINE_AFTER`` batches of visits the batches run one at a time:
-        a small search (a teacher's 32 visits) would otherwise choose its
-        second batch knowing nothing of its first.
+        it, like more search threads in Leela Zero or KataGo. The last batch
+        is waited for before returning.
         """
         tree, evaluator, batch = self.tree, self.s.evaluator, self.s.config.batch_size
         flight: tuple[list, object] | None = None   # (leaves, job) on the net now
+        done = 0
         try:
-            while not self.finished():
+            while rounds is None or done < rounds:
+                if done and self.finished():
+                    break
+                began = self.clock()
                 in_flight = len(flight[0]) if flight else 0
                 size = int(min(batch, self.visit_limit - tree.root.visits - in_flight))
-                if flight is None and tree.root.visits < PIPELINE_AFTER * batch:
-                    self._timed_batch(puct, max(1, size))
-                    continue
-                began = self.clock()
-                leaves, done = tree.collect(puct, size) if size > 0 else ([], 0)
-                self.playouts += done
+                leaves, backed_up = tree.collect(puct, size) if size > 0 else ([], 0)
+                self.playouts += backed_up
                 job = evaluator.begin([leaf.position for leaf in leaves]) if leaves else None
                 if flight is not None:
                     flight[1].wait()
@@ -329,9 +353,11 @@ class _Run:
                     self.playouts += tree.finish(flight[0], flight[1].result())
                 flight = (leaves, job) if job is not None else None
                 self._note_batch(self.clock() - began)
+                done += 1
         finally:
             if flight is not None:
                 self.playouts += tree.finish(flight[0], flight[1].result())
+        return done
 
     def _note_batch(self, seconds: float) -> None:
         """Keep a batch's duration for the next time check; bound the tree's memory."""

@@ -14,7 +14,7 @@ class SearchConfig:
 
     visits: int = 400                  # default visit limit when no limit is given
     batch_size: int = 8
-    pipeline: bool = True              # gather the next batch while the net runs this one (``Evaluator.overlaps``)
+    pipeline: str = "auto"             # on/off/auto: gather the next batch while the net runs (engine.pipeline_choice)
     c_init: float = 1.25
     c_base: float = 19652.0
     fpu_reduction: float = 0.25
@@ -58,6 +58,8 @@ class SearchConfig:
     def __post_init__(self) -> None:
         if self.root_policy not in ("puct", "gumbel"):
             raise ValueError(f"root_policy must be 'puct' or 'gumbel', not {self.root_policy!r}")
+        if self.pipeline not in ("auto", "on", "off"):
+            raise ValueError(f"pipeline must be 'auto', 'on' or 'off', not {self.pipeline!r}")
         if self.batch_size < 1 or self.visits < 1:
             raise ValueError("batch_size and visits must be at least 1")
         if self.static_score_scale <= 0 or self.dynamic_score_scale <= 0:

@@ -15,6 +15,7 @@ from engine.game import Game
 from engine.mcts import Tree
 from engine.openvino_session import OpenVinoSession
 from engine.player import MoveLimits
+from engine.pipeline_choice import PipelineTrials
 from engine.search import PIPELINE_AFTER, SearchConfig, Searcher
 from tests.test_search import CAPTURE_OR_DIE, FakeClock, Material
 from tests.conftest import game_from_diagram
@@ -84,7 +85,7 @@ def assert_settled(tree):
 
 def test_a_pipelined_search_overlaps_batches_and_does_exactly_its_visits():
     ev = Overlapping(Material())
-    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False))
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline="on"))
     result = searcher.search(Game(9), MoveLimits(visits=300))
     assert result.root_visits == 300 and result.playouts == 299   # the root's own expansion is not a playout
     assert ev.gathered_while_running >= ev.started - 2 > 20
@@ -93,7 +94,7 @@ def test_a_pipelined_search_overlaps_batches_and_does_exactly_its_visits():
 
 def test_a_small_search_runs_its_batches_one_at_a_time():
     ev = Overlapping(Material())
-    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False))
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline="on"))
     assert searcher.search(Game(9), MoveLimits(visits=PIPELINE_AFTER * 8)).root_visits == PIPELINE_AFTER * 8
     assert ev.started == 0                 # every batch backed up before the next was chosen
     searcher.search(Game(9), MoveLimits(visits=PIPELINE_AFTER * 8 + 40))
@@ -102,7 +103,8 @@ def test_a_small_search_runs_its_batches_one_at_a_time():
 
 def test_a_pipelined_search_still_finds_the_capture():
     game = game_from_diagram(CAPTURE_OR_DIE, 7)
-    result = Searcher(Overlapping(Material()), SearchConfig(visits=400, seed=0)).search(game, MoveLimits(visits=400))
+    searcher = Searcher(Overlapping(Material()), SearchConfig(visits=400, seed=0, pipeline="on"))
+    result = searcher.search(game, MoveLimits(visits=400))
     assert coords.to_gtp(result.move, 7, 7) == "C3" and result.winrate > 0.5
 
 
@@ -111,15 +113,15 @@ def test_without_overlap_or_with_pipeline_off_the_search_is_unchanged():
         searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline=pipeline))
         searcher.search(Game(9), MoveLimits(visits=200))
         return searcher.tree.root.child_N.copy()
-    base = visits(Material(), False)
-    np.testing.assert_array_equal(visits(Material(), True), base)      # Material does not overlap
-    np.testing.assert_array_equal(visits(Overlapping(Material()), False), base)
-    assert not np.array_equal(visits(Overlapping(Material()), True), base)   # virtual loss from the batch in flight
+    base = visits(Material(), "off")
+    np.testing.assert_array_equal(visits(Material(), "on"), base)      # Material does not overlap
+    np.testing.assert_array_equal(visits(Overlapping(Material()), "off"), base)
+    assert not np.array_equal(visits(Overlapping(Material()), "on"), base)   # virtual loss from the batch in flight
 
 
 def test_a_timed_pipelined_search_finishes_the_batch_in_flight():
     ev = Overlapping(UniformEvaluator())
-    searcher = Searcher(ev, SearchConfig(batch_size=4, early_stop=False))
+    searcher = Searcher(ev, SearchConfig(batch_size=4, early_stop=False, pipeline="on"))
     result = searcher.search(Game(9), MoveLimits(seconds_max=1.0), clock=FakeClock(0.01))
     assert result.stop_reason == "time" and result.root_visits == result.playouts + 1 > 20
     assert_settled(searcher.tree)
@@ -217,7 +219,7 @@ def test_a_cached_hit_evicted_while_its_job_is_in_flight_is_still_returned():
     _same(job.result(), UniformEvaluator().evaluate(positions[:2]))
 
 
-def test_no_pipeline_reaches_the_searcher_from_the_command_line():
+def test_the_pipeline_setting_reaches_the_searcher_from_the_command_line():
     from click.testing import CliRunner
 
     from gtp.server import cli
@@ -226,10 +228,59 @@ def test_no_pipeline_reaches_the_searcher_from_the_command_line():
     original = cli.run_engine
     try:
         cli.run_engine = lambda options, *a, **k: seen.append(options)
-        assert CliRunner().invoke(cli.gtp_command, ["--no-pipeline", "--size", "9"]).exit_code == 0
-        assert CliRunner().invoke(cli.gtp_command, ["--size", "9"]).exit_code == 0
+        for args in (["--pipeline", "off"], ["--pipeline", "on"], []):
+            assert CliRunner().invoke(cli.gtp_command, args + ["--size", "9"]).exit_code == 0
+        assert CliRunner().invoke(cli.gtp_command, ["--pipeline", "sometimes"]).exit_code == 2
     finally:
         cli.run_engine = original
-    assert [o.pipeline for o in seen] == [False, True]
-    player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, pipeline=False))
-    assert player.searcher.config.pipeline is False
+    assert [o.pipeline for o in seen] == ["off", "on", "auto"]
+    player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, pipeline="off"))
+    assert player.searcher.config.pipeline == "off"
+    with pytest.raises(ValueError):
+        SearchConfig(pipeline="yes")
+
+
+class TimedOverlapping(Overlapping):
+    """Overlapping, with a clock it moves on: ``serial`` seconds a serial batch, ``piped`` a pipelined one."""
+
+    def __init__(self, inner, serial: float, piped: float):
+        super().__init__(inner)
+        self.now, self.serial, self.piped = 0.0, serial, piped
+
+    def clock(self):
+        return self.now
+
+    def evaluate(self, positions):
+        self.now += self.serial
+        return super().evaluate(positions)
+
+    def begin(self, positions):
+        self.now += self.piped
+        return super().begin(positions)
+
+
+@pytest.mark.parametrize("serial, piped, chosen", [(0.010, 0.006, True), (0.010, 0.0099, False)])
+def test_auto_keeps_the_pipeline_only_where_it_searches_faster(serial, piped, chosen):
+    ev = TimedOverlapping(Material(), serial, piped)
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False))
+    assert searcher.config.pipeline == "auto"
+    searcher.pipeline_trials = PipelineTrials(trial_batches=4, needed_batches=12)
+    searcher.search(Game(9), MoveLimits(visits=600), clock=ev.clock)
+    trials = searcher.pipeline_trials
+    assert trials.choice == {(9, 9): chosen}      # 1.67x faster: pipelined; 1% faster: not worth it
+    assert all(row[0] >= 12 for row in trials.stats[(9, 9)].values())
+    started = ev.started
+    searcher.search(Game(9), MoveLimits(visits=900), clock=ev.clock)    # 300 more (tree reused): no more trials
+    assert (ev.started > started) == chosen
+    assert_settled(searcher.tree)
+
+
+def test_auto_measures_each_board_size_apart():
+    trials = PipelineTrials(trial_batches=2, needed_batches=4)
+    assert trials.mode((9, 9)) == (False, 2)
+    trials.record((9, 9), False, 2, 32, 0.01)
+    assert trials.mode((9, 9)) == (True, 2)            # the way measured less goes next
+    trials.record((9, 9), True, 4, 64, 0.01)
+    trials.record((9, 9), False, 2, 32, 0.01)
+    assert trials.choice == {(9, 9): True} and trials.mode((9, 9)) == (True, None)
+    assert trials.mode((19, 19)) == (False, 2)         # another board: measured again

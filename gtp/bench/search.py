@@ -207,12 +207,13 @@ def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int,
     """Search the empty board (or ``game``'s position) for ``visits`` visits (one warm-up search
     first), then time the bare network on the search's largest batch (``SearchBench.bare_rate``).
 
-    ``pipeline``: the search's ``SearchConfig.pipeline`` (on only where the evaluator overlaps);
-    a pipelined search never calls ``run``, so ``run_seconds`` stays 0 (nothing to split).
+    ``pipeline``: pipelined or serial throughout (``SearchConfig.pipeline`` on or off; on only where
+    the evaluator overlaps); a pipelined search never calls ``run``, so ``run_seconds`` stays 0.
     """
     game = game if game is not None else Game(size)
     timed = TimedEvaluator(evaluator)
-    cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0, pipeline=pipeline)
+    cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0,
+                       pipeline="on" if pipeline else "off")
     Searcher(timed, cfg).search(game, MoveLimits(visits=min(64, visits)))
     timed.seconds = 0.0
     run_seconds = None if (pipeline and timed.overlaps) else _time_runs(evaluator)

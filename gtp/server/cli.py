@@ -93,9 +93,10 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
               help="Positions per network evaluation batch.")
-@click.option("--pipeline/--no-pipeline", default=DEFAULTS.pipeline, show_default=True,
+@click.option("--pipeline", type=click.Choice(["auto", "on", "off"]), default=DEFAULTS.pipeline, show_default=True,
               help="Gather the next batch while the network runs this one, where the runtime runs it on its "
-                   "own threads (OpenVINO): more visits a second on a CPU, two batches of virtual loss.")
+                   "own threads (OpenVINO): more visits a second where net and search do not crowd the cores, "
+                   "two batches of virtual loss; auto measures both ways early in the game and keeps the faster.")
 @runtime_options
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
               show_default=True,

@@ -91,8 +91,9 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
 @click.option("--moves", default=None, type=click.IntRange(0),
               help="With --position: the position after this many moves (default: the last).")
 @click.option("--pipeline", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
-              help="Gather the next batch while the net runs (as play does where the runtime runs the net "
-                   "on its own threads: OpenVINO); 'both' searches each way, side by side.")
+              help="Gather the next batch while the net runs (where the runtime runs the net on its own "
+                   "threads: OpenVINO; play measures both ways and keeps the faster); 'both' searches each way, "
+                   "side by side.")
 def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir,
                          networks, position_sgf, moves, pipeline):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
