@@ -257,6 +257,7 @@ def encode_batch(positions: list[Position], pad_to: tuple[int, int] | None = Non
     shapes = {(p.boards[0].height, p.boards[0].width) for p in positions}
     if pad_to is None:
         pad_to = (max(h for h, _ in shapes), max(w for _, w in shapes))
+    pad_to = (int(pad_to[0]), int(pad_to[1]))
     exact = shapes == {pad_to}      # one board shape, no padding: _fill_batch writes every plane whole
     planes = (np.empty if exact else np.zeros)((len(positions), NUM_PLANES, pad_to[0], pad_to[1]), np.float32)
     if len(shapes) == 1:

@@ -96,7 +96,8 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
 @click.option("--pipeline", type=click.Choice(["auto", "on", "off"]), default=DEFAULTS.pipeline, show_default=True,
               help="Gather the next batch while the network runs this one, where the runtime runs it on its "
                    "own threads (OpenVINO): more visits a second where net and search do not crowd the cores, "
-                   "two batches of virtual loss; auto measures both ways early in the game and keeps the faster.")
+                   "two batches of virtual loss; auto measures both ways in the first searches on each board size and "
+                   "keeps the faster (stderr says which).")
 @runtime_options
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
               show_default=True,
