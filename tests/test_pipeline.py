@@ -284,3 +284,17 @@ def test_auto_measures_each_board_size_apart():
     trials.record((9, 9), False, 2, 32, 0.01)
     assert trials.choice == {(9, 9): True} and trials.mode((9, 9)) == (True, None)
     assert trials.mode((19, 19)) == (False, 2)         # another board: measured again
+
+
+def test_a_pipelined_search_on_openvino_plays_legal_moves_through_the_cache():
+    ev = CachedEvaluator(OnnxEvaluator(NET9, EvaluatorConfig(threads=1, batch_size=8, runtime="openvino",
+                                                              precision="fp32")), size=5000)
+    assert ev.overlaps
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=1, pipeline="on", early_stop=False))
+    game = Game(9)
+    for _ in range(6):
+        result = searcher.search(game, MoveLimits(visits=120))
+        assert result.root_visits >= 120 and game.illegal_reason(result.move) is None
+        assert_settled(searcher.tree)
+        game.play(result.move)
+    assert len(ev.cache) == ev.misses > 300     # every evaluation came back through the cache
