@@ -38,7 +38,7 @@ from engine.search_report import analysis_report, candidates, policy_target, roo
 
 log = logging.getLogger(__name__)
 
-PIPELINE_AFTER = 4   # a pipelined search overlaps batches once the root has this many batches of visits
+PIPELINE_AFTER = 16  # a pipelined search overlaps batches once the root has this many batches of visits
 
 
 @dataclass

@@ -86,8 +86,8 @@ def assert_settled(tree):
 def test_a_pipelined_search_overlaps_batches_and_does_exactly_its_visits():
     ev = Overlapping(Material())
     searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline="on"))
-    result = searcher.search(Game(9), MoveLimits(visits=300))
-    assert result.root_visits == 300 and result.playouts == 299   # the root's own expansion is not a playout
+    result = searcher.search(Game(9), MoveLimits(visits=400))
+    assert result.root_visits == 400 and result.playouts == 399   # the root's own expansion is not a playout
     assert ev.gathered_while_running >= ev.started - 2 > 20
     assert_settled(searcher.tree)
 
