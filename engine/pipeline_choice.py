@@ -1,17 +1,16 @@
 """Whether a pipelined search pays here: measured, per board shape, by the search itself.
 
 A pipelined search (``engine.search``: the next batch gathered while the
-network runs the last) wins where the network and the search's Python each
-take a good share of a batch and the runtime's threads leave room for
-Python: b6c64 and b6c128 on 19x19 with OpenVINO bf16 on 2 cores, +10-30%
-visits a second. It loses where they crowd each other: the same nets on 9x9
-ran 10-33% slower pipelined (docs/measurements/amx-2026-12-04/pipeline-s17.txt),
-and a 9x9 match at 0.2 s a move went 41-55 (4 draws) against the serial
-search. So with ``SearchConfig.pipeline = "auto"`` the searcher runs short
-chunks of batches each way, alternately, until both ways have
-``needed_batches``, and keeps the pipeline for that board only if it searched
-at least ``margin`` times as many visits a second (it spends each visit a
-little less well: two batches of virtual loss).
+network runs the last) searches more visits a second where the runtime runs
+the net on its own threads (OpenVINO): measured in ``zerogo gtp`` on 2 cores
+with bf16, 40-70% more on 9x9 and 25-35% more on 19x19 with the shipped nets
+(docs/measurements/amx-2026-12-04/pipeline-s17.txt). It is not on by
+default (``SearchConfig.pipeline = "off"``): each batch is chosen with the
+one before it still on the net, and on 9x9 at 0.2 s a move that cost more
+than the visits gained (80-107, 9 draws, against the serial search). With
+``"auto"`` the searcher runs short chunks of batches each way, alternately,
+until both ways have ``needed_batches``, and keeps the pipeline for that
+board only if it searched at least ``margin`` times as many visits a second.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ class SearchConfig:
 
     visits: int = 400                  # default visit limit when no limit is given
     batch_size: int = 8
-    pipeline: str = "auto"             # on/off/auto: gather the next batch while the net runs (engine.pipeline_choice)
+    pipeline: str = "off"              # off/on/auto: gather the next batch while the net runs (engine.pipeline_choice)
     c_init: float = 1.25
     c_base: float = 19652.0
     fpu_reduction: float = 0.25

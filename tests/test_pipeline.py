@@ -228,14 +228,14 @@ def test_the_pipeline_setting_reaches_the_searcher_from_the_command_line():
     original = cli.run_engine
     try:
         cli.run_engine = lambda options, *a, **k: seen.append(options)
-        for args in (["--pipeline", "off"], ["--pipeline", "on"], []):
+        for args in (["--pipeline", "auto"], ["--pipeline", "on"], []):
             assert CliRunner().invoke(cli.gtp_command, args + ["--size", "9"]).exit_code == 0
         assert CliRunner().invoke(cli.gtp_command, ["--pipeline", "sometimes"]).exit_code == 2
     finally:
         cli.run_engine = original
-    assert [o.pipeline for o in seen] == ["off", "on", "auto"]
-    player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, pipeline="off"))
-    assert player.searcher.config.pipeline == "off"
+    assert [o.pipeline for o in seen] == ["auto", "on", "off"]
+    player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, pipeline="auto"))
+    assert player.searcher.config.pipeline == "auto"
     with pytest.raises(ValueError):
         SearchConfig(pipeline="yes")
 
@@ -262,8 +262,8 @@ class TimedOverlapping(Overlapping):
 @pytest.mark.parametrize("serial, piped, chosen", [(0.010, 0.006, True), (0.010, 0.0099, False)])
 def test_auto_keeps_the_pipeline_only_where_it_searches_faster(serial, piped, chosen):
     ev = TimedOverlapping(Material(), serial, piped)
-    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False))
-    assert searcher.config.pipeline == "auto"
+    assert SearchConfig().pipeline == "off"         # serial unless asked (a 9x9 match lost pipelined)
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline="auto"))
     searcher.pipeline_trials = PipelineTrials(trial_batches=4, needed_batches=12)
     searcher.search(Game(9), MoveLimits(visits=600), clock=ev.clock)
     trials = searcher.pipeline_trials

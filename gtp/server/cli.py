@@ -93,11 +93,11 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="CPU threads for the network runtime (0: all physical cores).")
 @click.option("--batch-size", type=click.IntRange(1), default=DEFAULTS.batch_size, show_default=True,
               help="Positions per network evaluation batch.")
-@click.option("--pipeline", type=click.Choice(["auto", "on", "off"]), default=DEFAULTS.pipeline, show_default=True,
+@click.option("--pipeline", type=click.Choice(["off", "on", "auto"]), default=DEFAULTS.pipeline, show_default=True,
               help="Gather the next batch while the network runs this one, where the runtime runs it on its "
-                   "own threads (OpenVINO): more visits a second where net and search do not crowd the cores, "
-                   "two batches of virtual loss; auto measures both ways in the first searches on each board size and "
-                   "keeps the faster (stderr says which).")
+                   "own threads (OpenVINO): 20-50% more visits a second, but two batches of virtual loss (on 9x9 "
+                   "at 0.2 s a move it lost 80-107 to the serial search); auto measures both ways in the first "
+                   "searches on each board size and keeps the faster (stderr says which).")
 @runtime_options
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
               show_default=True,

@@ -42,7 +42,7 @@ class EngineOptions:
     lag: float = 1.0                   # seconds kept back per move for network/GUI lag
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
-    pipeline: str = "auto"             # auto/on/off: gather the next batch while the net runs (engine.pipeline_choice)
+    pipeline: str = "off"              # off/on/auto: gather the next batch while the net runs (engine.pipeline_choice)
     runtime: str = "onnxruntime"        # CPU inference runtime (engine.runtimes)
     precision: str = "fp32"             # CPU inference precision (engine.runtimes)
     max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
