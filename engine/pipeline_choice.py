@@ -2,9 +2,9 @@
 
 A pipelined search (``engine.search``: the next batch gathered while the
 network runs the last) searches more visits a second where the runtime runs
-the net on its own threads (OpenVINO): measured in ``zerogo gtp`` on 2 cores
-with bf16, 40-70% more on 9x9 and 25-35% more on 19x19 with the shipped nets
-(docs/measurements/amx-2026-12-04/pipeline-s17.txt). It is not on by
+the net on its own threads (OpenVINO): measured by this choice in ``zerogo
+gtp`` on 2 cores with bf16 and the shipped nets, 1.01-1.81x (median 1.38x) on
+9x9 and 1.34x on 19x19 (docs/measurements/amx-2026-12-04/pipeline-s17.txt). It is not on by
 default (``SearchConfig.pipeline = "off"``): each batch is chosen with the
 one before it still on the net, and on 9x9 at 0.2 s a move that cost more
 than the visits gained (80-107, 9 draws, against the serial search). With
