@@ -289,11 +289,12 @@ class _Run:
         return top[1] - top[0] > left
 
     def puct(self, puct: PuctConfig) -> None:
-        """Batches of PUCT descents until a stopping rule fires, pipelined where that pays.
+        """Batches of PUCT descents until a stopping rule fires, pipelined if asked.
 
-        ``SearchConfig.pipeline``: ``off``, ``on``, or ``auto`` (trial chunks
-        each way until ``engine.pipeline_choice`` has chosen for this board);
-        only where the evaluator overlaps. Until the root has
+        ``SearchConfig.pipeline``: ``off`` (the default: a pipelined search
+        lost on 9x9 at equal time, see ``engine.pipeline_choice``), ``on``, or
+        ``auto`` (trial chunks each way until ``engine.pipeline_choice`` has
+        chosen for this board); only where the evaluator overlaps. Until the root has
         ``PIPELINE_AFTER`` batches of visits the batches run one at a time:
         a small search (a teacher's 32 visits) would otherwise choose its
         second batch knowing nothing of its first.
