@@ -97,7 +97,7 @@ class _CachedJob(EvaluationJob):
 
     def __init__(self, cache: CachedEvaluator, positions: list[Position], keys: list[int], hits: dict,
                  todo: list[int], inner: EvaluationJob | None):
-        super().__init__(cache.evaluate, positions)
+        super().__init__(positions)
         self.cache, self.keys, self.hits, self.todo, self.inner = cache, keys, hits, todo, inner
 
     def start(self) -> None:

@@ -91,12 +91,12 @@ class EvaluationJob:
     evaluates synchronously in ``start``: any evaluator can be driven this way.
     """
 
-    def __init__(self, evaluate, positions: list[Position]):
-        self._evaluate, self.positions = evaluate, positions
+    def __init__(self, positions: list[Position], evaluate=None):
+        self.positions, self._evaluate = positions, evaluate
         self._result: list[Evaluation] | None = None
 
     def start(self) -> None:
-        """Begin evaluating (here: evaluate now)."""
+        """Begin evaluating (here: evaluate now with the ``evaluate`` given)."""
         self._result = self._evaluate(self.positions)
 
     def wait(self) -> None:
@@ -124,7 +124,7 @@ class Evaluator:
 
     def begin(self, positions: list[Position]) -> EvaluationJob:
         """A job evaluating ``positions`` (started by its ``start``); synchronous unless ``overlaps``."""
-        return EvaluationJob(self.evaluate, positions)
+        return EvaluationJob(positions, self.evaluate)
 
     def check_board_size(self, width: int, height: int) -> None:
         """Raise (``engine.evaluator.ModelLoadError``) if this evaluator cannot serve the size."""

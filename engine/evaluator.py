@@ -201,7 +201,7 @@ class _NetJob(EvaluationJob):
     """A chunk encoded by ``NetEvaluator.begin``: the network started by ``start``, decoded by ``result``."""
 
     def __init__(self, net: NetEvaluator, positions: list[Position], syms: list[int], planes, glob):
-        super().__init__(net.evaluate, positions)
+        super().__init__(positions)
         self.net, self.syms, self.planes, self.glob = net, syms, planes, glob
         self._wait = None
         self._outputs = None

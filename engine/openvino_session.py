@@ -89,26 +89,33 @@ class OpenVinoSession:
 
     def run(self, names, feeds: dict) -> list[np.ndarray]:
         """Outputs ``names`` for ``feeds`` (copied: the request reuses its buffers)."""
-        return self.start(names, feeds)()
+        request, feeds, n = self._request(feeds)
+        result = request.infer(feeds)     # the calling thread works too (no hand-over to OpenVINO's threads)
+        return [np.array(result[self._outputs[name]][:n]) for name in names]
 
     def start(self, names, feeds: dict):
         """Begin a run on OpenVINO's threads; returns a function that waits and gives ``run``'s outputs.
 
         Wait before the next ``start``: runs of one batch bucket share a request.
         """
-        n = len(next(iter(feeds.values())))
-        bucket = batch_bucket(n) if self.static_shapes else None
-        request = self._static_request(bucket, feeds) if bucket is not None else None
-        if request is None:
-            request = self._dynamic_request()
-        elif bucket != n:
-            feeds = {k: _pad_batch(v, bucket) for k, v in feeds.items()}
+        request, feeds, n = self._request(feeds)
         request.start_async(feeds)
 
         def wait() -> list[np.ndarray]:
             request.wait()
             return [np.array(request.get_output_tensor(self._outputs[name]).data[:n]) for name in names]
         return wait
+
+    def _request(self, feeds: dict):
+        """(request, feeds padded to its batch, positions) for a call: a static copy, else the dynamic model."""
+        n = len(next(iter(feeds.values())))
+        bucket = batch_bucket(n) if self.static_shapes else None
+        request = self._static_request(bucket, feeds) if bucket is not None else None
+        if request is None:
+            return self._dynamic_request(), feeds, n
+        if bucket != n:
+            feeds = {k: _pad_batch(v, bucket) for k, v in feeds.items()}
+        return request, feeds, n
 
     def _static_request(self, bucket: int, feeds: dict):
         """The request compiled for ``bucket`` positions of the feeds' shapes (None: refused)."""

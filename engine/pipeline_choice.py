@@ -35,12 +35,12 @@ class PipelineTrials:
         """(pipelined?, batches to run that way: None for the rest of the search once chosen)."""
         if shape in self.choice:
             return self.choice[shape], None
-        stats = self.stats.setdefault(shape, {False: [0, 0, 0.0], True: [0, 0, 0.0]})
+        stats = self._rows(shape)
         return stats[True][0] < stats[False][0], self.trial_batches   # the way measured less so far
 
     def record(self, shape: tuple[int, int], pipelined: bool, batches: int, visits: int, seconds: float) -> None:
         """Add a trial chunk; choose once both ways have ``needed_batches``."""
-        row = self.stats.setdefault(shape, {False: [0, 0, 0.0], True: [0, 0, 0.0]})[pipelined]
+        row = self._rows(shape)[pipelined]
         row[0] += batches
         row[1] += visits
         row[2] += seconds
@@ -51,3 +51,7 @@ class PipelineTrials:
         self.choice[shape] = rates[1] >= self.margin * rates[0]
         log.info("pipelined search on %dx%d: %.0f visits/s against %.0f serial: %s", shape[1], shape[0],
                  rates[1], rates[0], "pipelined" if self.choice[shape] else "serial")
+
+    def _rows(self, shape: tuple[int, int]) -> dict:
+        """The board's [batches, visits, seconds] serial (False) and pipelined (True), made on first use."""
+        return self.stats.setdefault(shape, {False: [0, 0, 0.0], True: [0, 0, 0.0]})

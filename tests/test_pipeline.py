@@ -19,6 +19,7 @@ from engine.pipeline_choice import PipelineTrials
 from engine.search import PIPELINE_AFTER, SearchConfig, Searcher
 from tests.test_search import CAPTURE_OR_DIE, FakeClock, Material
 from tests.conftest import game_from_diagram
+from tests.test_mcts import walk
 from engine import coords
 
 NET9 = WEIGHTS_DIR / "zerogo-9x9.onnx"
@@ -28,7 +29,7 @@ class _ThreadJob(EvaluationJob):
     """Evaluates on a thread from ``start`` to ``wait``, as a runtime with its own threads does."""
 
     def __init__(self, owner, positions):
-        super().__init__(owner.inner.evaluate, positions)
+        super().__init__(positions, owner.inner.evaluate)
         self.owner = owner
 
     def start(self):
@@ -65,18 +66,9 @@ class Overlapping(Evaluator):
         return _ThreadJob(self, positions)
 
 
-def _nodes(tree):
-    todo, out = [tree.root], []
-    while todo:
-        n = todo.pop()
-        out.append(n)
-        todo.extend(c for c in n.children if c is not None)
-    return out
-
-
 def assert_settled(tree):
     """No leaf pending, no virtual loss left, every node's total equal to its children's visits."""
-    for n in _nodes(tree):
+    for n in walk(tree):
         assert not n.pending
         if n.expanded:
             assert not n.child_VL.any()
