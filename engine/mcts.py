@@ -16,13 +16,15 @@ from engine.board import Board, IllegalMoveError
 from engine.evaluation import Evaluation, Evaluator, Position
 from engine.game import superko_key
 from engine.ladder_prior import ladder_aware_prior
-from engine.mcts_node import Node, PuctConfig, ScoreUtility, _Stub, release, select_child
+from engine.mcts_node import Node, PuctConfig, ScoreUtility, _Stub, node_bytes, release, select_child
 from engine.rules import SIMPLE_KO
 from engine.scoring import tromp_taylor_score
 
 
 class Tree:
     """A search tree for one game position, with superko checks and leaf batching."""
+
+    pipelines = True   # collect and finish can overlap the network (engine.search's pipeline)
 
     def __init__(self, game, history: int = 8, ladder_factor: float = 1.0):
         self.ladder_factor = ladder_factor   # < 1: the root and its children play down futile ladder escapes
@@ -37,6 +39,7 @@ class Tree:
         self.own_count = 0
         self.node_count = 1          # nodes in the tree (see ``prune``)
         self.score_utility: ScoreUtility | None = None   # the current search's (set by the searcher)
+        self.bytes_per_node = node_bytes(board.area)    # resident memory of a node, for the tree's cap
 
     # ----------------------------------------------------------- positions
     def _key(self, board: Board) -> int:
@@ -256,6 +259,10 @@ class Tree:
         self.own_sum[:] = 0.0
         self.own_count = 0
 
+    def discard(self) -> None:
+        """Free the tree's nodes at once (``release``: no cycles left for the garbage collector)."""
+        release(self.root)
+
     # ------------------------------------------------------------- queries
     def root_value(self) -> float:
         """The root's mean value for its side to move."""
@@ -274,6 +281,16 @@ class Tree:
             pv.append(int(child.moves[j]))
             child = child.children[j]
         return pv
+
+    def pv_visits(self, node: Node, first: int, length: int) -> list[int]:
+        """Visits of each node along ``principal_variation``."""
+        out = [int(node.child_N[first])]
+        child = node.children[first]
+        while child is not None and child.expanded and len(out) < length and child.child_N.sum() > 0:
+            j = int(np.argmax(child.child_N))
+            out.append(int(child.child_N[j]))
+            child = child.children[j]
+        return out
 
     def add_dirichlet_noise(self, rng: np.random.Generator, alpha_scale: float, eps: float) -> None:
         """Mix Dirichlet noise into the root priors as they stand (alpha = alpha_scale / candidates)."""

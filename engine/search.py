@@ -30,11 +30,12 @@ import numpy as np
 from engine.evaluation import Evaluator
 from engine.gumbel import SequentialHalving
 from engine.mcts import Tree
-from engine.mcts_node import PuctConfig, node_bytes, release
+from engine.mcts_node import PuctConfig
 from engine.pipeline_choice import PipelineTrials
 from engine.player import AnalysisReport, CandidateInfo, MoveLimits
 from engine.search_config import SearchConfig
 from engine.search_report import analysis_report, candidates, policy_target, root_score
+from engine.tree_choice import make_tree
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,12 @@ class Searcher:
         self.rng = np.random.default_rng(self.config.seed)
         self.tree: Tree | None = None
         self.pipeline_trials = PipelineTrials()   # pipelined or not, measured per board (pipeline "auto")
+        self._warned: set[str] = set()              # why the compiled tree could not run, logged once each
 
     def clear(self) -> None:
         """Forget the tree (its nodes are freed at once)."""
         if self.tree is not None:
-            release(self.tree.root)
+            self.tree.discard()
         self.tree = None
 
     def prepare(self, game) -> Tree:
@@ -80,7 +82,7 @@ class Searcher:
         if self.tree is not None and self.config.reuse_tree and self.tree.advance(game):
             return self.tree
         self.clear()
-        self.tree = Tree(game, self.config.history, self.config.ladder_factor)
+        self.tree = make_tree(game, self.config, self.evaluator, self._warned)
         return self.tree
 
     # ---------------------------------------------------------------- search
@@ -219,7 +221,7 @@ class _Run:
         self.last_report = start
         self.interrupt: threading.Event | None = None
         mb = searcher.config.max_tree_mb
-        self.max_nodes = (mb << 20) // node_bytes(tree.root.board.area) if mb > 0 else 0
+        self.max_nodes = (mb << 20) // tree.bytes_per_node if mb > 0 else 0
         self.pruned = 0
 
     def bound_memory(self) -> None:
@@ -300,7 +302,7 @@ class _Run:
         second batch knowing nothing of its first.
         """
         cfg, tree = self.s.config, self.tree
-        setting = cfg.pipeline if self.s.evaluator.overlaps else "off"
+        setting = cfg.pipeline if self.s.evaluator.overlaps and tree.pipelines else "off"
         shape = (tree.root.board.height, tree.root.board.width)
         trials = self.s.pipeline_trials
         while not self.finished():

@@ -15,6 +15,7 @@ class SearchConfig:
     visits: int = 400                  # default visit limit when no limit is given
     batch_size: int = 8
     pipeline: str = "off"              # off/on/auto: gather the next batch while the net runs (engine.pipeline_choice)
+    tree: str = "python"               # python/compiled/auto: the search tree (engine.tree_choice)
     c_init: float = 1.25
     c_base: float = 19652.0
     fpu_reduction: float = 0.25
@@ -58,6 +59,8 @@ class SearchConfig:
     def __post_init__(self) -> None:
         if self.root_policy not in ("puct", "gumbel"):
             raise ValueError(f"root_policy must be 'puct' or 'gumbel', not {self.root_policy!r}")
+        if self.tree not in ("python", "compiled", "auto"):
+            raise ValueError(f"tree must be 'python', 'compiled' or 'auto', not {self.tree!r}")
         if self.pipeline not in ("auto", "on", "off"):
             raise ValueError(f"pipeline must be 'auto', 'on' or 'off', not {self.pipeline!r}")
         if self.batch_size < 1 or self.visits < 1:

@@ -52,19 +52,8 @@ def candidates(tree: Tree, cfg: SearchConfig) -> list[CandidateInfo]:
             score_lead=float(root.child_S[i] / n[i]), prior=float(root.raw_prior[i]),
             lcb=float(np.clip((lcb[i] + 1) / 2, 0.0, 1.0)) if np.isfinite(lcb[i]) else 0.0,
             pv=tree.principal_variation(root, int(i), cfg.pv_length),
-            pv_visits=pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i)),
+            pv_visits=tree.pv_visits(root, int(i), cfg.pv_length), score_stdev=reply_score_stdev(root, int(i)),
             score_utility=float(bonus[i])))
-    return out
-
-
-def pv_visits(node, first: int, length: int) -> list[int]:
-    """Visits of each node along the principal variation from child ``first`` (as ``principal_variation``)."""
-    out = [int(node.child_N[first])]
-    child = node.children[first]
-    while child is not None and child.expanded and len(out) < length and child.child_N.sum() > 0:
-        j = int(np.argmax(child.child_N))
-        out.append(int(child.child_N[j]))
-        child = child.children[j]
     return out
 
 

@@ -98,6 +98,10 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "own threads (OpenVINO): 20-50% more visits a second, but two batches of virtual loss (on 9x9 "
                    "at 0.2 s a move it lost 80-107 to the serial search); auto measures both ways in the first "
                    "searches on each board size and keeps the faster (stderr says which).")
+@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=DEFAULTS.tree, show_default=True,
+              help="The search tree: python, or compiled with numba (pip install 'zerogo[cpu-fast]'): the same "
+                   "search with a quarter of the Python work a visit, for zerogo's own networks with PUCT and "
+                   "no pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run.")
 @runtime_options
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
               show_default=True,

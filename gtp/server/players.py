@@ -43,6 +43,7 @@ class EngineOptions:
     threads: int = 0                   # network runtime threads (0: physical cores)
     batch_size: int = 8
     pipeline: str = "off"              # off/on/auto: gather the next batch while the net runs (engine.pipeline_choice)
+    tree: str = "python"               # python/compiled/auto: the search tree (engine.tree_choice)
     runtime: str = "onnxruntime"        # CPU inference runtime (engine.runtimes)
     precision: str = "fp32"             # CPU inference precision (engine.runtimes)
     max_tree_mb: int = 1024            # search-tree memory before pruning (0: no cap)
@@ -110,7 +111,7 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
                                                         seed=options.seed, runtime=options.runtime,
                                                         precision=options.precision),
                                options.size, options.size)
-    settings = {"batch_size": options.batch_size, "pipeline": options.pipeline,
+    settings = {"batch_size": options.batch_size, "pipeline": options.pipeline, "tree": options.tree,
                 "resign_threshold": options.resign_threshold,
                 "seed": options.seed, "max_tree_mb": options.max_tree_mb,
                 "static_score_utility": options.static_score_utility,

@@ -1,0 +1,418 @@
+"""``CompiledTree``: the compiled search tree (``tree_kernels``), with the interface of ``engine.mcts.Tree``.
+
+Python's share of a batch is a handful of calls: make room, ``collect``
+(descents, new children, the leaves' inputs), the network's ``run`` on the
+inputs, ``finish`` (priors, expansion, backup), the ownership sum and the
+ladder check of new root children. The searcher, the reports and the GTP
+player read the tree through ``NodeView``s, which look like
+``engine.mcts_node.Node``s (their arrays are gathered copies: write through
+``set_prior`` and ``remove_child`` only). For networks with zerogo's own
+features (``engine.features``) and PUCT at the root; ``raw_network`` says
+whether an evaluator qualifies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import features
+from engine.compiled import tree_kernels as K
+from engine.compiled.board_kernels import tables
+from engine.eval_cache import CachedEvaluator
+from engine.evaluator import NetEvaluator
+from engine.features import HISTORY, NUM_GLOBALS, NUM_PLANES
+from engine.game import superko_key
+from engine.grid import zobrist_table
+from engine.ladder_prior import ladder_aware_prior
+from engine.mcts_node import PuctConfig, ScoreUtility, _Stub
+from engine.onnx_model import check_outputs
+from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
+
+NODE_FIELD_BYTES = 100   # a node's own fields (K._NODE_FIELDS), rounded up
+EDGE_BYTES = 14          # move, prior, raw prior, child
+
+
+def raw_network(evaluator) -> NetEvaluator | None:
+    """The network under ``evaluator`` if the compiled tree can drive it (zerogo features, no symmetries)."""
+    net = evaluator.inner if isinstance(evaluator, CachedEvaluator) else evaluator
+    if (isinstance(net, NetEvaluator) and net.encode_batch is features.encode_batch
+            and not net.random_symmetry):
+        return net
+    return None
+
+
+def search_params(game, puct: PuctConfig) -> np.ndarray:
+    """The kernels' float settings (``tree_kernels`` ``params``) for a game and the selection settings."""
+    rules = game.rules
+    params = np.zeros(K.NUM_PARAMS)
+    params[K.C_INIT], params[K.C_BASE] = puct.c_init, puct.c_base
+    params[K.FPU], params[K.FPU_ROOT], params[K.FORCED_K] = puct.fpu_reduction, puct.fpu_reduction_root, puct.forced_k
+    if puct.utility is not None:
+        k_static, inv_static, k_dynamic, inv_dynamic, _ = puct.utility.terms(1)
+        params[K.UTILITY] = 1.0
+        params[K.K_STATIC], params[K.INV_STATIC] = k_static, inv_static
+        params[K.K_DYNAMIC], params[K.INV_DYNAMIC] = k_dynamic, inv_dynamic
+        params[K.CENTRE_BLACK] = puct.utility.centre_black
+    params[K.KOMI_TOTAL] = rules.komi + rules.handicap_compensation(game.handicap)
+    params[K.KOMI_NET] = rules.komi
+    params[K.SCORING_TERRITORY] = float(rules.scoring == TERRITORY)
+    params[K.KO_SIMPLE] = float(rules.ko == SIMPLE_KO)
+    params[K.KO_SITUATIONAL] = float(rules.ko == SITUATIONAL_SUPERKO)
+    params[K.SUICIDE] = float(rules.suicide)
+    return params
+
+
+class NodeView:
+    """A node of a ``CompiledTree`` seen as an ``engine.mcts_node.Node`` (illegal moves left out)."""
+
+    def __init__(self, tree: "CompiledTree", index: int):
+        self.tree, self.node = tree, index
+
+    def _edges(self) -> np.ndarray:
+        pool = self.tree.pool
+        first, degree = int(pool.first[self.node]), int(pool.degree[self.node])
+        if degree < 0:
+            return np.zeros(0, np.int64)
+        edges = np.arange(first, first + degree)
+        return edges[pool.child[edges] != K.ILLEGAL]
+
+    def _stat(self, values: np.ndarray) -> np.ndarray:
+        children = self.tree.pool.child[self._edges()]
+        out = np.zeros(len(children))
+        built = children >= 0
+        out[built] = values[children[built]]
+        return out
+
+    @property
+    def expanded(self) -> bool:
+        """True once the network has been asked about this node."""
+        return bool(self.tree.pool.degree[self.node] >= 0)
+
+    @property
+    def moves(self) -> np.ndarray | None:
+        """The candidate moves (None until expanded)."""
+        return self.tree.pool.move[self._edges()].astype(np.int64) if self.expanded else None
+
+    @property
+    def prior(self) -> np.ndarray:
+        """The priors the search uses (after noise and ladders)."""
+        return self.tree.pool.prior[self._edges()].astype(np.float64)
+
+    @property
+    def raw_prior(self) -> np.ndarray:
+        """The network's priors."""
+        return self.tree.pool.raw_prior[self._edges()].astype(np.float64)
+
+    @property
+    def child_N(self) -> np.ndarray:   # noqa: N802  (Node's names)
+        """Visits of each candidate."""
+        return self._stat(self.tree.pool.n)
+
+    @property
+    def child_W(self) -> np.ndarray:   # noqa: N802
+        """Summed values of each candidate (this node's side to move's view)."""
+        return self._stat(self.tree.pool.w)
+
+    @property
+    def child_W2(self) -> np.ndarray:   # noqa: N802
+        """Summed squared values of each candidate."""
+        return self._stat(self.tree.pool.w2)
+
+    @property
+    def child_S(self) -> np.ndarray:   # noqa: N802
+        """Summed scores of each candidate (this node's side to move's view)."""
+        return self._stat(self.tree.pool.s)
+
+    @property
+    def child_VL(self) -> np.ndarray:   # noqa: N802
+        """Virtual losses of each candidate."""
+        return self._stat(self.tree.pool.vl)
+
+    @property
+    def children(self) -> "_Children":
+        """A view of each built child, None for the others (made when asked for)."""
+        return _Children(self.tree, self.tree.pool.child[self._edges()])
+
+    @property
+    def terminal(self) -> tuple[float, float] | None:
+        """(value, score) for the side to move after two passes, else None."""
+        pool = self.tree.pool
+        return (float(pool.term_value[self.node]), float(pool.term_score[self.node])) if pool.terminal[self.node] \
+            else None
+
+    @property
+    def net_value(self) -> float:
+        """The network's value for the side to move."""
+        return float(self.tree.pool.net_value[self.node])
+
+    @property
+    def net_score(self) -> float:
+        """The network's score lead for the side to move."""
+        return float(self.tree.pool.net_score[self.node])
+
+    @property
+    def visits(self) -> int:
+        """Visits through this node."""
+        return int(self.tree.pool.n[self.node])
+
+    @property
+    def board(self):
+        """The position as an ``engine.board.Board`` (the root's kept; others replayed from it)."""
+        return self.tree.board_of(self.node)
+
+    def q(self) -> float:
+        """Mean value for this node's side to move (0 when unvisited)."""
+        pool = self.tree.pool
+        n = pool.n[self.node]
+        return float(-pool.w[self.node] / n) if n > 0 else 0.0
+
+    def child_index(self, move: int) -> int | None:
+        """The index of ``move`` among the candidates, or None."""
+        moves = self.moves
+        if moves is None:
+            return None
+        hits = np.flatnonzero(moves == move)
+        return int(hits[0]) if len(hits) else None
+
+    def set_prior(self, prior: np.ndarray) -> None:
+        """Replace the candidates' priors (noise, ladders)."""
+        self.tree.pool.prior[self._edges()] = prior
+
+    def remove_child(self, i: int) -> None:
+        """Leave candidate ``i`` out of the search from now on."""
+        edge = self._edges()[i]
+        pool = self.tree.pool
+        child = pool.child[edge]
+        if child >= 0 and pool.n[child] > 0:
+            raise ValueError("a visited move cannot be removed")
+        pool.child[edge] = K.ILLEGAL
+
+
+class _Children:
+    """``NodeView.children``: a sequence that makes each child's view when it is read."""
+
+    def __init__(self, tree: "CompiledTree", nodes: np.ndarray):
+        self.tree, self.nodes = tree, nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, i: int) -> NodeView | None:
+        node = int(self.nodes[i])
+        return NodeView(self.tree, node) if node >= 0 else None
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self.nodes)))
+
+
+class CompiledTree:
+    """A search tree in arrays for the game's current position, like ``engine.mcts.Tree``."""
+
+    pipelines = False      # the searcher runs its batches one at a time
+
+    def __init__(self, game, net: NetEvaluator, batch_size: int, history: int = 8, ladder_factor: float = 1.0,
+                 nodes: int = 4096):
+        board = game.board
+        self.net, self.history, self.ladder_factor = net, history, ladder_factor
+        self.width, self.height, self.area = board.width, board.height, board.area
+        self.rules, self.handicap = game.rules, game.handicap
+        self.nbr, self.zob = tables(board.width, board.height)
+        self.white_key = np.uint64(zobrist_table(board.width, board.height)[1])
+        self.pool = K.new_pool(nodes, nodes * (board.area + 1) // 2, board.area)
+        self.root = NodeView(self, 0)
+        self._set_root(game)
+        pool = self.pool
+        pool.counts[K.NODES] = 1
+        pool.parent[0], pool.edge[0], pool.first[0], pool.degree[0] = -1, -1, -1, -1
+        pool.stones[0] = board.stones
+        pool.ko[0] = board.ko_point if board.ko_color == board.to_play else -1
+        pool.hash[0] = np.uint64(board.hash)
+        pool.key[0] = np.uint64(superko_key(game.rules, board.hash, board.to_play, board.width, board.height))
+        pool.to_play[0], pool.passes[0] = board.to_play, min(board.passes, 2)
+        pool.terminal[0], pool.pending[0] = False, False
+        pool.total[0] = pool.visited_prior[0] = 0.0
+        pool.n[0] = pool.w[0] = pool.w2[0] = pool.s[0] = pool.vl[0] = 0.0
+        self.batch_size = max(1, batch_size)
+        self.planes = np.zeros((self.batch_size, NUM_PLANES, board.height, board.width), np.float32)
+        self.glob = np.zeros((self.batch_size, NUM_GLOBALS), np.float32)
+        self.legal = np.zeros((self.batch_size, board.area + 1), np.bool_)
+        self.policy = np.zeros((self.batch_size, board.area + 1), np.float32)
+        self.leaves = np.zeros(self.batch_size, np.int32)
+        self.score_utility: ScoreUtility | None = None   # the current search's (set by the searcher)
+        self._params: tuple[PuctConfig, np.ndarray] | None = None
+        self.bytes_per_node = board.area + NODE_FIELD_BYTES + EDGE_BYTES * (board.area + 1)
+
+    def _set_root(self, game) -> None:
+        """The root's game: its board, earlier boards (features) and positions (superko)."""
+        self.root_board = game.board.copy()
+        self.seen_keys = np.array(sorted(game.seen_positions), dtype=np.uint64)
+        boards = game.history_boards(self.history)[1:HISTORY]
+        self.root_history = np.array([b.stones for b in boards], dtype=np.int8).reshape(len(boards), self.area)
+        self.own_sum = np.zeros((self.height, self.width))   # black's view
+        self.own_count = 0
+
+    # ------------------------------------------------------------- batches
+    def _params_for(self, puct: PuctConfig) -> np.ndarray:
+        if self._params is None or self._params[0] is not puct:
+            self._params = (puct, search_params(self, puct))
+        return self._params[1]
+
+    def run_batch(self, evaluator, cfg: PuctConfig, batch_size: int, root_choices: list[int] | None = None) -> int:
+        """Descend up to ``batch_size`` times, evaluate the leaves in one network run, back up; visits done.
+
+        ``evaluator`` is ignored (the tree runs the network it was made with);
+        ``root_choices`` (Gumbel) is not supported.
+        """
+        if root_choices is not None:
+            raise ValueError("the compiled tree does not take root choices (Gumbel runs on engine.mcts.Tree)")
+        size = max(1, min(batch_size, self.batch_size))
+        pool = self.pool
+        need_nodes = int(pool.counts[K.NODES]) + size
+        need_edges = int(pool.counts[K.EDGES]) + size * (self.area + 1)
+        if need_nodes > len(pool.parent) or need_edges > len(pool.move):
+            self.pool = pool = K.grown(pool, need_nodes, need_edges)
+        params = self._params_for(cfg)
+        count, done = K.collect(pool, 0, params, self.nbr, self.zob, self.white_key, self.seen_keys,
+                                self.root_history, size, self.leaves, self.planes, self.glob, self.legal)
+        if count:
+            outputs = self.net.run(self.planes[:count], self.glob[:count])
+            logits, value, score, own = check_outputs(outputs, count, self.height, self.width)
+            self.net.evaluations += count
+            K.finish(pool, self.leaves, count, logits, value, score, self.legal, self.policy)
+            leaves = self.leaves[:count]
+            self.own_sum += np.einsum("bhw,b->hw", own, pool.to_play[leaves].astype(np.float64))
+            self.own_count += count
+            if self.ladder_factor < 1.0:
+                for leaf in leaves[pool.parent[leaves] == 0].tolist():
+                    self._play_down_futile_escapes(NodeView(self, leaf))
+        return done + count
+
+    def _play_down_futile_escapes(self, node: NodeView) -> None:
+        """``engine.mcts.Tree._play_down_futile_escapes``: the root's or a reply's futile ladder escapes."""
+        prior = ladder_aware_prior(node.board, node.moves, node.prior, self.ladder_factor)
+        if prior is None:
+            return
+        if node.node == 0:
+            self.set_root_prior(prior)
+        else:
+            node.set_prior(prior)
+
+    # --------------------------------------------------------------- boards
+    def board_of(self, node: int):
+        """The ``engine.board.Board`` of a node: the root's, with the moves down to ``node`` played."""
+        pool, moves = self.pool, []
+        while node != 0:
+            moves.append(int(pool.move[pool.edge[node]]))
+            node = int(pool.parent[node])
+        board = self.root_board.copy()
+        for move in reversed(moves):
+            board.play(move)
+        return board
+
+    # ---------------------------------------------------------------- priors
+    def reset_root_prior(self) -> None:
+        """Back to the network's root priors, futile ladder escapes played down (``ladder_factor``)."""
+        self.set_root_prior(self.root.raw_prior)
+        if self.ladder_factor < 1.0 and self.root.expanded:
+            self._play_down_futile_escapes(self.root)
+
+    def set_root_prior(self, prior: np.ndarray) -> None:
+        """Replace the root's priors (noise, or back to the network's), keeping FPU's sum right."""
+        root = self.root
+        root.set_prior(prior)
+        self.pool.visited_prior[0] = float(root.prior[root.child_N > 0].sum())
+
+    def add_dirichlet_noise(self, rng: np.random.Generator, alpha_scale: float, eps: float) -> None:
+        """Mix Dirichlet noise into the root priors as they stand (alpha = alpha_scale / candidates)."""
+        root = self.root
+        if not root.expanded or len(root.moves) < 2:
+            return
+        count = len(root.moves)
+        noise = rng.dirichlet(np.full(count, alpha_scale / count))
+        self.set_root_prior((1.0 - eps) * root.prior + eps * noise)
+
+    # ------------------------------------------------------------- queries
+    @property
+    def stub(self) -> _Stub:
+        """The root's own statistics as ``engine.mcts.Tree.stub`` holds them (a copy)."""
+        pool = self.pool
+        return _Stub(pool.n[0], pool.w[0], pool.w2[0], pool.s[0])
+
+    @property
+    def node_count(self) -> int:
+        """Nodes in the tree."""
+        return int(self.pool.counts[K.NODES])
+
+    def root_value(self) -> float:
+        """The root's mean value for its side to move."""
+        return self.root.q()
+
+    def ownership(self) -> np.ndarray | None:
+        """Mean ownership seen in this search, black's view, or None."""
+        return self.own_sum / self.own_count if self.own_count else None
+
+    def _variation(self, node: NodeView, first: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+        moves, visits = np.zeros(max(1, length), np.int32), np.zeros(max(1, length))
+        count = K.principal_variation(self.pool, node._edges()[first], moves, visits)
+        return moves[:count], visits[:count]
+
+    def principal_variation(self, node: NodeView, first: int, length: int) -> list[int]:
+        """The moves from child ``first`` of ``node`` following the most visited children."""
+        return self._variation(node, first, length)[0].tolist()
+
+    def pv_visits(self, node: NodeView, first: int, length: int) -> list[int]:
+        """Visits of each node along ``principal_variation``."""
+        return self._variation(node, first, length)[1].astype(int).tolist()
+
+    # ------------------------------------------------------ reuse, memory
+    def advance(self, game) -> bool:
+        """Re-root at the game's current position if it lies in this tree; False otherwise."""
+        board, moves = game.board, game.moves
+        played = board.move_number - self.root_board.move_number
+        if (self.rules != game.rules or self.handicap != game.handicap or played < 0
+                or played > len(moves) or played > 4):
+            return False
+        node = self.root
+        for _, move in moves[len(moves) - played:]:
+            i = node.child_index(move)
+            if i is None or node.children[i] is None:
+                return False
+            node = node.children[i]
+        pool = self.pool
+        j = node.node
+        if (int(pool.hash[j]) != board.hash or pool.to_play[j] != board.to_play
+                or pool.passes[j] != min(board.passes, 2)):
+            return False
+        if j != 0:
+            self._compact(j, 0.0)
+        self._set_root(game)
+        return True
+
+    def _compact(self, root: int, min_visits: float) -> int:
+        """``tree_kernels.compact`` into a new pool (with room to grow); returns the nodes dropped."""
+        before = self.node_count
+        nodes, edges = K.kept_by(self.pool, root, min_visits)
+        out = K.new_pool(max(2 * nodes, 4096), max(2 * edges, 4096 * (self.area + 1) // 2), self.area)
+        K.compact(self.pool, root, min_visits, out)
+        self.pool = out
+        return before - self.node_count
+
+    def prune(self, keep: int) -> int:
+        """Collapse the least-visited subtrees until at most ``keep`` nodes remain; returns nodes dropped.
+
+        Their statistics stay with them (see ``tree_kernels.compact``), as in
+        ``engine.mcts.Tree.prune``; paths to leaves on the network are kept.
+        """
+        if self.node_count <= keep:
+            return 0
+        low, high = 1.0, max(2.0, float(self.pool.n[0]) + 1.0)   # kept_by(high) keeps just the root's level
+        while high - low > 1.0:
+            mid = float(np.floor((low + high) / 2))
+            if K.kept_by(self.pool, 0, mid)[0] <= keep:
+                high = mid
+            else:
+                low = mid
+        return self._compact(0, high)
+
+    def discard(self) -> None:
+        """Let go of the tree (nothing to unlink: it is arrays)."""

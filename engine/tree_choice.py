@@ -1,0 +1,50 @@
+"""Which search tree a search runs on: ``engine.mcts.Tree`` (Python) or the compiled one (numba).
+
+``SearchConfig.tree``: ``python``; ``compiled`` (numba's arrays, see
+``engine.compiled``) where it applies: numba installed, a network with
+zerogo's own features and no random symmetries (``compiled.tree.raw_network``:
+not KataGo's nets), PUCT at the root (not Gumbel) and no pipeline; else the
+Python tree, with a warning; ``auto``: the compiled tree where it applies,
+silently.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from engine import compiled
+from engine.mcts import Tree
+from engine.search_config import SearchConfig
+
+log = logging.getLogger(__name__)
+
+
+def compiled_reason(config: SearchConfig, evaluator) -> str | None:
+    """Why the compiled tree cannot run this search, or None when it can."""
+    if not compiled.available():
+        return "numba is not installed (pip install 'zerogo[cpu-fast]')"
+    if config.root_policy != "puct":
+        return "Gumbel root selection runs on the Python tree"
+    if config.pipeline != "off" and getattr(evaluator, "overlaps", False):
+        return "the pipelined search runs on the Python tree"
+    from engine.compiled.tree import raw_network
+    if raw_network(evaluator) is None:
+        return "the network's features are not zerogo's (or random symmetries are on)"
+    return None
+
+
+def make_tree(game, config: SearchConfig, evaluator, warned: set):
+    """A fresh tree for the game's position, of the kind ``config.tree`` asks for where it can run.
+
+    ``warned``: reasons already logged (each is logged once per searcher).
+    """
+    if config.tree != "python":
+        reason = compiled_reason(config, evaluator)
+        if reason is None:
+            from engine.compiled.tree import CompiledTree, raw_network
+            return CompiledTree(game, raw_network(evaluator), config.batch_size, config.history,
+                                config.ladder_factor)
+        if config.tree == "compiled" and reason not in warned:
+            warned.add(reason)
+            log.warning("the compiled search tree cannot run: %s; searching on the Python tree", reason)
+    return Tree(game, config.history, config.ladder_factor)

@@ -1,0 +1,191 @@
+"""The compiled search tree (engine.compiled.tree) against the Python one (engine.mcts.Tree)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import coords, features
+from engine.board import Board
+from engine.evaluation import Position
+from engine.evaluator import NetEvaluator
+from engine.game import Game
+from engine.player import MoveLimits
+from engine.search import SearchConfig, Searcher
+
+compiled_tree = pytest.importorskip("engine.compiled.tree", reason="numba is not installed")
+from engine.compiled import tree_kernels as K  # noqa: E402
+
+
+class LinearNet(NetEvaluator):
+    """A deterministic stand-in for a network: linear maps of the input planes (every input matters)."""
+
+    def __init__(self, size: int, batch_size: int = 8, seed: int = 0):
+        super().__init__(batch_size=batch_size)
+        rng = np.random.default_rng(seed)
+        inputs, area = features.NUM_PLANES * size * size, size * size
+        self.size = size
+        self.policy = rng.normal(0, 0.4, (inputs, area + 1)).astype(np.float32)
+        self.value = rng.normal(0, 0.05, inputs).astype(np.float32)
+        self.glob = rng.normal(0, 0.3, features.NUM_GLOBALS).astype(np.float32)
+        self.own = rng.normal(0, 0.5, area).astype(np.float32)
+        self.runs: list[np.ndarray] = []
+
+    def run(self, planes, glob):
+        """Logits, value, score and ownership from the planes and globals."""
+        self.runs.append(planes.copy())
+        x = planes.reshape(len(planes), -1)
+        value = np.tanh(x @ self.value + glob @ self.glob)
+        own = np.tanh(x[:, :self.size ** 2] * self.own).reshape(len(planes), self.size, self.size)
+        return [x @ self.policy, value, 12.0 * value, own]
+
+
+def random_game(size: int, moves: int, seed: int, rules: str = "chinese") -> Game:
+    """A game of ``moves`` random legal moves (no passes)."""
+    rng = np.random.default_rng(seed)
+    game = Game(size, rules=rules)
+    for _ in range(moves):
+        legal = np.flatnonzero(game.board.legal_mask()[:-1])
+        for move in rng.permutation(legal):
+            if game.is_legal(int(move)):
+                game.play(int(move))
+                break
+    return game
+
+
+def search(game: Game, tree: str, visits: int = 300, **settings):
+    """One search of ``visits`` on a fresh searcher with the tree asked for: (result, searcher)."""
+    config = SearchConfig(batch_size=8, seed=0, tree=tree, early_stop=False, **settings)
+    searcher = Searcher(LinearNet(game.board.width), config)
+    return searcher.search(game, MoveLimits(visits=visits)), searcher
+
+
+@pytest.mark.parametrize("size,moves,rules", [(9, 20, "chinese"), (9, 45, "japanese"), (19, 60, "chinese"),
+                                              (7, 30, "tromp-taylor")])
+def test_the_same_search_as_the_python_tree(size, moves, rules):
+    """Same visits per root move, values and choice as engine.mcts.Tree, on the same network."""
+    game = random_game(size, moves, seed=size + moves, rules=rules)
+    ours, searcher = search(game, "compiled")
+    theirs, _ = search(game, "python")
+    assert type(searcher.tree).__name__ == "CompiledTree"
+    assert ours.move == theirs.move
+    assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+    assert ours.winrate == pytest.approx(theirs.winrate, abs=1e-6)
+    assert ours.score_lead == pytest.approx(theirs.score_lead, abs=1e-4)
+    assert [c.pv for c in ours.candidates] == [c.pv for c in theirs.candidates]
+    assert np.allclose(ours.ownership, theirs.ownership, atol=1e-5)
+
+
+def test_score_utility_and_forced_playouts_match_too():
+    """KataGo's score utility and forced playouts at the root select as the Python tree does."""
+    game = random_game(9, 25, seed=3)
+    settings = dict(static_score_utility=0.1, dynamic_score_utility=0.3, forced_playouts_k=2.0, visits=400)
+    ours, _ = search(game, "compiled", **settings)
+    theirs, _ = search(game, "python", **settings)
+    assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+    assert np.allclose(ours.policy_target, theirs.policy_target)
+
+
+def test_the_leaves_get_the_features_of_engine_features():
+    """Every position the compiled tree sent to the network is encoded exactly as engine.features encodes it."""
+    game = random_game(9, 12, seed=5)
+    _, searcher = search(game, "compiled", visits=120)
+    tree, net = searcher.tree, searcher.tree.net
+    pool = tree.pool
+    sent = np.concatenate(net.runs)
+    seen = {planes.tobytes() for planes in sent}
+    checked = 0
+    for node in range(pool.counts[K.NODES]):
+        if pool.degree[node] < 0:
+            continue
+        moves = []
+        j = node
+        while j != 0:
+            moves.append(int(pool.move[pool.edge[j]]))
+            j = int(pool.parent[j])
+        replay = Game(9)
+        for move in game.moves:
+            replay.play(move[1])
+        for move in reversed(moves):
+            replay.play(move)
+        planes, _ = features.encode(Position.from_game(replay))
+        assert planes.tobytes() in seen
+        checked += 1
+    assert checked > 50
+
+
+def test_tree_reuse_over_a_game_matches_the_python_tree():
+    """Move after move with the tree kept (re-rooted, compacted), the same searches as the Python tree."""
+    game = random_game(9, 10, seed=11)
+    searchers = {}
+    for kind in ("compiled", "python"):
+        config = SearchConfig(batch_size=8, seed=0, tree=kind, early_stop=False, reuse_tree=True)
+        searchers[kind] = Searcher(LinearNet(9), config)
+    playouts = []
+    for _ in range(6):
+        results = {kind: s.search(game, MoveLimits(visits=200)) for kind, s in searchers.items()}
+        ours, theirs = results["compiled"], results["python"]
+        assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+        assert ours.playouts == theirs.playouts
+        playouts.append(ours.playouts)
+        game.play(ours.move)
+    assert max(playouts[1:]) < 200                           # the reused subtrees' visits counted
+    assert searchers["compiled"].tree.node_count < 1200       # the old root's other subtrees were dropped
+
+
+def test_a_capped_tree_is_pruned_and_the_search_goes_on():
+    """Past the memory cap the least-visited subtrees collapse (their statistics kept) and the search continues."""
+    game = random_game(9, 10, seed=2)
+    config = SearchConfig(batch_size=8, seed=0, tree="compiled", early_stop=False, max_tree_mb=1)
+    searcher = Searcher(LinearNet(9), config)
+    result = searcher.search(game, MoveLimits(visits=3000))
+    tree = searcher.tree
+    cap = (1 << 20) // tree.bytes_per_node
+    assert result.extra["pruned_nodes"] > 0
+    assert tree.node_count <= cap
+    assert result.root_visits == 3000
+    pool = tree.pool
+    used = pool.counts[K.NODES]
+    assert np.all(pool.vl[:used] == 0) and not pool.pending[:used].any()
+    children = sum(pool.n[c] for c in pool.child[pool.first[0]:pool.first[0] + pool.degree[0]] if c >= 0)
+    assert children == pool.n[0] - 1          # every visit but the root's own went to a child
+    assert game.is_legal(result.move)
+
+
+def test_superko_moves_are_never_chosen():
+    """A move repeating an earlier position of the game is left out (positional superko)."""
+    game = Game(5, rules="chinese")
+    banned = coords.from_gtp("C3", 5, 5)
+    after = game.board.copy()
+    after.play(banned)
+    game.seen_positions[after.hash] = 1      # as if the game had been there
+    result, searcher = search(game, "compiled", visits=200)
+    assert searcher.tree.root.child_index(banned) is None
+    assert result.move != banned
+
+
+def test_two_passes_end_the_game_with_the_area_score():
+    """A pass after a pass is a terminal node scored by Tromp-Taylor area, as in engine.mcts."""
+    board = Board.from_ascii("""
+        . X O .
+        . X O .
+        . X O .
+        . X O .
+    """)
+    game = Game(4, rules="chinese", komi=0.5)
+    game.setup([(board.stones[p], p) for p in range(16) if board.stones[p]])
+    game.play(game.board.pass_move)
+    _, searcher = search(game, "compiled", visits=60)
+    root = searcher.tree.root
+    child = root.children[root.child_index(root.board.pass_move)]
+    assert child.terminal == (-1.0, -0.5)   # black 8, white 8 + 0.5: black to move after white's pass
+
+
+def test_the_python_tree_stands_in_where_the_compiled_one_cannot_run(caplog):
+    """Gumbel, a KataGo-style (non-zerogo) evaluator: the Python tree, with one warning when it was asked for."""
+    game = random_game(9, 5, seed=1)
+    _, searcher = search(game, "compiled", visits=40, root_policy="gumbel")
+    assert type(searcher.tree).__name__ == "Tree"
+    assert "Gumbel" in caplog.text
+    _, searcher = search(game, "auto", visits=40)
+    assert type(searcher.tree).__name__ == "CompiledTree"
