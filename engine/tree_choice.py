@@ -11,6 +11,7 @@ silently.
 from __future__ import annotations
 
 import logging
+import time
 
 from engine import compiled
 from engine.mcts import Tree
@@ -48,3 +49,14 @@ def make_tree(game, config: SearchConfig, evaluator, warned: set):
             warned.add(reason)
             log.warning("the compiled search tree cannot run: %s; searching on the Python tree", reason)
     return Tree(game, config.history, config.ladder_factor)
+
+
+def warm_up(config: SearchConfig, evaluator) -> None:
+    """Load the compiled tree's kernels now (the first time after an install: compile them, ~10 s)
+    if this engine's searches will run on it, so that no move's clock pays for it."""
+    if config.tree == "python" or compiled_reason(config, evaluator) is not None:
+        return
+    from engine.compiled.tree import warm_up as load_kernels
+    start = time.monotonic()
+    load_kernels()
+    log.info("compiled search tree ready in %.1f s", time.monotonic() - start)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,7 +13,7 @@ from engine.board import Board
 from engine.evaluation import Position
 from engine.evaluator import NetEvaluator
 from engine.game import Game
-from engine.player import MoveLimits
+from engine.player import AnalysisRequest, MoveLimits
 from engine.search import SearchConfig, Searcher
 
 compiled_tree = pytest.importorskip("engine.compiled.tree", reason="numba is not installed")
@@ -20,11 +23,12 @@ from engine.compiled import tree_kernels as K  # noqa: E402
 class LinearNet(NetEvaluator):
     """A deterministic stand-in for a network: linear maps of the input planes (every input matters)."""
 
-    def __init__(self, size: int, batch_size: int = 8, seed: int = 0):
+    def __init__(self, width: int, height: int | None = None, batch_size: int = 8, seed: int = 0):
         super().__init__(batch_size=batch_size)
         rng = np.random.default_rng(seed)
-        inputs, area = features.NUM_PLANES * size * size, size * size
-        self.size = size
+        self.width, self.height = width, height or width
+        area = self.width * self.height
+        inputs = features.NUM_PLANES * area
         self.policy = rng.normal(0, 0.4, (inputs, area + 1)).astype(np.float32)
         self.value = rng.normal(0, 0.05, inputs).astype(np.float32)
         self.glob = rng.normal(0, 0.3, features.NUM_GLOBALS).astype(np.float32)
@@ -36,14 +40,14 @@ class LinearNet(NetEvaluator):
         self.runs.append(planes.copy())
         x = planes.reshape(len(planes), -1)
         value = np.tanh(x @ self.value + glob @ self.glob)
-        own = np.tanh(x[:, :self.size ** 2] * self.own).reshape(len(planes), self.size, self.size)
+        own = np.tanh(x[:, :self.width * self.height] * self.own).reshape(len(planes), self.height, self.width)
         return [x @ self.policy, value, 12.0 * value, own]
 
 
-def random_game(size: int, moves: int, seed: int, rules: str = "chinese") -> Game:
-    """A game of ``moves`` random legal moves (no passes)."""
+def random_game(size: int, moves: int, seed: int, rules: str = "chinese", height: int | None = None) -> Game:
+    """A game of ``moves`` random legal moves (no passes) on a ``size`` x ``height`` board."""
     rng = np.random.default_rng(seed)
-    game = Game(size, rules=rules)
+    game = Game(size, height, rules=rules)
     for _ in range(moves):
         legal = np.flatnonzero(game.board.legal_mask()[:-1])
         for move in rng.permutation(legal):
@@ -56,15 +60,17 @@ def random_game(size: int, moves: int, seed: int, rules: str = "chinese") -> Gam
 def search(game: Game, tree: str, visits: int = 300, **settings):
     """One search of ``visits`` on a fresh searcher with the tree asked for: (result, searcher)."""
     config = SearchConfig(batch_size=8, seed=0, tree=tree, early_stop=False, **settings)
-    searcher = Searcher(LinearNet(game.board.width), config)
+    searcher = Searcher(LinearNet(game.board.width, game.board.height), config)
     return searcher.search(game, MoveLimits(visits=visits)), searcher
 
 
-@pytest.mark.parametrize("size,moves,rules", [(9, 20, "chinese"), (9, 45, "japanese"), (19, 60, "chinese"),
-                                              (7, 30, "tromp-taylor")])
-def test_the_same_search_as_the_python_tree(size, moves, rules):
+@pytest.mark.parametrize("size,height,moves,rules", [(9, 9, 20, "chinese"), (9, 9, 45, "japanese"),
+                                                     (19, 19, 60, "chinese"), (7, 7, 30, "tromp-taylor"),
+                                                     (7, 5, 12, "chinese"), (9, 9, 30, "aga"),
+                                                     (9, 9, 25, "new-zealand")])
+def test_the_same_search_as_the_python_tree(size, height, moves, rules):
     """Same visits per root move, values and choice as engine.mcts.Tree, on the same network."""
-    game = random_game(size, moves, seed=size + moves, rules=rules)
+    game = random_game(size, moves, seed=size + moves, rules=rules, height=height)
     ours, searcher = search(game, "compiled")
     theirs, _ = search(game, "python")
     assert type(searcher.tree).__name__ == "CompiledTree"
@@ -74,6 +80,25 @@ def test_the_same_search_as_the_python_tree(size, moves, rules):
     assert ours.score_lead == pytest.approx(theirs.score_lead, abs=1e-4)
     assert [c.pv for c in ours.candidates] == [c.pv for c in theirs.candidates]
     assert np.allclose(ours.ownership, theirs.ownership, atol=1e-5)
+
+
+def test_a_handicap_game_near_its_end_scores_as_the_python_tree():
+    """Handicap compensation (AGA: N - 1 points) in the terminal scores, passes at the root's children."""
+    game = Game(9, rules="aga")
+    game.fixed_handicap(3)
+    rng = np.random.default_rng(4)
+    while len(game.moves) < 70:
+        legal = [int(m) for m in np.flatnonzero(game.board.legal_mask()[:-1]) if game.is_legal(int(m))
+                 and not game.board.is_eye(int(m), game.to_play)]
+        game.play(int(rng.choice(legal)) if legal else game.board.pass_move)
+    game.play(game.board.pass_move)
+    ours, searcher = search(game, "compiled", visits=300)
+    theirs, _ = search(game, "python", visits=300)
+    assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+    assert ours.score_lead == pytest.approx(theirs.score_lead, abs=1e-4)
+    root = searcher.tree.root
+    passed = root.children[root.child_index(game.board.pass_move)]
+    assert passed is not None and passed.terminal is not None
 
 
 def test_score_utility_and_forced_playouts_match_too():
@@ -189,3 +214,69 @@ def test_the_python_tree_stands_in_where_the_compiled_one_cannot_run(caplog):
     assert "Gumbel" in caplog.text
     _, searcher = search(game, "auto", visits=40)
     assert type(searcher.tree).__name__ == "CompiledTree"
+
+
+NET9 = Path(__file__).resolve().parents[1] / "weights" / "zerogo-9x9.onnx"
+
+
+def test_bench_search_runs_both_trees_side_by_side():
+    """zerogo bench search --tree both: a row for each tree on a shipped network, the compiled one's share
+    of the time beside the network smaller."""
+    from click.testing import CliRunner
+
+    from nets.cli import bench_search_command
+    result = CliRunner().invoke(bench_search_command, ["--nets", "", "--leelaz", "", "--sizes", "9", "--visits",
+                                                       "64", "--network", str(NET9), "--tree", "both"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.strip().splitlines()[-2:]]
+    assert [r[14] for r in rows] == ["python", "compiled"]
+    assert all(int(r[5]) >= 63 and float(r[7]) > 0 and float(r[12]) > 0 for r in rows)
+    assert float(rows[1][12]) < float(rows[0][12])          # microseconds a visit beside the network
+
+
+def test_zerogo_gtp_plays_and_analyses_on_the_compiled_tree():
+    """The --tree setting reaches the searcher; a real network plays legal moves and answers lz-analyze."""
+    from click.testing import CliRunner
+
+    from gtp.server import cli
+    from gtp.server.players import EngineOptions, make_player
+    seen = []
+    original = cli.run_engine
+    try:
+        cli.run_engine = lambda options, *a, **k: seen.append(options)
+        for args in (["--tree", "compiled"], ["--tree", "auto"], []):
+            assert CliRunner().invoke(cli.gtp_command, args + ["--size", "9"]).exit_code == 0
+        assert CliRunner().invoke(cli.gtp_command, ["--tree", "fast"]).exit_code == 2
+    finally:
+        cli.run_engine = original
+    assert [o.tree for o in seen] == ["compiled", "auto", "python"]
+    player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, tree="compiled", visits=64))
+    assert player.searcher.config.tree == "compiled"
+    game = Game(9)
+    for _ in range(8):
+        move = player.genmove(game, game.to_play).move
+        assert game.illegal_reason(move) is None
+        game.play(move)
+    assert type(player.searcher.tree).__name__ == "CompiledTree"
+    reports = []
+    stop = threading.Event()
+    request = AnalysisRequest(interval=0.05, max_visits=200, keep_reporting=False)
+    player.analyze(game, game.to_play, request, reports.append, stop)
+    assert reports and reports[-1].root_visits >= 200
+    best = reports[-1].candidates[0]
+    assert best.visits > 0 and len(best.pv) >= 1 and game.illegal_reason(best.move) is None
+
+
+def test_a_removed_root_move_is_never_searched_again():
+    """analyze's allow/avoid filter (MctsPlayer._filter_root): a removed move, even a visited one, is skipped."""
+    game = random_game(9, 8, seed=6)
+    config = SearchConfig(batch_size=8, seed=0, tree="compiled", early_stop=False)
+    searcher = Searcher(LinearNet(9), config)
+    first = searcher.search(game, MoveLimits(visits=200))
+    root = searcher.tree.root
+    banned = first.candidates[0].move
+    root.remove_child(root.child_index(banned))
+    again = searcher.search(game, MoveLimits(visits=600))      # the same position: the same tree, grown
+    assert searcher.tree.root.child_index(banned) is None
+    assert banned not in [c.move for c in again.candidates] and again.move != banned
+    assert again.root_visits >= 600

@@ -123,13 +123,15 @@ def test_bench_search_takes_a_katago_network(tiny_net):
 
     from nets.cli import bench_search_command
     result = CliRunner().invoke(bench_search_command, ["--nets", "", "--leelaz", "", "--sizes", "5",
-                                                       "--visits", "16", "--network", str(tiny_net)])
+                                                       "--visits", "16", "--network", str(tiny_net),
+                                                       "--tree", "compiled"])
     assert result.exit_code == 0, result.output
     row = result.output.strip().splitlines()[-1].split()
     assert row[:5] == ["zerogo", "tiny.bin", "5", "onnxruntime", "fp32"]   # runtime and precision columns
     assert int(row[5]) >= 15 and float(row[7]) > 0
-    assert len(row) == 14 and float(row[12]) > 0        # the search's own microseconds per visit
+    assert len(row) == 15 and float(row[12]) > 0        # the search's own microseconds per visit
     assert row[13] == "no"                               # ONNX Runtime's runs do not overlap the search
+    assert row[14] == "python"                           # KataGo's features: the compiled tree cannot run
 
 
 def test_bench_search_pipelined_and_not_side_by_side(tiny_net):

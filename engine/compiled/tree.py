@@ -177,15 +177,12 @@ class NodeView:
     def set_prior(self, prior: np.ndarray) -> None:
         """Replace the candidates' priors (noise, ladders)."""
         self.tree.pool.prior[self._edges()] = prior
+        self.tree.pool.best_unbuilt[self.node] = -1
 
     def remove_child(self, i: int) -> None:
         """Leave candidate ``i`` out of the search from now on."""
-        edge = self._edges()[i]
-        pool = self.tree.pool
-        child = pool.child[edge]
-        if child >= 0 and pool.n[child] > 0:
-            raise ValueError("a visited move cannot be removed")
-        pool.child[edge] = K.ILLEGAL
+        self.tree.pool.child[self._edges()[i]] = K.ILLEGAL
+        self.tree.pool.best_unbuilt[self.node] = -1
 
 
 class _Children:
@@ -230,6 +227,7 @@ class CompiledTree:
         pool.key[0] = np.uint64(superko_key(game.rules, board.hash, board.to_play, board.width, board.height))
         pool.to_play[0], pool.passes[0] = board.to_play, min(board.passes, 2)
         pool.terminal[0], pool.pending[0] = False, False
+        pool.first_built[0], pool.next_built[0], pool.best_unbuilt[0] = -1, -1, -1
         pool.total[0] = pool.visited_prior[0] = 0.0
         pool.n[0] = pool.w[0] = pool.w2[0] = pool.s[0] = pool.vl[0] = 0.0
         self.batch_size = max(1, batch_size)
@@ -299,7 +297,10 @@ class CompiledTree:
 
     # --------------------------------------------------------------- boards
     def board_of(self, node: int):
-        """The ``engine.board.Board`` of a node: the root's, with the moves down to ``node`` played."""
+        """The ``engine.board.Board`` of a node: the root's own (not to be changed), else a copy with the
+        moves down to ``node`` played."""
+        if node == 0:
+            return self.root_board
         pool, moves = self.pool, []
         while node != 0:
             moves.append(int(pool.move[pool.edge[node]]))
@@ -383,9 +384,9 @@ class CompiledTree:
         if (int(pool.hash[j]) != board.hash or pool.to_play[j] != board.to_play
                 or pool.passes[j] != min(board.passes, 2)):
             return False
-        if j != 0:
+        if j != 0:      # (the same position again: the tree, its ownership sum and all, stays as it is)
             self._compact(j, 0.0)
-        self._set_root(game)
+            self._set_root(game)
         return True
 
     def _compact(self, root: int, min_visits: float) -> int:
@@ -416,3 +417,27 @@ class CompiledTree:
 
     def discard(self) -> None:
         """Let go of the tree (nothing to unlink: it is arrays)."""
+
+
+def warm_up() -> None:
+    """Load (or, the first time after an install, compile: ~10 s) every kernel, with a search on a 3x3 board.
+
+    The kernels take arrays of any board size, so this readies them for all;
+    ``zerogo gtp`` calls it at start-up, before the first move's clock runs.
+    """
+    from engine.game import Game
+
+    class _Flat(NetEvaluator):
+        def run(self, planes, glob):
+            n, _, h, w = planes.shape
+            return [np.zeros((n, h * w + 1), np.float32), np.zeros(n, np.float32), np.zeros(n, np.float32),
+                    np.zeros((n, h, w), np.float32)]
+
+    game = Game(3)
+    tree = CompiledTree(game, _Flat(2), 2, ladder_factor=1.0, nodes=8)
+    while tree.root.visits < 6:
+        tree.run_batch(None, PuctConfig(), 2)
+    tree.principal_variation(tree.root, 0, 4)
+    game.play(int(tree.root.moves[0]))
+    tree.advance(game)
+    tree.prune(1)

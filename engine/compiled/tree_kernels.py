@@ -60,6 +60,9 @@ class Pool(NamedTuple):
     net_value: np.ndarray    # float64 [nodes]
     net_score: np.ndarray    # float64 [nodes]
     pending: np.ndarray      # bool [nodes]: on the network now
+    first_built: np.ndarray  # int32 [nodes]: the last child built (-1: none), the head of a list through
+    next_built: np.ndarray   # int32 [nodes]: ... the next (earlier built) sibling (-1: the end)
+    best_unbuilt: np.ndarray  # int32 [nodes]: ``_best_unbuilt``'s cached edge (-1: to be found again)
     total: np.ndarray        # float64 [nodes]: visits plus virtual losses over the edges
     visited_prior: np.ndarray  # float64 [nodes]: the prior of the edges with visits
     n: np.ndarray            # float64 [nodes]: visits through the node
@@ -79,6 +82,7 @@ _NODE_FIELDS = {"parent": np.int32, "edge": np.int32, "first": np.int32, "degree
                 "hash": np.uint64, "key": np.uint64, "to_play": np.int8, "passes": np.int8,
                 "terminal": np.bool_, "term_value": np.float64, "term_score": np.float64,
                 "net_value": np.float64, "net_score": np.float64, "pending": np.bool_,
+                "first_built": np.int32, "next_built": np.int32, "best_unbuilt": np.int32,
                 "total": np.float64, "visited_prior": np.float64, "n": np.float64, "w": np.float64,
                 "w2": np.float64, "s": np.float64, "vl": np.float64}
 _EDGE_FIELDS = {"move": np.int16, "prior": np.float32, "raw_prior": np.float32, "child": np.int32}
@@ -122,8 +126,29 @@ def _utility(params, score, to_play):
 
 
 @numba.njit(cache=True)
+def _best_unbuilt(pool, node):
+    """The edge without a node with the highest prior (lowest index among equals), -1 if none; cached."""
+    best = pool.best_unbuilt[node]
+    if best >= 0:
+        return best
+    top = -np.inf
+    first = pool.first[node]
+    for e in range(first, first + pool.degree[node]):
+        if pool.child[e] == -1 and pool.prior[e] > top:
+            best, top = e, pool.prior[e]
+    pool.best_unbuilt[node] = best
+    return best
+
+
+@numba.njit(cache=True)
 def select(pool, node, is_root, params):
-    """PUCT with virtual loss and first-play urgency (``engine.mcts_node.select_child``): an edge index."""
+    """PUCT with virtual loss and first-play urgency (``engine.mcts_node.select_child``): an edge index.
+
+    As in the Python tree, only the children built so far (``first_built``,
+    ``next_built``) are scored one by one: every edge without a node has no
+    visits and the same first-play urgency, so the best of them is the one
+    with the highest prior. Ties go to the lowest edge index, as an argmax's.
+    """
     first, k = pool.first[node], pool.degree[node]
     total = pool.total[node]
     best, best_value = -1, -np.inf
@@ -133,13 +158,14 @@ def select(pool, node, is_root, params):
                 best, best_value = e, pool.prior[e]
         return best
     if is_root and params[FORCED_K] > 0:
-        for e in range(first, first + k):
-            c = pool.child[e]
-            if c < 0 or pool.n[c] <= 0:
-                continue
-            if pool.n[c] + pool.vl[c] < math.sqrt(params[FORCED_K] * pool.prior[e] * total) \
-                    and pool.prior[e] > best_value:
-                best, best_value = e, pool.prior[e]
+        child = pool.first_built[node]
+        while child >= 0:
+            e = pool.edge[child]
+            if pool.child[e] == child and pool.n[child] > 0 and pool.n[child] + pool.vl[child] < math.sqrt(
+                    params[FORCED_K] * pool.prior[e] * total):
+                if pool.prior[e] > best_value or (pool.prior[e] == best_value and e < best):
+                    best, best_value = e, pool.prior[e]
+            child = pool.next_built[child]
         if best >= 0:
             return best
     to_play = pool.to_play[node]
@@ -148,23 +174,29 @@ def select(pool, node, is_root, params):
     utility = params[UTILITY] != 0
     if utility:
         fpu += _utility(params, pool.net_score[node], to_play)
-    c = params[C_INIT] + math.log((total + params[C_BASE] + 1.0) / params[C_BASE])
-    scale = c * math.sqrt(max(total, 1.0))
-    for e in range(first, first + k):
-        c = pool.child[e]
-        if c == ILLEGAL:
+    explore = params[C_INIT] + math.log((total + params[C_BASE] + 1.0) / params[C_BASE])
+    scale = explore * math.sqrt(max(total, 1.0))
+    best = _best_unbuilt(pool, node)
+    if best >= 0:
+        best_value = fpu + pool.prior[best] * scale / 1.0
+    child = pool.first_built[node]
+    while child >= 0:
+        e = pool.edge[child]
+        if pool.child[e] != child:          # removed since (``NodeView.remove_child``)
+            child = pool.next_built[child]
             continue
-        visits, vl = (0.0, 0.0) if c < 0 else (pool.n[c], pool.vl[c])
+        visits, vl = pool.n[child], pool.vl[child]
         n = visits + vl
         if n == 0:
             q = fpu
         else:
-            q = (pool.w[c] - vl) / max(n, 1.0)
+            q = (pool.w[child] - vl) / max(n, 1.0)
             if utility and visits > 0:
-                q += _utility(params, pool.s[c] / visits, to_play)
+                q += _utility(params, pool.s[child] / visits, to_play)
         value = q + pool.prior[e] * scale / (1.0 + n)
-        if value > best_value:
+        if value > best_value or (value == best_value and e < best):
             best, best_value = e, value
+        child = pool.next_built[child]
     return best
 
 
@@ -237,7 +269,7 @@ def make_child(pool, node, e, params, nbr, zob, white_key, seen_keys):
     else:
         status, delta, ko, _ = play(board, move, color, pool.ko[node], nbr, zob, params[SUICIDE] != 0)
         if status != OK:
-            pool.child[e] = ILLEGAL
+            _drop_edge(pool, node, e)
             return -1
         h ^= delta
         passes = 0
@@ -245,7 +277,7 @@ def make_child(pool, node, e, params, nbr, zob, white_key, seen_keys):
     if params[KO_SITUATIONAL] != 0 and color == 1:     # white to move in the child
         key ^= white_key
     if move != area and params[KO_SIMPLE] == 0 and _repeats(pool, node, key, seen_keys):
-        pool.child[e] = ILLEGAL
+        _drop_edge(pool, node, e)
         return -1
     pool.counts[NODES] = child + 1
     pool.parent[child], pool.edge[child] = node, e
@@ -262,7 +294,20 @@ def make_child(pool, node, e, params, nbr, zob, white_key, seen_keys):
         pool.term_value[child] = 1.0 if score > 0 else (-1.0 if score < 0 else 0.0)
         pool.term_score[child] = score
     pool.child[e] = child
+    pool.first_built[child], pool.best_unbuilt[child] = -1, -1
+    pool.next_built[child] = pool.first_built[node]
+    pool.first_built[node] = child
+    if pool.best_unbuilt[node] == e:
+        pool.best_unbuilt[node] = -1
     return child
+
+
+@numba.njit(cache=True)
+def _drop_edge(pool, node, e):
+    """Mark edge ``e`` of ``node`` illegal."""
+    pool.child[e] = ILLEGAL
+    if pool.best_unbuilt[node] == e:
+        pool.best_unbuilt[node] = -1
 
 
 # ------------------------------------------------------------------ backup
@@ -320,14 +365,12 @@ def descend(pool, root, params, nbr, zob, white_key, seen_keys, path):
 
 # ---------------------------------------------------------------- features
 @numba.njit(cache=True)
-def _stone_planes(board, me, planes, i, width):
-    """Planes 1 + 2i and 2 + 2i: ``board``'s stones of the side to move and of the opponent."""
+def _stone_planes(board, me, mine, theirs):
+    """One history step: ``board``'s stones of the side to move into ``mine``, the opponent's into ``theirs``."""
     for p in range(board.shape[0]):
         s = board[p]
-        if s == me:
-            planes[1 + 2 * i, p // width, p % width] = 1.0
-        elif s == -me:
-            planes[2 + 2 * i, p // width, p % width] = 1.0
+        mine[p] = 1.0 if s == me else 0.0
+        theirs[p] = 1.0 if s == -me else 0.0
 
 
 @numba.njit(cache=True)
@@ -336,33 +379,38 @@ def encode(pool, leaf, root, root_history, params, nbr, planes, glob, libs, lega
 
     The history is the leaf's board, its ancestors', then the root's game
     history (``root_history [k, area]``, newest first, the root's board not
-    included), eight boards in all, zeros where the game is shorter.
+    included), eight boards in all, zeros where the game is shorter. Every
+    plane is written whole (the batch's array need not be cleared).
     """
-    height, width = planes.shape[1], planes.shape[2]
-    area = height * width
+    area = planes.shape[1] * planes.shape[2]
+    flat = planes.reshape(planes.shape[0], area)
     me = pool.to_play[leaf]
-    planes[:] = 0.0
     history = (planes.shape[0] - 5) // 2
     node, i = leaf, 0
     while i < history:
-        _stone_planes(pool.stones[node], me, planes, i, width)
+        _stone_planes(pool.stones[node], me, flat[1 + 2 * i], flat[2 + 2 * i])
         i += 1
         if node == root:
             break
         node = pool.parent[node]
     for j in range(min(history - i, root_history.shape[0])):
-        _stone_planes(root_history[j], me, planes, i + j, width)
+        _stone_planes(root_history[j], me, flat[1 + 2 * i], flat[2 + 2 * i])
+        i += 1
+    for k in range(1 + 2 * i, 1 + 2 * history):
+        flat[k, :] = 0.0
     stones = pool.stones[leaf]
     liberty_classes(stones, nbr, libs)
     base = 1 + 2 * history
     for p in range(area):
-        r, c = p // width, p % width
-        planes[0, r, c] = 1.0
-        if libs[p] > 0:
-            planes[base + libs[p] - 1, r, c] = 1.0
+        flat[0, p] = 1.0
+        cls = libs[p]
+        flat[base, p] = 1.0 if cls == 1 else 0.0
+        flat[base + 1, p] = 1.0 if cls == 2 else 0.0
+        flat[base + 2, p] = 1.0 if cls == 3 else 0.0
+    flat[base + 3, :] = 0.0
     ko = pool.ko[leaf]
     if ko >= 0:
-        planes[base + 3, ko // width, ko % width] = 1.0
+        flat[base + 3, ko] = 1.0
     glob[0] = (params[KOMI_NET] if me == -1 else -params[KOMI_NET]) / 20.0
     glob[1] = 1.0 if me == 1 else 0.0
     glob[2] = params[SCORING_TERRITORY]
@@ -428,6 +476,7 @@ def expand(pool, node, policy):
         pool.prior[e] = pool.prior[e] / total if total > 0 else 1.0 / k
         pool.raw_prior[e] = pool.prior[e]
     pool.first[node], pool.degree[node] = first, k
+    pool.first_built[node], pool.best_unbuilt[node] = -1, -1
     pool.counts[EDGES] = first + k
 
 
@@ -494,7 +543,7 @@ def compact(pool, new_root, min_visits, out):
         if k < 0:
             continue
         if j == new_root:
-            out.parent[k], out.edge[k] = -1, -1
+            out.parent[k], out.edge[k], out.next_built[k] = -1, -1, -1
         else:
             out.parent[k] = index[pool.parent[j]]     # (``edge`` was set with the parent's edges)
         out.ko[k], out.hash[k], out.key[k] = pool.ko[j], pool.hash[j], pool.key[j]
@@ -503,6 +552,7 @@ def compact(pool, new_root, min_visits, out):
         out.term_value[k], out.term_score[k] = pool.term_value[j], pool.term_score[j]
         out.net_value[k], out.net_score[k] = pool.net_value[j], pool.net_score[j]
         out.pending[k] = pool.pending[j]
+        out.first_built[k], out.best_unbuilt[k] = -1, -1      # (``next_built``: set with the parent's edges)
         out.n[k], out.w[k], out.w2[k], out.s[k], out.vl[k] = pool.n[j], pool.w[j], pool.w2[j], pool.s[j], pool.vl[j]
         out.stones[k] = pool.stones[j]
         if expanded[j]:
@@ -516,6 +566,8 @@ def compact(pool, new_root, min_visits, out):
                 out.child[f] = c if c < 0 else index[c]
                 if c >= 0:
                     out.edge[index[c]] = f
+                    out.next_built[index[c]] = out.first_built[k]
+                    out.first_built[k] = index[c]
             edges += degree
         else:
             out.first[k], out.degree[k] = -1, -1

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.evaluation import Evaluator
+from engine.evaluation import Evaluator, Position
 from engine.game import Game
 from engine.player import MoveLimits
 from engine.search import SearchConfig, Searcher
+from engine.tree_choice import compiled_reason
 
 NET_SHAPES = {"b6c64": (6, 64), "b6c128": (6, 128)}
 LZ_BOARD = 19
@@ -154,6 +155,7 @@ class SearchBench:
     net_seconds: float
     bare_rate: float = 0.0     # the bare network's evaluations/s at the search's batch size
     run_seconds: float = 0.0   # inside the network run alone (``evaluator.run``: no features, no softmax)
+    tree: str = "python"       # the search tree that ran (engine.tree_choice)
 
     @property
     def rate(self) -> float:
@@ -203,30 +205,37 @@ def _time_runs(evaluator) -> list[float] | None:
 
 
 def bench_zerogo(evaluator: Evaluator, size: int, visits: int, batch_size: int,
-                 game: Game | None = None, pipeline: bool = True) -> SearchBench:
+                 game: Game | None = None, pipeline: bool = True, tree: str = "python") -> SearchBench:
     """Search the empty board (or ``game``'s position) for ``visits`` visits (the same search once
     before, untimed), then time the bare network on the search's largest batch (``SearchBench.bare_rate``).
 
     ``pipeline``: pipelined or serial throughout (``SearchConfig.pipeline`` on or off; on only where
     the evaluator overlaps); a pipelined search never calls ``run``, so ``run_seconds`` stays 0.
+    ``tree``: ``SearchConfig.tree``; the compiled tree runs the network itself (no evaluator calls
+    to time), so its network time is the time inside ``run``.
     """
     game = game if game is not None else Game(size)
     timed = TimedEvaluator(evaluator)
     cfg = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0,
-                       pipeline="on" if pipeline else "off")
+                       pipeline="on" if pipeline else "off", tree=tree)
+    compiled = tree != "python" and compiled_reason(cfg, evaluator) is None
+    searched = evaluator if compiled else timed
     # the same search first: OpenVINO compiles a static copy for each batch size on its first use
     # (0.15-0.2 s each), and a pipelined search's last batches come in sizes a shorter one never asks for
-    Searcher(timed, cfg).search(game, MoveLimits(visits=visits))
+    Searcher(searched, cfg).search(game, MoveLimits(visits=visits))
     timed.seconds = 0.0
-    run_seconds = None if (pipeline and timed.overlaps) else _time_runs(evaluator)
+    run_seconds = None if (pipeline and timed.overlaps and not compiled) else _time_runs(evaluator)
     start = time.perf_counter()
     try:
-        result = Searcher(timed, cfg).search(game, MoveLimits(visits=visits))
+        result = Searcher(searched, cfg).search(game, MoveLimits(visits=visits))
     finally:
         if run_seconds is not None:
             del evaluator.run          # back to the class's own method
-    bench = SearchBench(result.playouts, time.perf_counter() - start, timed.seconds,
-                        run_seconds=run_seconds[0] if run_seconds is not None else 0.0)
+    ran = run_seconds[0] if run_seconds is not None else 0.0
+    bench = SearchBench(result.playouts, time.perf_counter() - start, ran if compiled else timed.seconds,
+                        run_seconds=ran, tree="compiled" if compiled else "python")
+    if compiled:   # no batches seen: the network timed on the root position, a full batch of it
+        timed.largest = [Position.from_game(game)] * batch_size
     if hasattr(evaluator, "run") and timed.largest:
         bench.bare_rate = bare_rate(evaluator, timed.largest)
     return bench

@@ -106,6 +106,7 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
     from engine.evaluator import EvaluatorConfig, load_evaluator
     from engine.mcts_player import MctsPlayer
     from engine.search import SearchConfig
+    from engine.tree_choice import warm_up
 
     evaluator = load_evaluator(network, EvaluatorConfig(threads=options.threads, batch_size=options.batch_size,
                                                         seed=options.seed, runtime=options.runtime,
@@ -120,7 +121,9 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
         settings["visits"] = options.visits
     status = DeadStoneConfig(status_net=options.status_network)   # loaded near the game's end
     _share_with_status_net(network, options, evaluator)
-    return MctsPlayer(evaluator, SearchConfig(**settings), status_config=status)
+    config = SearchConfig(**settings)
+    warm_up(config, evaluator)
+    return MctsPlayer(evaluator, config, status_config=status)
 
 
 def _share_with_status_net(network: Path, options: EngineOptions, evaluator) -> None:

@@ -94,8 +94,11 @@ def bench_nn_command(configs, sizes, batches, threads, backends, min_seconds, ma
               help="Gather the next batch while the net runs (where the runtime runs the net on its own "
                    "threads: OpenVINO; play measures both ways and keeps the faster); 'both' searches each way, "
                    "side by side.")
+@click.option("--tree", type=click.Choice(["python", "compiled", "both"]), default="python", show_default=True,
+              help="The search tree (zerogo gtp --tree): python, compiled (numba; serial, for zerogo's own "
+                   "networks), or both side by side.")
 def bench_search_command(sizes, net_names, visits, batch_size, threads, settings, leelaz_bin, workdir,
-                         networks, position_sgf, moves, pipeline):
+                         networks, position_sgf, moves, pipeline, tree):
     """Visits per second of zerogo's search (and Leela Zero's) on random-weight nets."""
     from engine.evaluator import EvaluatorConfig, ModelLoadError, load_evaluator
     game = _bench_position(position_sgf, moves) if position_sgf is not None else None
@@ -109,7 +112,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
         folder.mkdir(parents=True, exist_ok=True)
         click.echo(f"{'engine':8} {'net':7} {'size':>5} {'runtime':>11} {'prec':>5} {'visits':>7} "
                    f"{'seconds':>8} {'visits/s':>9} {'net only':>9} {'search/net':>10} {'net %':>6} "
-                   f"{'search %':>8} {'us/visit beside net':>19} {'pipe':>4}")
+                   f"{'search %':>8} {'us/visit beside net':>19} {'pipe':>4} {'tree':>8}")
         pairs = [tuple((x.strip().split(":") + ["fp32"])[:2]) for x in settings.split(",") if x.strip()]
         for name in names:
             onnx_path = folder / f"random-{name}.onnx"
@@ -123,7 +126,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                _search_rows(evaluator, name, sizes_list, visits, batch_size, game, pipeline)
+                _search_rows(evaluator, name, sizes_list, visits, batch_size, game, pipeline, tree)
             if leelaz_bin:
                 _bench_leelaz(leelaz_bin, name, folder, visits, threads)
         for path in networks:
@@ -137,7 +140,7 @@ def bench_search_command(sizes, net_names, visits, batch_size, threads, settings
                 except ModelLoadError as exc:
                     click.echo(f"zerogo   {name:7} {runtime}:{precision} not available: {exc}", err=True)
                     continue
-                _search_rows(evaluator, name, sizes_list, visits, batch_size, game, pipeline)
+                _search_rows(evaluator, name, sizes_list, visits, batch_size, game, pipeline, tree)
 
 
 def _bench_position(path: Path, moves: int | None):
@@ -156,26 +159,29 @@ def _bench_position(path: Path, moves: int | None):
 
 
 def _search_rows(evaluator, name: str, sizes: list[int], visits: int, batch_size: int, game=None,
-                 pipeline: str = "on") -> None:
-    """``bench search`` rows per board size (and pipeline setting) for an evaluator.
+                 pipeline: str = "on", tree: str = "python") -> None:
+    """``bench search`` rows per board size (and pipeline and tree setting) for an evaluator.
 
     ``pipe`` says whether the search ran pipelined: only where the evaluator
     overlaps (``Evaluator.overlaps``); a pipelined search has no time of its
-    own beside the net to report (``-``), the two overlap.
+    own beside the net to report (``-``), the two overlap. ``tree`` is the
+    tree that ran: the compiled one runs serially, and only on zerogo's own networks.
     """
     runtime, precision = getattr(evaluator, "runtime", "onnxruntime fp32").split()
     modes = {"on": [True], "off": [False], "both": [False, True]}[pipeline]
     if not evaluator.overlaps:
         modes = [False]
+    trees = {"python": ["python"], "compiled": ["compiled"], "both": ["python", "compiled"]}[tree]
+    runs = [(kind, piped) for kind in trees for piped in (modes if kind == "python" else [False])]
     for size in sizes:
-        for piped in modes:
-            b = bench_zerogo(evaluator, size, visits, batch_size, game, piped)
+        for kind, piped in runs:
+            b = bench_zerogo(evaluator, size, visits, batch_size, game, piped, kind)
             ratio = b.rate / b.bare_rate if b.bare_rate else float("nan")
             beside = f"{b.beside_net_us:>19.0f}" if b.run_seconds else f"{'-':>19}"
             click.echo(f"{'zerogo':8} {name:7} {size:>5} {runtime:>11} {precision:>5} {b.visits:>7} "
                        f"{b.seconds:>8.2f} {b.rate:>9.1f} {b.bare_rate:>9.1f} {100 * ratio:>9.1f}% "
                        f"{100 * (1 - b.overhead):>6.1f} {100 * b.overhead:>8.1f} {beside} "
-                       f"{'yes' if piped else 'no':>4}")
+                       f"{'yes' if piped and b.tree == 'python' else 'no':>4} {b.tree:>8}")
 
 
 def _parse(text: str, kind=str) -> list:
