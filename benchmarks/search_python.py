@@ -65,7 +65,9 @@ def _timed(module, name: str, seconds: dict) -> None:
 @click.option("--visits", default=1600, show_default=True, help="Visits a search.")
 @click.option("--batch-size", default=16, show_default=True, help="Leaves a network call.")
 @click.option("--repeats", default=6, show_default=True, help="Searches (fresh trees) to time.")
-def main(size: int, visits: int, batch_size: int, repeats: int) -> None:
+@click.option("--tree", type=click.Choice(["python", "compiled"]), default="python", show_default=True,
+              help="The search tree (SearchConfig.tree); the compiled one has no array stages to time apart.")
+def main(size: int, visits: int, batch_size: int, repeats: int, tree: str) -> None:
     """Microseconds of Python a visit, in all and in the evaluator's array stages."""
     seconds: dict[str, float] = {}
     _timed(features, "encode_batch", seconds)
@@ -75,7 +77,7 @@ def main(size: int, visits: int, batch_size: int, repeats: int) -> None:
     game = Game(size)
     for move in (size * 3 + 3, size * size - size * 3 - 4):   # two stones: not the empty board
         game.play(move)
-    config = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0)
+    config = SearchConfig(batch_size=batch_size, early_stop=False, reuse_tree=False, seed=0, tree=tree)
     Searcher(net, config).search(game, MoveLimits(visits=min(visits, 64)))   # warm-up
     seconds.clear()
     done, start = 0, time.perf_counter()
@@ -83,8 +85,8 @@ def main(size: int, visits: int, batch_size: int, repeats: int) -> None:
         done += Searcher(net, config).search(game, MoveLimits(visits=visits)).playouts
     total = time.perf_counter() - start
     parts = ", ".join(f"{name} {1e6 * s / done:.1f}" for name, s in seconds.items())
-    click.echo(f"{size}x{size}, {done} visits in {total:.2f} s: {1e6 * total / done:.1f} us a visit "
-               f"({parts} us a visit)")
+    click.echo(f"{size}x{size}, {tree} tree, {done} visits in {total:.2f} s: {1e6 * total / done:.1f} us a visit"
+               + (f" ({parts} us a visit)" if parts else ""))
 
 
 if __name__ == "__main__":

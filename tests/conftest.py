@@ -23,9 +23,12 @@ def pytest_configure(config):
     ``zerogo gtp`` defaults to ``--runtime auto --precision auto`` (bf16 or int8
     where the CPU has the instructions), which would make exact expectations
     depend on the machine; ``tests/test_runtimes.py`` covers ``auto`` itself.
+    Likewise ``--tree auto`` (the compiled tree where numba is installed): the
+    Python tree, which ``tests/test_compiled_tree.py`` holds the compiled one to.
     """
     os.environ.setdefault("ZEROGO_RUNTIME", "onnxruntime")
     os.environ.setdefault("ZEROGO_PRECISION", "fp32")
+    os.environ.setdefault("ZEROGO_TREE", "python")    # the compiled tree has its own tests (test_compiled_*)
 
 
 def game_from_diagram(text: str, size: int | None = None, rules: str = "chinese", komi: float | None = None,

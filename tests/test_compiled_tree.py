@@ -17,7 +17,7 @@ from engine.player import AnalysisRequest, MoveLimits
 from engine.search import SearchConfig, Searcher
 
 compiled_tree = pytest.importorskip("engine.compiled.tree", reason="numba is not installed")
-from engine.compiled import tree_kernels as K  # noqa: E402
+from engine.compiled import pool as K  # noqa: E402
 
 
 class LinearNet(NetEvaluator):
@@ -247,9 +247,10 @@ def test_zerogo_gtp_plays_and_analyses_on_the_compiled_tree():
         for args in (["--tree", "compiled"], ["--tree", "auto"], []):
             assert CliRunner().invoke(cli.gtp_command, args + ["--size", "9"]).exit_code == 0
         assert CliRunner().invoke(cli.gtp_command, ["--tree", "fast"]).exit_code == 2
+        assert CliRunner().invoke(cli.gtp_command, ["--size", "9"], env={"ZEROGO_TREE": None}).exit_code == 0
     finally:
         cli.run_engine = original
-    assert [o.tree for o in seen] == ["compiled", "auto", "python"]
+    assert [o.tree for o in seen] == ["compiled", "auto", "python", "auto"]   # (the suite pins python)
     player = make_player(EngineOptions(size=9, network=str(NET9), threads=1, tree="compiled", visits=64))
     assert player.searcher.config.tree == "compiled"
     game = Game(9)
@@ -280,3 +281,19 @@ def test_a_removed_root_move_is_never_searched_again():
     assert searcher.tree.root.child_index(banned) is None
     assert banned not in [c.move for c in again.candidates] and again.move != banned
     assert again.root_visits >= 600
+
+
+def test_a_gtp_session_on_the_compiled_tree():
+    """A real network through the GTP server: moves, undo and a count, every reply well formed."""
+    from gtp.server.commands import GtpEngine
+    from gtp.server.players import EngineOptions, make_player
+    from tests.gtp_session import ok, session
+    options = EngineOptions(size=9, network=str(NET9), threads=1, tree="compiled", visits=48, seed=1)
+    engine = GtpEngine(options, make_player(options))
+    replies = session(["boardsize 9", "clear_board", "komi 7", "genmove b", "play w E5", "genmove b", "undo",
+                       "genmove b", "genmove w", "final_score", "showboard"], engine)
+    assert all(r.startswith("=") for r in replies), replies
+    moves = [ok(replies[i]) for i in (3, 5, 7, 8)]
+    assert all(m and m.lower() != "resign" for m in moves)
+    assert ok(replies[9])[:2] in ("B+", "W+", "0")
+    assert type(engine.player.searcher.tree).__name__ == "CompiledTree"

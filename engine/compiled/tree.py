@@ -16,8 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from engine import features
+from engine.compiled import pool as P
+from engine.compiled import tree_compact as C
 from engine.compiled import tree_kernels as K
 from engine.compiled.board_kernels import tables
+from engine.compiled.node_view import NodeView
 from engine.eval_cache import CachedEvaluator
 from engine.evaluator import NetEvaluator
 from engine.features import HISTORY, NUM_GLOBALS, NUM_PLANES
@@ -28,7 +31,7 @@ from engine.mcts_node import PuctConfig, ScoreUtility, _Stub
 from engine.onnx_model import check_outputs
 from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
 
-NODE_FIELD_BYTES = 100   # a node's own fields (K._NODE_FIELDS), rounded up
+NODE_FIELD_BYTES = 100   # a node's own fields (P._NODE_FIELDS), rounded up
 EDGE_BYTES = 14          # move, prior, raw prior, child
 
 
@@ -44,162 +47,22 @@ def raw_network(evaluator) -> NetEvaluator | None:
 def search_params(game, puct: PuctConfig) -> np.ndarray:
     """The kernels' float settings (``tree_kernels`` ``params``) for a game and the selection settings."""
     rules = game.rules
-    params = np.zeros(K.NUM_PARAMS)
-    params[K.C_INIT], params[K.C_BASE] = puct.c_init, puct.c_base
-    params[K.FPU], params[K.FPU_ROOT], params[K.FORCED_K] = puct.fpu_reduction, puct.fpu_reduction_root, puct.forced_k
+    params = np.zeros(P.NUM_PARAMS)
+    params[P.C_INIT], params[P.C_BASE] = puct.c_init, puct.c_base
+    params[P.FPU], params[P.FPU_ROOT], params[P.FORCED_K] = puct.fpu_reduction, puct.fpu_reduction_root, puct.forced_k
     if puct.utility is not None:
         k_static, inv_static, k_dynamic, inv_dynamic, _ = puct.utility.terms(1)
-        params[K.UTILITY] = 1.0
-        params[K.K_STATIC], params[K.INV_STATIC] = k_static, inv_static
-        params[K.K_DYNAMIC], params[K.INV_DYNAMIC] = k_dynamic, inv_dynamic
-        params[K.CENTRE_BLACK] = puct.utility.centre_black
-    params[K.KOMI_TOTAL] = rules.komi + rules.handicap_compensation(game.handicap)
-    params[K.KOMI_NET] = rules.komi
-    params[K.SCORING_TERRITORY] = float(rules.scoring == TERRITORY)
-    params[K.KO_SIMPLE] = float(rules.ko == SIMPLE_KO)
-    params[K.KO_SITUATIONAL] = float(rules.ko == SITUATIONAL_SUPERKO)
-    params[K.SUICIDE] = float(rules.suicide)
+        params[P.UTILITY] = 1.0
+        params[P.K_STATIC], params[P.INV_STATIC] = k_static, inv_static
+        params[P.K_DYNAMIC], params[P.INV_DYNAMIC] = k_dynamic, inv_dynamic
+        params[P.CENTRE_BLACK] = puct.utility.centre_black
+    params[P.KOMI_TOTAL] = rules.komi + rules.handicap_compensation(game.handicap)
+    params[P.KOMI_NET] = rules.komi
+    params[P.SCORING_TERRITORY] = float(rules.scoring == TERRITORY)
+    params[P.KO_SIMPLE] = float(rules.ko == SIMPLE_KO)
+    params[P.KO_SITUATIONAL] = float(rules.ko == SITUATIONAL_SUPERKO)
+    params[P.SUICIDE] = float(rules.suicide)
     return params
-
-
-class NodeView:
-    """A node of a ``CompiledTree`` seen as an ``engine.mcts_node.Node`` (illegal moves left out)."""
-
-    def __init__(self, tree: "CompiledTree", index: int):
-        self.tree, self.node = tree, index
-
-    def _edges(self) -> np.ndarray:
-        pool = self.tree.pool
-        first, degree = int(pool.first[self.node]), int(pool.degree[self.node])
-        if degree < 0:
-            return np.zeros(0, np.int64)
-        edges = np.arange(first, first + degree)
-        return edges[pool.child[edges] != K.ILLEGAL]
-
-    def _stat(self, values: np.ndarray) -> np.ndarray:
-        children = self.tree.pool.child[self._edges()]
-        out = np.zeros(len(children))
-        built = children >= 0
-        out[built] = values[children[built]]
-        return out
-
-    @property
-    def expanded(self) -> bool:
-        """True once the network has been asked about this node."""
-        return bool(self.tree.pool.degree[self.node] >= 0)
-
-    @property
-    def moves(self) -> np.ndarray | None:
-        """The candidate moves (None until expanded)."""
-        return self.tree.pool.move[self._edges()].astype(np.int64) if self.expanded else None
-
-    @property
-    def prior(self) -> np.ndarray:
-        """The priors the search uses (after noise and ladders)."""
-        return self.tree.pool.prior[self._edges()].astype(np.float64)
-
-    @property
-    def raw_prior(self) -> np.ndarray:
-        """The network's priors."""
-        return self.tree.pool.raw_prior[self._edges()].astype(np.float64)
-
-    @property
-    def child_N(self) -> np.ndarray:   # noqa: N802  (Node's names)
-        """Visits of each candidate."""
-        return self._stat(self.tree.pool.n)
-
-    @property
-    def child_W(self) -> np.ndarray:   # noqa: N802
-        """Summed values of each candidate (this node's side to move's view)."""
-        return self._stat(self.tree.pool.w)
-
-    @property
-    def child_W2(self) -> np.ndarray:   # noqa: N802
-        """Summed squared values of each candidate."""
-        return self._stat(self.tree.pool.w2)
-
-    @property
-    def child_S(self) -> np.ndarray:   # noqa: N802
-        """Summed scores of each candidate (this node's side to move's view)."""
-        return self._stat(self.tree.pool.s)
-
-    @property
-    def child_VL(self) -> np.ndarray:   # noqa: N802
-        """Virtual losses of each candidate."""
-        return self._stat(self.tree.pool.vl)
-
-    @property
-    def children(self) -> "_Children":
-        """A view of each built child, None for the others (made when asked for)."""
-        return _Children(self.tree, self.tree.pool.child[self._edges()])
-
-    @property
-    def terminal(self) -> tuple[float, float] | None:
-        """(value, score) for the side to move after two passes, else None."""
-        pool = self.tree.pool
-        return (float(pool.term_value[self.node]), float(pool.term_score[self.node])) if pool.terminal[self.node] \
-            else None
-
-    @property
-    def net_value(self) -> float:
-        """The network's value for the side to move."""
-        return float(self.tree.pool.net_value[self.node])
-
-    @property
-    def net_score(self) -> float:
-        """The network's score lead for the side to move."""
-        return float(self.tree.pool.net_score[self.node])
-
-    @property
-    def visits(self) -> int:
-        """Visits through this node."""
-        return int(self.tree.pool.n[self.node])
-
-    @property
-    def board(self):
-        """The position as an ``engine.board.Board`` (the root's kept; others replayed from it)."""
-        return self.tree.board_of(self.node)
-
-    def q(self) -> float:
-        """Mean value for this node's side to move (0 when unvisited)."""
-        pool = self.tree.pool
-        n = pool.n[self.node]
-        return float(-pool.w[self.node] / n) if n > 0 else 0.0
-
-    def child_index(self, move: int) -> int | None:
-        """The index of ``move`` among the candidates, or None."""
-        moves = self.moves
-        if moves is None:
-            return None
-        hits = np.flatnonzero(moves == move)
-        return int(hits[0]) if len(hits) else None
-
-    def set_prior(self, prior: np.ndarray) -> None:
-        """Replace the candidates' priors (noise, ladders)."""
-        self.tree.pool.prior[self._edges()] = prior
-        self.tree.pool.best_unbuilt[self.node] = -1
-
-    def remove_child(self, i: int) -> None:
-        """Leave candidate ``i`` out of the search from now on."""
-        self.tree.pool.child[self._edges()[i]] = K.ILLEGAL
-        self.tree.pool.best_unbuilt[self.node] = -1
-
-
-class _Children:
-    """``NodeView.children``: a sequence that makes each child's view when it is read."""
-
-    def __init__(self, tree: "CompiledTree", nodes: np.ndarray):
-        self.tree, self.nodes = tree, nodes
-
-    def __len__(self) -> int:
-        return len(self.nodes)
-
-    def __getitem__(self, i: int) -> NodeView | None:
-        node = int(self.nodes[i])
-        return NodeView(self.tree, node) if node >= 0 else None
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self.nodes)))
 
 
 class CompiledTree:
@@ -215,11 +78,11 @@ class CompiledTree:
         self.rules, self.handicap = game.rules, game.handicap
         self.nbr, self.zob = tables(board.width, board.height)
         self.white_key = np.uint64(zobrist_table(board.width, board.height)[1])
-        self.pool = K.new_pool(nodes, nodes * (board.area + 1) // 2, board.area)
+        self.pool = P.new_pool(nodes, nodes * (board.area + 1) // 2, board.area)
         self.root = NodeView(self, 0)
         self._set_root(game)
         pool = self.pool
-        pool.counts[K.NODES] = 1
+        pool.counts[P.NODES] = 1
         pool.parent[0], pool.edge[0], pool.first[0], pool.degree[0] = -1, -1, -1, -1
         pool.stones[0] = board.stones
         pool.ko[0] = board.ko_point if board.ko_color == board.to_play else -1
@@ -265,10 +128,10 @@ class CompiledTree:
             raise ValueError("the compiled tree does not take root choices (Gumbel runs on engine.mcts.Tree)")
         size = max(1, min(batch_size, self.batch_size))
         pool = self.pool
-        need_nodes = int(pool.counts[K.NODES]) + size
-        need_edges = int(pool.counts[K.EDGES]) + size * (self.area + 1)
+        need_nodes = int(pool.counts[P.NODES]) + size
+        need_edges = int(pool.counts[P.EDGES]) + size * (self.area + 1)
         if need_nodes > len(pool.parent) or need_edges > len(pool.move):
-            self.pool = pool = K.grown(pool, need_nodes, need_edges)
+            self.pool = pool = P.grown(pool, need_nodes, need_edges)
         params = self._params_for(cfg)
         count, done = K.collect(pool, 0, params, self.nbr, self.zob, self.white_key, self.seen_keys,
                                 self.root_history, size, self.leaves, self.planes, self.glob, self.legal)
@@ -342,7 +205,7 @@ class CompiledTree:
     @property
     def node_count(self) -> int:
         """Nodes in the tree."""
-        return int(self.pool.counts[K.NODES])
+        return int(self.pool.counts[P.NODES])
 
     def root_value(self) -> float:
         """The root's mean value for its side to move."""
@@ -354,7 +217,7 @@ class CompiledTree:
 
     def _variation(self, node: NodeView, first: int, length: int) -> tuple[np.ndarray, np.ndarray]:
         moves, visits = np.zeros(max(1, length), np.int32), np.zeros(max(1, length))
-        count = K.principal_variation(self.pool, node._edges()[first], moves, visits)
+        count = C.principal_variation(self.pool, node._edges()[first], moves, visits)
         return moves[:count], visits[:count]
 
     def principal_variation(self, node: NodeView, first: int, length: int) -> list[int]:
@@ -392,9 +255,9 @@ class CompiledTree:
     def _compact(self, root: int, min_visits: float) -> int:
         """``tree_kernels.compact`` into a new pool (with room to grow); returns the nodes dropped."""
         before = self.node_count
-        nodes, edges = K.kept_by(self.pool, root, min_visits)
-        out = K.new_pool(max(2 * nodes, 4096), max(2 * edges, 4096 * (self.area + 1) // 2), self.area)
-        K.compact(self.pool, root, min_visits, out)
+        nodes, edges = C.kept_by(self.pool, root, min_visits)
+        out = P.new_pool(max(2 * nodes, 4096), max(2 * edges, 4096 * (self.area + 1) // 2), self.area)
+        C.compact(self.pool, root, min_visits, out)
         self.pool = out
         return before - self.node_count
 
@@ -409,7 +272,7 @@ class CompiledTree:
         low, high = 1.0, max(2.0, float(self.pool.n[0]) + 1.0)   # kept_by(high) keeps just the root's level
         while high - low > 1.0:
             mid = float(np.floor((low + high) / 2))
-            if K.kept_by(self.pool, 0, mid)[0] <= keep:
+            if C.kept_by(self.pool, 0, mid)[0] <= keep:
                 high = mid
             else:
                 low = mid

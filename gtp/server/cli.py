@@ -29,6 +29,7 @@ ANALYSIS = AnalysisSettings()
 # player; the command line a user runs takes the fastest setting that agrees with it (README,
 # "Playing faster on the CPU"; 5.5x on a CPU with AMX, and stronger at equal time).
 CLI_RUNTIME, CLI_PRECISION = "auto", "auto"
+CLI_TREE = "auto"     # EngineOptions keeps "python": code that builds a player gets the Python tree unless it asks
 
 
 def runtime_options(command):
@@ -98,10 +99,12 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "own threads (OpenVINO): 20-50% more visits a second, but two batches of virtual loss (on 9x9 "
                    "at 0.2 s a move it lost 80-107 to the serial search); auto measures both ways in the first "
                    "searches on each board size and keeps the faster (stderr says which).")
-@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=DEFAULTS.tree, show_default=True,
+@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=CLI_TREE, envvar="ZEROGO_TREE",
+              show_default=True, show_envvar=True,
               help="The search tree: python, or compiled with numba (pip install 'zerogo[cpu-fast]'): the same "
                    "search with a quarter of the Python work a visit, for zerogo's own networks with PUCT and "
-                   "no pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run.")
+                   "no pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run, "
+                   "silently (so the Python tree where numba is not installed).")
 @runtime_options
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
               show_default=True,
