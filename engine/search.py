@@ -1,8 +1,9 @@
 """The searcher: limits, time, early exit, tree reuse, root noise, Gumbel, final move choice.
 
 ``Searcher.search(game, limits, clock)`` runs batched PUCT (or Gumbel
-sequential halving at the root) on an ``engine.mcts.Tree`` and returns a
-``SearchResult``. It stops on visits, on time (target, stretched up to the
+sequential halving at the root) on an ``engine.mcts.Tree``, or on the same
+tree compiled (``engine.compiled``, chosen by ``engine.tree_choice``), and
+returns a ``SearchResult``. It stops on visits, on time (target, stretched up to the
 maximum while the top two moves are close), or early when no other root move
 can catch the leader in the budget left (Leela Zero's rule). Time is judged
 with the next batch in mind: a batch that would end past the maximum is not
