@@ -3,7 +3,8 @@
 ``SearchConfig.tree``: ``python``; ``compiled`` (numba's arrays, see
 ``engine.compiled``) where it applies: numba installed, a network with
 zerogo's own features and no random symmetries (``compiled.tree.raw_network``:
-not KataGo's nets), PUCT at the root (not Gumbel) and no pipeline; else the
+not KataGo's nets), PUCT at the root (not Gumbel), no pipeline and the
+features' full history; else the
 Python tree, with a warning; ``auto``: the compiled tree where it applies,
 silently.
 """
@@ -14,6 +15,7 @@ import logging
 import time
 
 from engine import compiled
+from engine.features import HISTORY
 from engine.mcts import Tree
 from engine.search_config import SearchConfig
 
@@ -28,6 +30,8 @@ def compiled_reason(config: SearchConfig, evaluator) -> str | None:
         return "Gumbel root selection runs on the Python tree"
     if config.pipeline != "off" and getattr(evaluator, "overlaps", False):
         return "the pipelined search runs on the Python tree"
+    if config.history < HISTORY:
+        return f"a history of {config.history} boards (the compiled tree gives the features' {HISTORY})"
     from engine.compiled.tree import raw_network
     if raw_network(evaluator) is None:
         return "the network's features are not zerogo's (or random symmetries are on)"

@@ -297,3 +297,10 @@ def test_a_gtp_session_on_the_compiled_tree():
     assert all(m and m.lower() != "resign" for m in moves)
     assert ok(replies[9])[:2] in ("B+", "W+", "0")
     assert type(engine.player.searcher.tree).__name__ == "CompiledTree"
+
+
+def test_a_short_history_runs_on_the_python_tree():
+    """SearchConfig.history below the features' eight boards: the Python tree (which honours it)."""
+    game = random_game(9, 5, seed=1)
+    _, searcher = search(game, "auto", visits=24, history=4)
+    assert type(searcher.tree).__name__ == "Tree"
