@@ -18,6 +18,11 @@ Two ways to count the active threads:
 ``inner`` may also be a dict of evaluators (two nets in a match):
 ``client(key)`` is the evaluator a thread hands its searcher for net ``key``,
 and a flush runs one batch per net.
+
+A thread may also hand in a network's raw inputs (``run_raw``: planes and
+globals its own code encoded, the compiled search tree's): they are run
+together with the other threads' raw inputs for the same net and board size,
+in one ``run`` of the network under the inner evaluator (``raw_net``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
+import numpy as np
+
+from engine.eval_cache import CachedEvaluator
 from engine.evaluation import Evaluation, Evaluator, Position
+from engine.evaluator import NetEvaluator
 
 
 class SharedBatcher(Evaluator):
@@ -35,7 +44,7 @@ class SharedBatcher(Evaluator):
         self.inners: dict = inner if isinstance(inner, dict) else {None: inner}
         self.max_wait = max_wait
         self._cond = threading.Condition()
-        self._pending: list[list] = []      # [key, positions, result, error]
+        self._pending: list[list] = []      # [key, positions or (planes, glob), result, error]
         self._active = clients
         self.calls = 0
         self.positions = 0
@@ -65,8 +74,16 @@ class SharedBatcher(Evaluator):
         """This call's evaluations by the single (key None) network, batched with the other threads'."""
         return self.submit(None, positions)
 
-    def submit(self, key, positions: list[Position]) -> list[Evaluation]:
-        """Wait until every active thread has asked (or ``max_wait``), then return this call's part."""
+    def run_raw(self, key, planes: np.ndarray, glob: np.ndarray) -> list[np.ndarray]:
+        """The raw outputs of net ``key`` for these inputs, run in one batch with the other threads' raw inputs."""
+        return self.submit(key, (planes, glob))
+
+    def submit(self, key, positions) -> list:
+        """Wait until every active thread has asked (or ``max_wait``), then return this call's part.
+
+        ``positions``: a list of positions (evaluations come back), or a pair
+        of raw network inputs (the network's outputs for them come back).
+        """
         slot = [key, positions, None, None]
         with self._cond:
             self._pending.append(slot)
@@ -83,20 +100,49 @@ class SharedBatcher(Evaluator):
         batch, self._pending = self._pending, []
         for key in dict.fromkeys(slot[0] for slot in batch):
             group = [slot for slot in batch if slot[0] == key]
-            flat = [p for slot in group for p in slot[1]]
-            try:
-                out = self.inners[key].evaluate(flat) if flat else []
-            except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
-                for slot in group:
-                    slot[3] = exc
-                continue
-            i = 0
-            for slot in group:
-                slot[2] = out[i:i + len(slot[1])]
-                i += len(slot[1])
-            self.calls += 1
-            self.positions += len(flat)
+            self._evaluate([slot for slot in group if isinstance(slot[1], list)], key)
+            raw = [slot for slot in group if isinstance(slot[1], tuple)]
+            for shape in dict.fromkeys(slot[1][0].shape[1:] for slot in raw):
+                self._run_raw([slot for slot in raw if slot[1][0].shape[1:] == shape], key)
         self._cond.notify_all()
+
+    def _evaluate(self, group: list, key) -> None:
+        """One ``evaluate`` of the inner evaluator over the positions of ``group``'s slots."""
+        flat = [p for slot in group for p in slot[1]]
+        if not group:
+            return
+        try:
+            out = self.inners[key].evaluate(flat) if flat else []
+        except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
+            for slot in group:
+                slot[3] = exc
+            return
+        i = 0
+        for slot in group:
+            slot[2] = out[i:i + len(slot[1])]
+            i += len(slot[1])
+        self.calls += 1
+        self.positions += len(flat)
+
+    def _run_raw(self, group: list, key) -> None:
+        """One ``run`` of the network under inner evaluator ``key`` over ``group``'s raw inputs (one board shape)."""
+        sizes = [len(slot[1][0]) for slot in group]
+        try:
+            net = raw_net(self.inners[key])
+            if net is None:
+                raise TypeError("raw inputs need a network evaluator (NetEvaluator) behind the batcher")
+            outputs = net.run(np.concatenate([slot[1][0] for slot in group]),
+                              np.concatenate([slot[1][1] for slot in group]))
+        except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
+            for slot in group:
+                slot[3] = exc
+            return
+        start = 0
+        for slot, size in zip(group, sizes):
+            slot[2] = [np.asarray(out)[start:start + size] for out in outputs]
+            start += size
+        self.calls += 1
+        self.positions += sum(sizes)
 
     def mean_batch(self) -> float:
         """Average positions per network call so far."""
@@ -114,6 +160,49 @@ class SharedBatcher(Evaluator):
         """Close the inner evaluators."""
         for inner in self.inners.values():
             inner.close()
+
+
+def raw_net(evaluator) -> NetEvaluator | None:
+    """The network evaluator (``NetEvaluator``) under ``evaluator`` and its cache, or None."""
+    inner = evaluator.inner if isinstance(evaluator, CachedEvaluator) else evaluator
+    return inner if isinstance(inner, NetEvaluator) else None
+
+
+class RawClient:
+    """A thread's ``run(planes, glob)`` of one network behind a ``SharedBatcher`` (``run_raw``).
+
+    It shows the network's ``encode_batch`` and ``random_symmetry`` (what the
+    caller must encode like) and counts ``evaluations`` on the network.
+    """
+
+    def __init__(self, batcher: SharedBatcher, key, net: NetEvaluator):
+        self.batcher, self.key, self.net = batcher, key, net
+        self.encode_batch, self.random_symmetry = net.encode_batch, net.random_symmetry
+
+    def run(self, planes: np.ndarray, glob: np.ndarray) -> list[np.ndarray]:
+        """The network's outputs for these inputs, batched with the other threads'."""
+        return self.batcher.run_raw(self.key, planes, glob)
+
+    @property
+    def evaluations(self) -> int:
+        """The network's evaluation count."""
+        return self.net.evaluations
+
+    @evaluations.setter
+    def evaluations(self, value: int) -> None:
+        self.net.evaluations = value
+
+
+def raw_client(evaluator) -> RawClient | None:
+    """A ``RawClient`` for a batcher (its net ``None``) or one of its clients, if a network evaluator is behind it."""
+    if isinstance(evaluator, SharedBatcher):
+        batcher, key = evaluator, None
+    elif isinstance(evaluator, _Client):
+        batcher, key = evaluator.batcher, evaluator.key
+    else:
+        return None
+    net = raw_net(batcher.inners.get(key)) if key in batcher.inners else None
+    return RawClient(batcher, key, net) if net is not None else None
 
 
 class _Client(Evaluator):

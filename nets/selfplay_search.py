@@ -37,6 +37,7 @@ class SearchSettings:
     c_puct: float = 1.25          # engine's c_init
     fpu_reduction: float = 0.25
     batch_size: int = 8           # leaves per search batch (virtual loss spreads them)
+    tree: str = "python"          # python/compiled/auto: the search tree (engine.tree_choice)
     dirichlet_eps: float = 0.25   # root noise weight in full searches
     dirichlet_alpha_scale: float = 10.83
     forced_playouts_k: float = 2.0   # full searches: KataGo forced playouts + target pruning
@@ -58,7 +59,7 @@ class SearchSettings:
             early_stop=False, dirichlet_eps=self.dirichlet_eps,
             dirichlet_alpha_scale=self.dirichlet_alpha_scale, temperature=self.temperature,
             temperature_moves=self.temperature_moves, forced_playouts_k=self.forced_playouts_k,
-            root_policy=self.root, gumbel_m=self.gumbel_m, resign_threshold=0.0, seed=seed)
+            root_policy=self.root, gumbel_m=self.gumbel_m, resign_threshold=0.0, seed=seed, tree=self.tree)
 
 
 @dataclass

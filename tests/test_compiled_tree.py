@@ -304,3 +304,70 @@ def test_a_short_history_runs_on_the_python_tree():
     game = random_game(9, 5, seed=1)
     _, searcher = search(game, "auto", visits=24, history=4)
     assert type(searcher.tree).__name__ == "Tree"
+
+
+class RowNet(LinearNet):
+    """LinearNet computed row by row: a position's outputs do not depend on what it is batched with."""
+
+    def run(self, planes, glob):
+        """Each row through the same vector-matrix products."""
+        rows = [super(RowNet, self).run(planes[i:i + 1], glob[i:i + 1]) for i in range(len(planes))]
+        return [np.concatenate([r[k] for r in rows]) for k in range(4)]
+
+
+def test_threads_batch_their_compiled_trees_through_one_shared_batcher():
+    """Self-play's set-up: games on threads, one SharedBatcher; each search as it would be alone, batches merged."""
+    from engine.batching import SharedBatcher
+    batcher = SharedBatcher(RowNet(9), clients=3)
+    games = [random_game(9, 10 + k, seed=k) for k in range(3)]
+    config = SearchConfig(batch_size=8, seed=0, tree="compiled", early_stop=False)
+    results, kinds, errors = [None] * 3, [None] * 3, []
+
+    def play(k):
+        try:
+            searcher = Searcher(batcher, config)
+            results[k] = searcher.search(games[k], MoveLimits(visits=200))
+            kinds[k] = type(searcher.tree).__name__
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            batcher.leave()
+    threads = [threading.Thread(target=play, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and kinds == ["CompiledTree"] * 3
+    assert batcher.mean_batch() > 8             # leaves of different games in one network run
+    for game, result in zip(games, results):
+        alone = Searcher(RowNet(9), config).search(game, MoveLimits(visits=200))
+        assert [(c.move, c.visits) for c in result.candidates] == [(c.move, c.visits) for c in alone.candidates]
+
+
+def test_self_play_runs_its_games_on_compiled_trees(tmp_path):
+    """zerogo selfplay's games with --tree compiled: legal games, targets that sum to one, shards written."""
+    from engine import search as search_module
+    from engine.sgf import load_sgf_file
+    from nets.selfplay import SelfPlayConfig, run_games
+    from nets.selfplay_io import GameSink
+    from nets.selfplay_search import SearchSettings
+    made = []
+    original = search_module.make_tree
+    search_module.make_tree = lambda *args: made.append(original(*args)) or made[-1]
+    try:
+        settings = SearchSettings(visits=24, fast_visits=6, tree="compiled")
+        config = SelfPlayConfig(board_size=7, komi=7.5, search=settings, full_prob=0.5, seed=3, max_moves=80)
+        sink = GameSink(tmp_path)
+        games, batcher = run_games(RowNet(7), config, games=3, parallel=3, on_game=sink)
+        sink.close()
+    finally:
+        search_module.make_tree = original
+    assert made and all(type(tree).__name__ == "CompiledTree" for tree in made)
+    assert len(games) == 3 and batcher.mean_batch() > 1.0
+    for game in games:
+        for record in game.moves:
+            if record.target is not None:
+                assert record.target.sum() == pytest.approx(1.0)
+                assert record.target[record.visits == 0].sum() == 0
+    for sgf in sorted((tmp_path / "sgf").glob("*.sgf")):
+        load_sgf_file(sgf)         # raises on an illegal move

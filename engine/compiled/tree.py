@@ -21,7 +21,7 @@ from engine.compiled import tree_compact as C
 from engine.compiled import tree_kernels as K
 from engine.compiled.board_kernels import tables
 from engine.compiled.node_view import NodeView
-from engine.eval_cache import CachedEvaluator
+from engine.batching import RawClient, raw_client, raw_net
 from engine.evaluator import NetEvaluator
 from engine.features import HISTORY, NUM_GLOBALS, NUM_PLANES
 from engine.game import superko_key
@@ -35,11 +35,11 @@ NODE_FIELD_BYTES = 100   # a node's own fields (P._NODE_FIELDS), rounded up
 EDGE_BYTES = 14          # move, prior, raw prior, child
 
 
-def raw_network(evaluator) -> NetEvaluator | None:
-    """The network under ``evaluator`` if the compiled tree can drive it (zerogo features, no symmetries)."""
-    net = evaluator.inner if isinstance(evaluator, CachedEvaluator) else evaluator
-    if (isinstance(net, NetEvaluator) and net.encode_batch is features.encode_batch
-            and not net.random_symmetry):
+def raw_network(evaluator) -> NetEvaluator | RawClient | None:
+    """What runs the network under ``evaluator`` (itself, under a cache, or behind a ``SharedBatcher``: its
+    ``RawClient``) if the compiled tree can drive it (zerogo's features, no random symmetries); else None."""
+    net = raw_client(evaluator) or raw_net(evaluator)
+    if net is not None and net.encode_batch is features.encode_batch and not net.random_symmetry:
         return net
     return None
 
@@ -71,8 +71,8 @@ class CompiledTree:
 
     pipelines = False      # the searcher runs its batches one at a time
 
-    def __init__(self, game, net: NetEvaluator, batch_size: int, history: int = 8, ladder_factor: float = 1.0,
-                 nodes: int = 4096):
+    def __init__(self, game, net: NetEvaluator | RawClient, batch_size: int, history: int = 8,
+                 ladder_factor: float = 1.0, nodes: int = 4096):
         board = game.board
         self.net, self.history, self.ladder_factor = net, history, ladder_factor
         self.width, self.height, self.area = board.width, board.height, board.area

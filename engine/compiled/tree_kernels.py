@@ -283,7 +283,7 @@ def descend(pool, root, params, nbr, zob, white_key, seen_keys, path):
     return node
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)     # other threads' Python runs meanwhile (self-play's games)
 def collect(pool, root, params, nbr, zob, white_key, seen_keys, root_history, batch, leaves,
             planes, glob, legal):
     """Descend up to ``batch`` times: (leaves written to ``leaves``/inputs, visits backed up at once).
@@ -342,7 +342,7 @@ def expand(pool, node, policy):
     pool.counts[EDGES] = first + k
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)     # other threads' Python runs meanwhile (self-play's games)
 def finish(pool, leaves, count, logits, values, scores, legal, policy):
     """Softmax each leaf's logits over its legal moves (into ``policy``), expand it and back it up."""
     moves = logits.shape[1]

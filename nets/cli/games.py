@@ -49,6 +49,9 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--full-prob", type=click.FloatRange(0, 1), default=GAME.full_prob, show_default=True,
               help="Playout cap randomization: chance a move gets a full search (and a sample).")
 @click.option("--root", type=click.Choice(["puct", "gumbel"]), default=SEARCH.root, show_default=True)
+@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=SEARCH.tree, show_default=True,
+              help="The search tree (zerogo gtp --tree): compiled (numba) for zerogo's own networks with PUCT at "
+                   "the root; the games' threads then run their trees outside the GIL.")
 @click.option("--c-puct", type=float, default=SEARCH.c_puct, show_default=True)
 @click.option("--temperature", type=float, default=SEARCH.temperature, show_default=True)
 @click.option("--temperature-moves", type=click.IntRange(0), default=SEARCH.temperature_moves, show_default=True)
@@ -69,12 +72,12 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--ray-workers", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--out-dir", type=click.Path(file_okay=False), required=True)
 def selfplay_command(network, games, parallel_games, processes, board_size, komi, rules, visits,
-                     fast_visits, full_prob, root, c_puct, temperature, temperature_moves,
+                     fast_visits, full_prob, root, tree, c_puct, temperature, temperature_moves,
                      resign_threshold, resign_playout_fraction, td_lambda, max_moves, device,
                      threads, runtime, precision, seed, ray_address, ray_workers, out_dir):
     """Play self-play games; write SGF (visit counts as comments) and training shards."""
     search = SearchSettings(visits=visits, fast_visits=fast_visits, root=root, c_puct=c_puct,
-                            temperature=temperature, temperature_moves=temperature_moves)
+                            temperature=temperature, temperature_moves=temperature_moves, tree=tree)
     cfg = SelfPlayConfig(board_size=board_size, rules=rules, komi=komi, search=search,
                          full_prob=full_prob,
                          resign_threshold=resign_threshold,
