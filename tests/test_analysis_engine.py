@@ -353,3 +353,29 @@ def test_same_numbers_as_kata_analyze_for_the_same_position_and_visits():
         assert m["visits"] == int(g["visits"]) and m["pv"] == g["pv"]
         for key in ("winrate", "scoreLead", "prior", "lcb", "utility", "utilityLcb"):
             assert m[key] == pytest.approx(float(g[key]), rel=2e-5, abs=2e-6), key
+
+
+def test_the_compiled_tree_answers_as_the_python_tree():
+    """zerogo analysis --tree compiled (numba): the same moves, visits, PVs and values as the Python tree."""
+    pytest.importorskip("numba", reason="numba is not installed")
+    from engine import search as search_module
+    answers, made = {}, []
+    original = search_module.make_tree
+    search_module.make_tree = lambda *args: made.append(original(*args)) or made[-1]
+    try:
+        for tree in ("compiled", "python"):
+            s = Session(analysis_threads=1, tree=tree)
+            s.send(katrain_query("q", [("B", "E5"), ("W", "C3"), ("B", "G7")], visits=60,
+                                 extra={"reportAnalysisWinratesAs": "SIDETOMOVE"}))
+            (answers[tree],) = finals(s.close(), "q")
+    finally:
+        search_module.make_tree = original
+    assert [type(t).__name__ for t in made] == ["CompiledTree", "Tree"]
+    ours, theirs = answers["compiled"], answers["python"]
+    assert ours["rootInfo"]["visits"] == theirs["rootInfo"]["visits"] >= 60
+    assert [(m["move"], m["visits"], m["pv"]) for m in ours["moveInfos"]] == \
+        [(m["move"], m["visits"], m["pv"]) for m in theirs["moveInfos"]]
+    for m, t in zip(ours["moveInfos"], theirs["moveInfos"]):
+        assert m["winrate"] == pytest.approx(t["winrate"], abs=1e-6)
+        assert m["scoreLead"] == pytest.approx(t["scoreLead"], abs=1e-4)
+    assert ours["ownership"] == pytest.approx(theirs["ownership"], abs=1e-5)

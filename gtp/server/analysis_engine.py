@@ -32,6 +32,7 @@ from engine.evaluation import Evaluator
 from engine.mcts_player import MctsPlayer
 from engine.player import AnalysisReport, AnalysisRequest
 from engine.search import SearchConfig
+from engine.tree_choice import warm_up
 from gtp.server.analysis_answer import answer
 from gtp.server.analysis_query import Defaults, Job, QueryError, parse_query
 
@@ -53,6 +54,7 @@ class AnalysisSettings:
     pv_len: int = 15
     runtime: str = "onnxruntime"       # CPU inference runtime and precision (engine.runtimes; the
     precision: str = "fp32"            # command line's default is auto)
+    tree: str = "python"               # the search tree (engine.tree_choice; the command line's default is auto)
     seed: int | None = None
     quit_without_waiting: bool = False
 
@@ -274,8 +276,10 @@ class AnalysisEngine:
     def _player(self, players: dict, job: Job) -> tuple[MctsPlayer, SharedBatcher]:
         name, batcher = self._batcher(job.game.width, job.game.height)
         if name not in players:
-            players[name] = MctsPlayer(batcher, SearchConfig(batch_size=self.settings.batch_size,
-                                                             seed=self.settings.seed, resign_threshold=0.0))
+            config = SearchConfig(batch_size=self.settings.batch_size, seed=self.settings.seed,
+                                  resign_threshold=0.0, tree=self.settings.tree)
+            warm_up(config, batcher)
+            players[name] = MctsPlayer(batcher, config)
         return players[name], batcher
 
     def _run(self, job: Job, players: dict) -> None:

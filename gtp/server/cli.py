@@ -46,6 +46,17 @@ def runtime_options(command):
              "CPU supports that passes the accuracy check against fp32 (stderr says which).")(command)
 
 
+def tree_option(command):
+    """``--tree`` (env ZEROGO_TREE) of zerogo gtp and analysis."""
+    return click.option(
+        "--tree", type=click.Choice(["python", "compiled", "auto"]), default=CLI_TREE, envvar="ZEROGO_TREE",
+        show_default=True, show_envvar=True,
+        help="The search tree: python, or compiled with numba (pip install 'zerogo[cpu-fast]'): the same "
+             "search with a fifth of the Python work a visit, for zerogo's own networks with PUCT and "
+             "no pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run, "
+             "silently (so the Python tree where numba is not installed).")(command)
+
+
 def setup_logging(log_file: str | None, verbose: bool) -> None:
     """Logs to stderr (and a file); never to stdout."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
@@ -99,12 +110,7 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
                    "own threads (OpenVINO): 20-50% more visits a second, but two batches of virtual loss (on 9x9 "
                    "at 0.2 s a move it lost 80-107 to the serial search); auto measures both ways in the first "
                    "searches on each board size and keeps the faster (stderr says which).")
-@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=CLI_TREE, envvar="ZEROGO_TREE",
-              show_default=True, show_envvar=True,
-              help="The search tree: python, or compiled with numba (pip install 'zerogo[cpu-fast]'): the same "
-                   "search with a quarter of the Python work a visit, for zerogo's own networks with PUCT and "
-                   "no pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run, "
-                   "silently (so the Python tree where numba is not installed).")
+@tree_option
 @runtime_options
 @click.option("--max-tree-mb", type=click.IntRange(0), default=DEFAULTS.max_tree_mb,
               show_default=True,
@@ -172,6 +178,7 @@ def gtp_command(log_file, verbose, **settings):
                    "a query's overrideSettings may change it).")
 @click.option("--pv-len", type=click.IntRange(1, 1000), default=ANALYSIS.pv_len, show_default=True,
               help="Moves after the first in each variation (KataGo's analysisPVLen).")
+@tree_option
 @runtime_options
 @click.option("--seed", type=int, default=None, help="Random seed.")
 @click.option("--quit-without-waiting", is_flag=True,
@@ -180,12 +187,12 @@ def gtp_command(log_file, verbose, **settings):
               help="Also write the log (always on stderr) to this file.")
 @click.option("--verbose", is_flag=True, help="Debug logging.")
 def analysis_command(network, visits, analysis_threads, batch_size, threads, perspective, pv_len, runtime,
-                     precision, seed, quit_without_waiting, log_file, verbose):
+                     tree, precision, seed, quit_without_waiting, log_file, verbose):
     """Answer KataGo-style JSON analysis queries, one per line, on stdin/stdout."""
     setup_logging(log_file, verbose)
     settings = AnalysisSettings(network=network, visits=visits, analysis_threads=analysis_threads,
                                 batch_size=batch_size, threads=threads, perspective=perspective.upper(),
-                                pv_len=pv_len, runtime=runtime, precision=precision, seed=seed,
+                                pv_len=pv_len, runtime=runtime, precision=precision, tree=tree, seed=seed,
                                 quit_without_waiting=quit_without_waiting)
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
