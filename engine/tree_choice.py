@@ -3,8 +3,7 @@
 ``SearchConfig.tree``: ``python``; ``compiled`` (numba's arrays, see
 ``engine.compiled``) where it applies: numba installed, a network with
 zerogo's own features and no random symmetries (``compiled.tree.raw_network``:
-not KataGo's nets), PUCT at the root (not Gumbel), no pipeline and the
-features' full history; else the
+not KataGo's nets), no pipeline and the features' full history; else the
 Python tree, with a warning; ``auto``: the compiled tree where it applies,
 silently.
 """
@@ -26,8 +25,6 @@ def compiled_reason(config: SearchConfig, evaluator) -> str | None:
     """Why the compiled tree cannot run this search, or None when it can."""
     if not compiled.available():
         return "numba is not installed (pip install 'zerogo[cpu-fast]')"
-    if config.root_policy != "puct":
-        return "Gumbel root selection runs on the Python tree"
     if config.pipeline != "off" and getattr(evaluator, "overlaps", False):
         return "the pipelined search runs on the Python tree"
     if config.history < HISTORY:

@@ -207,13 +207,35 @@ def test_two_passes_end_the_game_with_the_area_score():
 
 
 def test_the_python_tree_stands_in_where_the_compiled_one_cannot_run(caplog):
-    """Gumbel, a KataGo-style (non-zerogo) evaluator: the Python tree, with one warning when it was asked for."""
+    """An evaluator without zerogo's features, random symmetries: the Python tree, one warning when asked for."""
+    from engine.evaluation import UniformEvaluator
     game = random_game(9, 5, seed=1)
-    _, searcher = search(game, "compiled", visits=40, root_policy="gumbel")
+    config = SearchConfig(batch_size=8, seed=0, tree="compiled")
+    searcher = Searcher(UniformEvaluator(), config)
+    searcher.search(game, MoveLimits(visits=24))
+    searcher.clear()
+    searcher.search(game, MoveLimits(visits=24))
     assert type(searcher.tree).__name__ == "Tree"
-    assert "Gumbel" in caplog.text
+    assert caplog.text.count("features are not zerogo's") == 1
+    net = LinearNet(9)
+    net.random_symmetry = True
+    searcher = Searcher(net, SearchConfig(batch_size=8, seed=0, tree="auto"))
+    searcher.search(game, MoveLimits(visits=24))
+    assert type(searcher.tree).__name__ == "Tree"
     _, searcher = search(game, "auto", visits=40)
     assert type(searcher.tree).__name__ == "CompiledTree"
+
+
+def test_gumbel_sequential_halving_matches_the_python_tree():
+    """Gumbel at the root (forced root children a batch): the same halving, visits and improved policy."""
+    game = random_game(9, 18, seed=8)
+    settings = dict(root_policy="gumbel", gumbel_m=8, visits=160)
+    ours, searcher = search(game, "compiled", **settings)
+    theirs, _ = search(game, "python", **settings)
+    assert type(searcher.tree).__name__ == "CompiledTree"
+    assert ours.move == theirs.move
+    assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+    assert np.allclose(ours.policy_target, theirs.policy_target)
 
 
 NET9 = Path(__file__).resolve().parents[1] / "weights" / "zerogo-9x9.onnx"

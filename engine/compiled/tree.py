@@ -31,6 +31,7 @@ from engine.mcts_node import PuctConfig, ScoreUtility, _Stub
 from engine.onnx_model import check_outputs
 from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
 
+_NO_EDGES = np.zeros(0, np.int64)
 NODE_FIELD_BYTES = 100   # a node's own fields (P._NODE_FIELDS), rounded up
 EDGE_BYTES = 14          # move, prior, raw prior, child
 
@@ -123,11 +124,12 @@ class CompiledTree:
         """Descend up to ``batch_size`` times, evaluate the leaves in one network run, back up; visits done.
 
         ``evaluator`` is ignored (the tree runs the network it was made with);
-        ``root_choices`` (Gumbel) is not supported.
+        ``root_choices`` (Gumbel): one descent through each of these root children.
         """
-        if root_choices is not None:
-            raise ValueError("the compiled tree does not take root choices (Gumbel runs on engine.mcts.Tree)")
         size = max(1, min(batch_size, self.batch_size))
+        root_edges = self.root._edges()[root_choices] if root_choices else _NO_EDGES
+        if len(root_edges) > self.batch_size:
+            raise ValueError(f"{len(root_edges)} root choices for a batch of {self.batch_size}")
         pool = self.pool
         need_nodes = int(pool.counts[P.NODES]) + size
         need_edges = int(pool.counts[P.EDGES]) + size * (self.area + 1)
@@ -135,7 +137,8 @@ class CompiledTree:
             self.pool = pool = P.grown(pool, need_nodes, need_edges)
         params = self._params_for(cfg)
         count, done = K.collect(pool, 0, params, self.nbr, self.zob, self.white_key, self.seen_keys,
-                                self.root_history, size, self.leaves, self.planes, self.glob, self.legal)
+                                self.root_history, size, root_edges, self.leaves, self.planes, self.glob,
+                                self.legal)
         if count:
             outputs = self.net.run(self.planes[:count], self.glob[:count])
             logits, value, score, own = check_outputs(outputs, count, self.height, self.width)

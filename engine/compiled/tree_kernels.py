@@ -260,17 +260,25 @@ def _undo(pool, path, depth):
 
 
 @numba.njit(cache=True)
-def descend(pool, root, params, nbr, zob, white_key, seen_keys, path):
-    """Walk from the root to a leaf adding virtual loss: the leaf, or -1 on a collision (a leaf on the net)."""
+def descend(pool, root, params, nbr, zob, white_key, seen_keys, path, root_edge):
+    """Walk from the root to a leaf adding virtual loss: the leaf, or -1 on a collision (a leaf on the net).
+
+    ``root_edge`` >= 0 forces the first step (Gumbel's sequential halving);
+    -1 also when that move proves illegal.
+    """
     node, depth = root, 0
     while pool.degree[node] > 0 and not pool.terminal[node] and depth < MAX_DEPTH:
-        e = select(pool, node, node == root, params)
+        forced = node == root and root_edge >= 0
+        e = root_edge if forced else select(pool, node, node == root, params)
         if e < 0:
             break
         child = pool.child[e]
         if child < 0:
             child = make_child(pool, node, e, params, nbr, zob, white_key, seen_keys)
             if child < 0:
+                if forced:
+                    _undo(pool, path, depth)
+                    return -1
                 continue
         pool.vl[child] += 1.0
         pool.total[node] += 1.0
@@ -284,18 +292,21 @@ def descend(pool, root, params, nbr, zob, white_key, seen_keys, path):
 
 
 @numba.njit(cache=True, nogil=True)     # other threads' Python runs meanwhile (self-play's games)
-def collect(pool, root, params, nbr, zob, white_key, seen_keys, root_history, batch, leaves,
+def collect(pool, root, params, nbr, zob, white_key, seen_keys, root_history, batch, root_edges, leaves,
             planes, glob, legal):
     """Descend up to ``batch`` times: (leaves written to ``leaves``/inputs, visits backed up at once).
 
-    Terminal leaves are backed up here; the others are marked pending, and
-    their inputs written to row k of ``planes``, ``glob`` and ``legal``.
+    ``root_edges`` (when not empty): one descent through each of these root
+    edges instead (Gumbel). Terminal leaves are backed up here; the others
+    are marked pending, and their inputs written to row k of ``planes``,
+    ``glob`` and ``legal``.
     """
     path = np.empty(MAX_DEPTH, np.int32)
     libs = np.empty(pool.stones.shape[1], np.int8)
     count, done, misses = 0, 0, 0
-    for _ in range(batch):
-        leaf = descend(pool, root, params, nbr, zob, white_key, seen_keys, path)
+    forced = len(root_edges) > 0
+    for k in range(len(root_edges) if forced else batch):
+        leaf = descend(pool, root, params, nbr, zob, white_key, seen_keys, path, root_edges[k] if forced else -1)
         if leaf < 0:
             misses += 1
             if misses > batch:
