@@ -7,8 +7,8 @@ ladder check of new root children. The searcher, the reports and the GTP
 player read the tree through ``NodeView``s, which look like
 ``engine.mcts_node.Node``s (their arrays are gathered copies: write through
 ``set_prior`` and ``remove_child`` only). For networks with zerogo's own
-features (``engine.features``) and PUCT at the root; ``raw_network`` says
-whether an evaluator qualifies.
+features (``engine.features``); ``raw_network`` says whether an evaluator
+qualifies.
 """
 
 from __future__ import annotations

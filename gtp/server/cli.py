@@ -52,8 +52,8 @@ def tree_option(command):
         "--tree", type=click.Choice(["python", "compiled", "auto"]), default=CLI_TREE, envvar="ZEROGO_TREE",
         show_default=True, show_envvar=True,
         help="The search tree: python, or compiled with numba (pip install 'zerogo[cpu-fast]'): the same "
-             "search with a fifth of the Python work a visit, for zerogo's own networks with PUCT and "
-             "no pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run, "
+             "search with a fifth of the Python work a visit, for zerogo's own networks without the "
+             "pipeline (elsewhere the Python tree runs, with a warning); auto: compiled where it can run, "
              "silently (so the Python tree where numba is not installed).")(command)
 
 

@@ -50,8 +50,8 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
               help="Playout cap randomization: chance a move gets a full search (and a sample).")
 @click.option("--root", type=click.Choice(["puct", "gumbel"]), default=SEARCH.root, show_default=True)
 @click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=SEARCH.tree, show_default=True,
-              help="The search tree (zerogo gtp --tree): compiled (numba) for zerogo's own networks with PUCT at "
-                   "the root; the games' threads then run their trees outside the GIL.")
+              help="The search tree (zerogo gtp --tree): compiled (numba) for zerogo's own networks; "
+                   "the games' threads then run their trees outside the GIL.")
 @click.option("--c-puct", type=float, default=SEARCH.c_puct, show_default=True)
 @click.option("--temperature", type=float, default=SEARCH.temperature, show_default=True)
 @click.option("--temperature-moves", type=click.IntRange(0), default=SEARCH.temperature_moves, show_default=True)
