@@ -23,7 +23,8 @@ class NodeView:
     def __init__(self, tree: "CompiledTree", index: int):
         self.tree, self.node = tree, index
 
-    def _edges(self) -> np.ndarray:
+    def edges(self) -> np.ndarray:
+        """The pool's edge indices of the candidates (illegal moves left out)."""
         pool = self.tree.pool
         first, degree = int(pool.first[self.node]), int(pool.degree[self.node])
         if degree < 0:
@@ -32,7 +33,7 @@ class NodeView:
         return edges[pool.child[edges] != P.ILLEGAL]
 
     def _stat(self, values: np.ndarray) -> np.ndarray:
-        children = self.tree.pool.child[self._edges()]
+        children = self.tree.pool.child[self.edges()]
         out = np.zeros(len(children))
         built = children >= 0
         out[built] = values[children[built]]
@@ -46,17 +47,17 @@ class NodeView:
     @property
     def moves(self) -> np.ndarray | None:
         """The candidate moves (None until expanded)."""
-        return self.tree.pool.move[self._edges()].astype(np.int64) if self.expanded else None
+        return self.tree.pool.move[self.edges()].astype(np.int64) if self.expanded else None
 
     @property
     def prior(self) -> np.ndarray:
         """The priors the search uses (after noise and ladders)."""
-        return self.tree.pool.prior[self._edges()].astype(np.float64)
+        return self.tree.pool.prior[self.edges()].astype(np.float64)
 
     @property
     def raw_prior(self) -> np.ndarray:
         """The network's priors."""
-        return self.tree.pool.raw_prior[self._edges()].astype(np.float64)
+        return self.tree.pool.raw_prior[self.edges()].astype(np.float64)
 
     @property
     def child_N(self) -> np.ndarray:   # noqa: N802  (Node's names)
@@ -86,7 +87,7 @@ class NodeView:
     @property
     def children(self) -> "_Children":
         """A view of each built child, None for the others (made when asked for)."""
-        return _Children(self.tree, self.tree.pool.child[self._edges()])
+        return _Children(self.tree, self.tree.pool.child[self.edges()])
 
     @property
     def terminal(self) -> tuple[float, float] | None:
@@ -131,12 +132,12 @@ class NodeView:
 
     def set_prior(self, prior: np.ndarray) -> None:
         """Replace the candidates' priors (noise, ladders)."""
-        self.tree.pool.prior[self._edges()] = prior
+        self.tree.pool.prior[self.edges()] = prior
         self.tree.pool.best_unbuilt[self.node] = -1
 
     def remove_child(self, i: int) -> None:
         """Leave candidate ``i`` out of the search from now on."""
-        self.tree.pool.child[self._edges()[i]] = P.ILLEGAL
+        self.tree.pool.child[self.edges()[i]] = P.ILLEGAL
         self.tree.pool.best_unbuilt[self.node] = -1
 
 

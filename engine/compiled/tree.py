@@ -46,7 +46,7 @@ def raw_network(evaluator) -> NetEvaluator | RawClient | None:
 
 
 def search_params(game, puct: PuctConfig) -> np.ndarray:
-    """The kernels' float settings (``tree_kernels`` ``params``) for a game (or a tree: its ``rules`` and
+    """The kernels' float settings (``params``, laid out in ``engine.compiled.pool``) for a game (or a tree: its ``rules`` and
     ``handicap``) and the selection settings."""
     rules = game.rules
     params = np.zeros(P.NUM_PARAMS)
@@ -127,7 +127,7 @@ class CompiledTree:
         ``root_choices`` (Gumbel): one descent through each of these root children.
         """
         size = max(1, min(batch_size, self.batch_size))
-        root_edges = self.root._edges()[root_choices] if root_choices else _NO_EDGES
+        root_edges = self.root.edges()[root_choices] if root_choices else _NO_EDGES
         if len(root_edges) > self.batch_size:
             raise ValueError(f"{len(root_edges)} root choices for a batch of {self.batch_size}")
         pool = self.pool
@@ -221,7 +221,7 @@ class CompiledTree:
 
     def _variation(self, node: NodeView, first: int, length: int) -> tuple[np.ndarray, np.ndarray]:
         moves, visits = np.zeros(max(1, length), np.int32), np.zeros(max(1, length))
-        count = C.principal_variation(self.pool, node._edges()[first], moves, visits)
+        count = C.principal_variation(self.pool, node.edges()[first], moves, visits)
         return moves[:count], visits[:count]
 
     def principal_variation(self, node: NodeView, first: int, length: int) -> list[int]:
@@ -257,7 +257,7 @@ class CompiledTree:
         return True
 
     def _compact(self, root: int, min_visits: float) -> int:
-        """``tree_kernels.compact`` into a new pool (with room to grow); returns the nodes dropped."""
+        """``tree_compact.compact`` into a new pool (with room to grow); returns the nodes dropped."""
         before = self.node_count
         nodes, edges = C.kept_by(self.pool, root, min_visits)
         out = P.new_pool(max(2 * nodes, 4096), max(2 * edges, 4096 * (self.area + 1) // 2), self.area)
@@ -268,7 +268,7 @@ class CompiledTree:
     def prune(self, keep: int) -> int:
         """Collapse the least-visited subtrees until at most ``keep`` nodes remain; returns nodes dropped.
 
-        Their statistics stay with them (see ``tree_kernels.compact``), as in
+        Their statistics stay with them (see ``tree_compact.compact``), as in
         ``engine.mcts.Tree.prune``; paths to leaves on the network are kept.
         """
         if self.node_count <= keep:
