@@ -46,8 +46,8 @@ def raw_network(evaluator) -> NetEvaluator | RawClient | None:
 
 
 def search_params(game, puct: PuctConfig) -> np.ndarray:
-    """The kernels' float settings (``params``, laid out in ``engine.compiled.pool``) for a game (or a tree: its ``rules`` and
-    ``handicap``) and the selection settings."""
+    """The kernels' float settings (``params``, laid out in ``engine.compiled.pool``) for a game (or a
+    tree: its ``rules`` and ``handicap``) and the selection settings."""
     rules = game.rules
     params = np.zeros(P.NUM_PARAMS)
     params[P.C_INIT], params[P.C_BASE] = puct.c_init, puct.c_base
