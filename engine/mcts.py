@@ -157,8 +157,24 @@ class Tree:
         """Collect up to ``batch_size`` leaves, evaluate them in one call, back up; returns visits done."""
         leaves, done = self.collect(cfg, batch_size, root_choices)
         if leaves:
-            done += self.finish(leaves, evaluator.evaluate([leaf.position for leaf in leaves]))
+            try:
+                evals = evaluator.evaluate([leaf.position for leaf in leaves])
+            except BaseException:
+                self.abandon(leaves)      # the tree stays searchable after a failed network run
+                raise
+            done += self.finish(leaves, evals)
         return done
+
+    def abandon(self, leaves: list[Node]) -> None:
+        """Take back ``collect``'s virtual losses and pending marks of leaves that will not be evaluated."""
+        for leaf in leaves:
+            leaf.pending = False
+            node = leaf
+            while node.parent is not self.stub:
+                parent = node.parent
+                parent.child_VL[node.index] -= 1.0
+                parent.total -= 1.0
+                node = parent
 
     def collect(self, cfg: PuctConfig, batch_size: int,
                 root_choices: list[int] | None = None) -> tuple[list[Node], int]:

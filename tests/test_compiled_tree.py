@@ -393,3 +393,31 @@ def test_self_play_runs_its_games_on_compiled_trees(tmp_path):
                 assert record.target[record.visits == 0].sum() == 0
     for sgf in sorted((tmp_path / "sgf").glob("*.sgf")):
         load_sgf_file(sgf)         # raises on an illegal move
+
+
+class FailsOnce(LinearNet):
+    """LinearNet whose third network run raises (a transient runtime error)."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.calls = 0
+
+    def run(self, planes, glob):
+        """Raise on the third call, else answer."""
+        self.calls += 1
+        if self.calls == 3:
+            raise RuntimeError("the runtime failed")
+        return super().run(planes, glob)
+
+
+@pytest.mark.parametrize("tree", ["compiled", "python"])
+def test_a_failed_network_run_leaves_the_tree_searchable(tree):
+    """The batch's virtual losses are taken back: the next search on the same tree finishes its visits."""
+    game = random_game(9, 6, seed=9)
+    searcher = Searcher(FailsOnce(9), SearchConfig(batch_size=8, seed=0, tree=tree, early_stop=False))
+    with pytest.raises(RuntimeError, match="runtime failed"):
+        searcher.search(game, MoveLimits(visits=100))
+    result = searcher.search(game, MoveLimits(visits=100))       # the same tree, reused
+    assert result.root_visits >= 100
+    root = searcher.tree.root
+    assert not root.child_VL.any() and root.child_N.sum() == root.visits - 1

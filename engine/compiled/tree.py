@@ -140,8 +140,12 @@ class CompiledTree:
                                 self.root_history, size, root_edges, self.leaves, self.planes, self.glob,
                                 self.legal)
         if count:
-            outputs = self.net.run(self.planes[:count], self.glob[:count])
-            logits, value, score, own = check_outputs(outputs, count, self.height, self.width)
+            try:
+                outputs = self.net.run(self.planes[:count], self.glob[:count])
+                logits, value, score, own = check_outputs(outputs, count, self.height, self.width)
+            except BaseException:
+                K.abandon(pool, self.leaves, count)   # the tree stays searchable after a failed network run
+                raise
             self.net.evaluations += count
             K.finish(pool, self.leaves, count, logits, value, score, self.legal, self.policy)
             leaves = self.leaves[:count]

@@ -252,6 +252,18 @@ def backup(pool, leaf, value, score):
 
 
 @numba.njit(cache=True)
+def abandon(pool, leaves, count):
+    """Take back ``collect``'s virtual losses and pending marks of leaves that will not be evaluated."""
+    for j in range(count):
+        node = leaves[j]
+        pool.pending[node] = False
+        while pool.parent[node] >= 0:
+            pool.vl[node] -= 1.0
+            pool.total[pool.parent[node]] -= 1.0
+            node = pool.parent[node]
+
+
+@numba.njit(cache=True)
 def _undo(pool, path, depth):
     for d in range(depth):
         child = path[d]
