@@ -338,6 +338,8 @@ class _Run:
         """
         tree, evaluator, batch = self.tree, self.s.evaluator, self.s.config.batch_size
         flight: tuple[list, object] | None = None   # (leaves, job) on the net now
+        unfinished: list[list] = []   # batches collected and not backed up: abandoned if a network run fails
+        job = None
         done = 0
         try:
             while rounds is None or done < rounds:
@@ -347,6 +349,7 @@ class _Run:
                 in_flight = len(flight[0]) if flight else 0
                 size = int(min(batch, self.visit_limit - tree.root.visits - in_flight))
                 leaves, backed_up = tree.collect(puct, size) if size > 0 else ([], 0)
+                unfinished.append(leaves)
                 self.playouts += backed_up
                 job = evaluator.begin([leaf.position for leaf in leaves]) if leaves else None
                 if flight is not None:
@@ -355,12 +358,21 @@ class _Run:
                     job.start()
                 if flight is not None:
                     self.playouts += tree.finish(flight[0], flight[1].result())
+                    unfinished = [u for u in unfinished if u is not flight[0]]
                 flight = (leaves, job) if job is not None else None
                 self._note_batch(self.clock() - began)
                 done += 1
-        finally:
             if flight is not None:
                 self.playouts += tree.finish(flight[0], flight[1].result())
+        except BaseException:
+            for job in {id(j): j for j in (flight[1] if flight else None, job) if j is not None}.values():
+                try:
+                    job.wait()            # the runtime is free again for the next search's jobs
+                except Exception:         # noqa: BLE001 - the error being raised is the one to report
+                    pass
+            for leaves in unfinished:
+                tree.abandon(leaves)
+            raise
         return done
 
     def _note_batch(self, seconds: float) -> None:

@@ -35,8 +35,14 @@ class _ThreadJob(EvaluationJob):
     def start(self):
         self.owner.started += 1
         self.owner.running += 1
-        self.thread = threading.Thread(target=lambda: setattr(self, "out", self._evaluate(self.positions)))
+        self.thread = threading.Thread(target=self._run)
         self.thread.start()
+
+    def _run(self):
+        try:
+            self.out = self._evaluate(self.positions)
+        except Exception as exc:  # noqa: BLE001 - raised again by result(), as a runtime's error would be
+            self.error = exc
 
     def wait(self):
         if self.thread.is_alive() or not hasattr(self, "waited"):
@@ -46,6 +52,8 @@ class _ThreadJob(EvaluationJob):
                 self.owner.running -= 1
 
     def _finish(self):
+        if hasattr(self, "error"):
+            raise self.error
         return self.out
 
 
@@ -290,3 +298,29 @@ def test_a_pipelined_search_on_openvino_plays_legal_moves_through_the_cache():
         assert_settled(searcher.tree)
         game.play(result.move)
     assert len(ev.cache) == ev.misses > 300     # every evaluation came back through the cache
+
+
+class FailsAt(Evaluator):
+    """An evaluator whose ``at``-th call raises (a runtime error), the others answered by ``inner``."""
+
+    def __init__(self, inner, at: int):
+        self.inner, self.at, self.calls = inner, at, 0
+
+    def evaluate(self, positions):
+        self.calls += 1
+        if self.calls == self.at:
+            raise RuntimeError("the runtime failed")
+        return self.inner.evaluate(positions)
+
+
+def test_a_failed_run_in_a_pipelined_search_leaves_the_tree_settled():
+    """Both batches in flight are taken back: no virtual loss left, and the next search reaches its visits."""
+    ev = Overlapping(FailsAt(Material(), 30))             # past PIPELINE_AFTER: two batches on the way
+    searcher = Searcher(ev, SearchConfig(batch_size=8, seed=0, early_stop=False, pipeline="on"))
+    with pytest.raises(RuntimeError, match="runtime failed"):
+        searcher.search(Game(9), MoveLimits(visits=600))
+    assert ev.gathered_while_running > 0
+    assert_settled(searcher.tree)
+    result = searcher.search(Game(9), MoveLimits(visits=600))
+    assert result.root_visits >= 600
+    assert_settled(searcher.tree)
