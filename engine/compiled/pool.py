@@ -77,10 +77,14 @@ def new_pool(nodes: int, edges: int, area: int) -> Pool:
 
 
 def grown(pool: Pool, nodes: int, edges: int) -> Pool:
-    """A copy of ``pool`` with room for at least ``nodes`` nodes and ``edges`` edges."""
+    """A copy of ``pool`` with room for at least ``nodes`` nodes and ``edges`` edges.
+
+    Each array that must grow grows by half (not doubling: near the tree's
+    memory cap the copy holds the old and the new arrays at once).
+    """
     cap_nodes, cap_edges = len(pool.parent), len(pool.move)
-    new_nodes = max(cap_nodes, nodes) if nodes <= cap_nodes else max(nodes, 2 * cap_nodes)
-    new_edges = max(cap_edges, edges) if edges <= cap_edges else max(edges, 2 * cap_edges)
+    new_nodes = cap_nodes if nodes <= cap_nodes else max(nodes, cap_nodes + cap_nodes // 2)
+    new_edges = cap_edges if edges <= cap_edges else max(edges, cap_edges + cap_edges // 2)
     if (new_nodes, new_edges) == (cap_nodes, cap_edges):
         return pool
     bigger = new_pool(new_nodes, new_edges, pool.stones.shape[1])
