@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -421,3 +422,14 @@ def test_a_failed_network_run_leaves_the_tree_searchable(tree):
     assert result.root_visits >= 100
     root = searcher.tree.root
     assert not root.child_VL.any() and root.child_N.sum() == root.visits - 1
+
+
+def test_without_numba_auto_searches_on_the_python_tree(monkeypatch, caplog):
+    """No numba (or one that cannot load): auto falls back silently, compiled with one warning naming the extra."""
+    monkeypatch.setitem(sys.modules, "numba", None)          # import numba now raises ImportError
+    game = random_game(9, 4, seed=2)
+    _, searcher = search(game, "auto", visits=24)
+    assert type(searcher.tree).__name__ == "Tree" and not caplog.text
+    _, searcher = search(game, "compiled", visits=24)
+    assert type(searcher.tree).__name__ == "Tree"
+    assert "numba is not installed" in caplog.text and "cpu-fast" in caplog.text

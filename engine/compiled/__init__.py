@@ -1,15 +1,17 @@
-"""Compiled kernels (numba) for the search's per-visit work: boards as arrays, features, legality.
+"""Compiled kernels (numba) for the search's per-visit work: boards as arrays, features, the tree.
 
-Optional: ``pip install 'zerogo[cpu-fast]'`` brings numba; without it nothing
-here is imported and the search runs its Python path. ``available()`` says
-which, without importing numba.
+Optional: ``pip install 'zerogo[cpu-fast]'`` brings numba; without it (or
+with a numba that cannot load, e.g. built for another numpy) nothing here is
+used and the search runs on the Python tree. ``available()`` says which.
 """
 
 from __future__ import annotations
 
-import importlib.util
-
 
 def available() -> bool:
-    """True when numba can be imported (the compiled kernels can run)."""
-    return importlib.util.find_spec("numba") is not None
+    """True when numba imports (the compiled kernels can run)."""
+    try:
+        import numba  # noqa: F401
+    except Exception:  # noqa: BLE001 - ImportError, or a numba built for another numpy
+        return False
+    return True
