@@ -341,7 +341,7 @@ class RowNet(LinearNet):
 def test_threads_batch_their_compiled_trees_through_one_shared_batcher():
     """Self-play's set-up: games on threads, one SharedBatcher; each search as it would be alone, batches merged."""
     from engine.batching import SharedBatcher
-    batcher = SharedBatcher(RowNet(9), clients=3)
+    batcher = SharedBatcher(RowNet(9), clients=3, max_wait=1.0)     # (a flush waits for all three)
     games = [random_game(9, 10 + k, seed=k) for k in range(3)]
     config = SearchConfig(batch_size=8, seed=0, tree="compiled", early_stop=False)
     results, kinds, errors = [None] * 3, [None] * 3, []
