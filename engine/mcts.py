@@ -21,6 +21,25 @@ from engine.rules import SIMPLE_KO
 from engine.scoring import tromp_taylor_score
 
 
+def node_reached(tree, game):
+    """The node of ``tree`` (Python or compiled) the game's moves since its root lead to, or None.
+
+    None too when the rules differ or more than four moves were played.
+    """
+    moves = game.moves
+    played = game.board.move_number - tree.root.board.move_number
+    if (tree.rules != game.rules or tree.handicap != game.handicap or played < 0
+            or played > len(moves) or played > 4):
+        return None
+    node = tree.root
+    for _, move in moves[len(moves) - played:]:
+        i = node.child_index(move)
+        if i is None or node.children[i] is None:
+            return None
+        node = node.children[i]
+    return node
+
+
 class Tree:
     """A search tree for one game position, with superko checks and leaf batching."""
 
@@ -244,18 +263,9 @@ class Tree:
     def advance(self, game) -> bool:
         """Re-root at the game's current position if it lies in this tree; False otherwise."""
         board = game.board
-        moves = game.moves
-        root_board = self.root.board
-        played = board.move_number - root_board.move_number
-        if (self.rules != game.rules or self.handicap != game.handicap or played < 0
-                or played > len(moves) or played > 4):
+        node = node_reached(self, game)
+        if node is None:
             return False
-        node = self.root
-        for _, move in moves[len(moves) - played:]:
-            i = node.child_index(move)
-            if i is None or node.children[i] is None:
-                return False
-            node = node.children[i]
         if node.board.hash != board.hash or node.board.to_play != board.to_play or node.board.passes != board.passes:
             return False
         if node is not self.root:
@@ -288,25 +298,24 @@ class Tree:
         """Mean ownership seen in this search, black's view, or None."""
         return self.own_sum / self.own_count if self.own_count else None
 
-    def principal_variation(self, node: Node, first: int, length: int) -> list[int]:
-        """The moves from child ``first`` of ``node`` following the most visited children."""
-        pv = [int(node.moves[first])]
-        child = node.children[first]
-        while child is not None and child.expanded and len(pv) < length and child.child_N.sum() > 0:
-            j = int(np.argmax(child.child_N))
-            pv.append(int(child.moves[j]))
-            child = child.children[j]
-        return pv
-
-    def pv_visits(self, node: Node, first: int, length: int) -> list[int]:
-        """Visits of each node along ``principal_variation``."""
-        out = [int(node.child_N[first])]
+    @staticmethod
+    def _variation(node: Node, first: int, length: int) -> list[tuple[int, int]]:
+        """(move, visits) from child ``first`` of ``node`` following the most visited children."""
+        out = [(int(node.moves[first]), int(node.child_N[first]))]
         child = node.children[first]
         while child is not None and child.expanded and len(out) < length and child.child_N.sum() > 0:
             j = int(np.argmax(child.child_N))
-            out.append(int(child.child_N[j]))
+            out.append((int(child.moves[j]), int(child.child_N[j])))
             child = child.children[j]
         return out
+
+    def principal_variation(self, node: Node, first: int, length: int) -> list[int]:
+        """The moves from child ``first`` of ``node`` following the most visited children."""
+        return [move for move, _ in self._variation(node, first, length)]
+
+    def pv_visits(self, node: Node, first: int, length: int) -> list[int]:
+        """Visits of each node along ``principal_variation``."""
+        return [visits for _, visits in self._variation(node, first, length)]
 
     def add_dirichlet_noise(self, rng: np.random.Generator, alpha_scale: float, eps: float) -> None:
         """Mix Dirichlet noise into the root priors as they stand (alpha = alpha_scale / candidates)."""

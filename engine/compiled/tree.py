@@ -27,6 +27,7 @@ from engine.features import HISTORY, NUM_GLOBALS, NUM_PLANES
 from engine.game import superko_key
 from engine.grid import zobrist_table
 from engine.ladder_prior import ladder_aware_prior
+from engine.mcts import node_reached
 from engine.mcts_node import PuctConfig, ScoreUtility, _Stub
 from engine.onnx_model import check_outputs
 from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
@@ -239,17 +240,10 @@ class CompiledTree:
     # ------------------------------------------------------ reuse, memory
     def advance(self, game) -> bool:
         """Re-root at the game's current position if it lies in this tree; False otherwise."""
-        board, moves = game.board, game.moves
-        played = board.move_number - self.root_board.move_number
-        if (self.rules != game.rules or self.handicap != game.handicap or played < 0
-                or played > len(moves) or played > 4):
+        board = game.board
+        node = node_reached(self, game)
+        if node is None:
             return False
-        node = self.root
-        for _, move in moves[len(moves) - played:]:
-            i = node.child_index(move)
-            if i is None or node.children[i] is None:
-                return False
-            node = node.children[i]
         pool = self.pool
         j = node.node
         if (int(pool.hash[j]) != board.hash or pool.to_play[j] != board.to_play

@@ -17,26 +17,11 @@ def compact(pool, new_root, min_visits, out):
     network); the children of such nodes are kept, the others' collapse to
     unexpanded nodes that keep their statistics and board (chosen again, they
     are evaluated again), and nothing below a collapsed node survives. Nodes
-    are numbered parents first, in the same order as before, so one pass
-    over ``pool`` does it; ``out`` needs room for what is kept.
+    are numbered parents first, in the same order as before, so one marking
+    pass (``_marks``) and one copying pass do it; ``out`` needs room for what is kept.
     """
     used = pool.counts[NODES]
-    inside = np.zeros(used, np.bool_)      # in the new root's subtree
-    expanded = np.zeros(used, np.bool_)    # kept with its edges
-    index = np.full(used, -1, np.int32)    # the node's number in ``out``
-    inside[new_root] = True
-    kept_nodes, kept_edges = 0, 0
-    for j in range(new_root, used):
-        if j != new_root:
-            p = pool.parent[j]
-            if p < new_root or not expanded[p]:
-                continue
-            inside[j] = True
-        index[j] = kept_nodes
-        kept_nodes += 1
-        expanded[j] = pool.degree[j] >= 0 and (j == new_root or pool.n[j] >= min_visits or pool.vl[j] > 0)
-        if expanded[j]:
-            kept_edges += pool.degree[j]
+    index, expanded, kept_nodes, _ = _marks(pool, new_root, min_visits)
     edges = 0
     for j in range(new_root, used):
         k = index[j]
@@ -77,9 +62,10 @@ def compact(pool, new_root, min_visits, out):
 
 
 @numba.njit(cache=True)
-def kept_by(pool, root, min_visits):
-    """(nodes, edges) that ``compact(pool, root, min_visits, ...)`` would keep."""
+def _marks(pool, root, min_visits):
+    """(each node's number in the compacted pool or -1, whether it keeps its edges, nodes kept, edges kept)."""
     used = pool.counts[NODES]
+    index = np.full(used, -1, np.int32)
     expanded = np.zeros(used, np.bool_)
     nodes, edges = 0, 0
     for j in range(root, used):
@@ -87,10 +73,18 @@ def kept_by(pool, root, min_visits):
             p = pool.parent[j]
             if p < root or not expanded[p]:
                 continue
+        index[j] = nodes
         nodes += 1
         expanded[j] = pool.degree[j] >= 0 and (j == root or pool.n[j] >= min_visits or pool.vl[j] > 0)
         if expanded[j]:
             edges += pool.degree[j]
+    return index, expanded, nodes, edges
+
+
+@numba.njit(cache=True)
+def kept_by(pool, root, min_visits):
+    """(nodes, edges) that ``compact(pool, root, min_visits, ...)`` would keep."""
+    _, _, nodes, edges = _marks(pool, root, min_visits)
     return nodes, edges
 
 
