@@ -203,9 +203,15 @@ class Tree:
         keep their virtual loss until ``finish`` backs up their evaluations.
         """
         leaves, done, misses = [], 0, 0
-        count = len(root_choices) if root_choices is not None else batch_size
+        # Gumbel's root choices as moves: a root move found illegal mid-batch shifts the later indices
+        root_moves = [int(self.root.moves[i]) for i in root_choices] if root_choices is not None else None
+        count = len(root_moves) if root_moves is not None else batch_size
         for k in range(count):
-            leaf, _ = self.descend(cfg, root_choices[k] if root_choices is not None else None)
+            choice = None if root_moves is None else self.root.child_index(root_moves[k])
+            if root_moves is not None and choice is None:
+                misses += 1       # removed as illegal by an earlier descent of this batch
+                continue
+            leaf, _ = self.descend(cfg, choice)
             if leaf is None:
                 misses += 1
                 if misses > batch_size:

@@ -175,6 +175,24 @@ def test_gumbel_sequential_halving_spends_the_budget_on_the_top_moves():
     assert pi.sum() == pytest.approx(1.0) and (pi >= 0).all()
 
 
+def test_gumbel_choices_after_an_illegal_root_move_reach_the_moves_chosen():
+    """A root move found illegal mid-batch (superko) does not send the batch's later descents to its neighbours."""
+    game = Game(5, rules="chinese")
+    tree = Tree(game)
+    tree.run_batch(UniformEvaluator(), PuctConfig(), 1)
+    root = tree.root
+    banned = coords.from_gtp("C3", 5, 5)
+    after = game.board.copy()
+    after.play(banned)
+    tree.seen.add(tree._key(after))
+    i = root.child_index(banned)
+    later = [int(root.moves[i + 1]), int(root.moves[i + 2])]
+    tree.run_batch(UniformEvaluator(), PuctConfig(), 3, [i, i + 1, i + 2])
+    assert root.child_index(banned) is None
+    visits = {int(mv): int(n) for mv, n in zip(root.moves, root.child_N) if n}
+    assert visits == {later[0]: 1, later[1]: 1}
+
+
 def test_reroot_releases_the_discarded_subtrees():
     game = Game(7)
     tree = Tree(game)
