@@ -2,8 +2,8 @@
 
 ``SearchConfig.tree``: ``python``; ``compiled`` (numba's arrays, see
 ``engine.compiled``) where it applies: numba installed, a network with
-zerogo's own features and no random symmetries (``compiled.tree.raw_network``:
-not KataGo's nets), no pipeline and the features' full history; else the
+zerogo's own features (``compiled.tree.raw_network``: not KataGo's nets;
+random symmetries, as self-play asks, are applied by the tree), no pipeline and the features' full history; else the
 Python tree, with a warning; ``auto``: the compiled tree where it applies,
 silently.
 """
@@ -31,7 +31,7 @@ def compiled_reason(config: SearchConfig, evaluator) -> str | None:
         return f"a history of {config.history} boards (the compiled tree gives the features' {HISTORY})"
     from engine.compiled.tree import raw_network
     if raw_network(evaluator) is None:
-        return "the network's features are not zerogo's (or random symmetries are on)"
+        return "the network's features are not zerogo's"
     return None
 
 

@@ -208,7 +208,7 @@ def test_two_passes_end_the_game_with_the_area_score():
 
 
 def test_the_python_tree_stands_in_where_the_compiled_one_cannot_run(caplog):
-    """An evaluator without zerogo's features, random symmetries: the Python tree, one warning when asked for."""
+    """An evaluator without zerogo's features: the Python tree, one warning when asked for."""
     from engine.evaluation import UniformEvaluator
     game = random_game(9, 5, seed=1)
     config = SearchConfig(batch_size=8, seed=0, tree="compiled")
@@ -218,13 +218,53 @@ def test_the_python_tree_stands_in_where_the_compiled_one_cannot_run(caplog):
     searcher.search(game, MoveLimits(visits=24))
     assert type(searcher.tree).__name__ == "Tree"
     assert caplog.text.count("features are not zerogo's") == 1
-    net = LinearNet(9)
-    net.random_symmetry = True
-    searcher = Searcher(net, SearchConfig(batch_size=8, seed=0, tree="auto"))
-    searcher.search(game, MoveLimits(visits=24))
-    assert type(searcher.tree).__name__ == "Tree"
     _, searcher = search(game, "auto", visits=40)
     assert type(searcher.tree).__name__ == "CompiledTree"
+
+
+class PointNet(LinearNet):
+    """A network that commutes with the board's symmetries: each point's logit and ownership from its own
+    planes, the value from plane counts (exact sums), so turning the board turns its outputs."""
+
+    def __init__(self, width: int, height: int | None = None, seed: int = 0):
+        super().__init__(width, height, seed=seed)
+        rng = np.random.default_rng(seed + 1)
+        self.point = rng.normal(0, 1.0, features.NUM_PLANES).astype(np.float32)
+        self.count = rng.normal(0, 0.02, features.NUM_PLANES).astype(np.float32)
+        self.pass_logit = np.float32(-1.0)
+
+    def run(self, planes, glob):
+        """Logits, value, score and ownership that turn with the planes."""
+        self.runs.append(planes.copy())
+        n = len(planes)
+        points = np.einsum("bchw,c->bhw", planes, self.point)
+        value = np.tanh(planes.sum(axis=(2, 3)) @ self.count + glob @ self.glob)
+        logits = np.concatenate([points.reshape(n, -1), np.full((n, 1), self.pass_logit, np.float32)], axis=1)
+        return [logits, value, 12.0 * value, np.tanh(points)]
+
+
+@pytest.mark.parametrize("size,height", [(9, 9), (7, 5)])
+def test_random_symmetries_turn_the_leaves_and_turn_the_outputs_back(size, height):
+    """Self-play's random symmetries on the compiled tree: the network sees turned boards, and with a network
+    that turns with them the search is the one without symmetries, on square and rectangular boards."""
+    game = random_game(size, 14, seed=2, height=height)
+    config = SearchConfig(batch_size=8, seed=0, tree="compiled", early_stop=False)
+    plain, turned = PointNet(size, height), PointNet(size, height)
+    turned.random_symmetry = True
+    searches = [Searcher(net, config) for net in (plain, turned)]
+    ours, theirs = (s.search(game, MoveLimits(visits=200)) for s in searches)
+    assert all(type(s.tree).__name__ == "CompiledTree" for s in searches)
+    assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+    assert ours.winrate == pytest.approx(theirs.winrate, abs=1e-6)
+    assert np.allclose(ours.ownership, theirs.ownership, atol=1e-6)
+    assert len(plain.runs) == len(turned.runs)
+    differ = sum(not np.array_equal(a, b) for a, b in zip(plain.runs, turned.runs))
+    assert differ == len(plain.runs)       # every batch of 8 has turned leaves
+    broken = LinearNet(size, height)       # a network that does not turn with the board: another search
+    broken.random_symmetry = True
+    other = Searcher(broken, config).search(game, MoveLimits(visits=200))
+    alone = Searcher(LinearNet(size, height), config).search(game, MoveLimits(visits=200))
+    assert [(c.move, c.visits) for c in other.candidates] != [(c.move, c.visits) for c in alone.candidates]
 
 
 def test_gumbel_sequential_halving_matches_the_python_tree():

@@ -39,11 +39,17 @@ EDGE_BYTES = 14          # move, prior, raw prior, child
 
 def raw_network(evaluator) -> NetEvaluator | RawClient | None:
     """What runs the network under ``evaluator`` (itself, under a cache, or behind a ``SharedBatcher``: its
-    ``RawClient``) if the compiled tree can drive it (zerogo's features, no random symmetries); else None."""
+    ``RawClient``) if the compiled tree can drive it (zerogo's features); else None."""
     net = raw_client(evaluator) or raw_net(evaluator)
-    if net is not None and net.encode_batch is features.encode_batch and not net.random_symmetry:
+    if net is not None and net.encode_batch is features.encode_batch:
         return net
     return None
+
+
+def symmetry_rng(net: NetEvaluator | RawClient) -> np.random.Generator | None:
+    """A generator of its own for a tree's random symmetries, drawn from the network's, if it asks for them."""
+    inner = net.net if isinstance(net, RawClient) else net
+    return np.random.default_rng(int(inner.rng.integers(2 ** 63))) if inner.random_symmetry else None
 
 
 def search_params(game, puct: PuctConfig) -> np.ndarray:
@@ -77,6 +83,8 @@ class CompiledTree:
                  ladder_factor: float = 1.0, nodes: int = 4096):
         board = game.board
         self.net, self.history, self.ladder_factor = net, history, ladder_factor
+        self.symmetry_rng = symmetry_rng(net)      # each leaf under a random symmetry (self-play), or None
+        self.symmetries = np.array(features.shape_preserving(board.height, board.width))
         self.width, self.height, self.area = board.width, board.height, board.area
         self.rules, self.handicap = game.rules, game.handicap
         self.nbr, self.zob = tables(board.width, board.height)
@@ -142,8 +150,11 @@ class CompiledTree:
                                 self.legal)
         if count:
             try:
-                outputs = self.net.run(self.planes[:count], self.glob[:count])
+                planes, syms = self._oriented(count)
+                outputs = self.net.run(planes, self.glob[:count])
                 logits, value, score, own = check_outputs(outputs, count, self.height, self.width)
+                if syms is not None:
+                    logits, own = self._reoriented(syms, logits, own)
             except BaseException:
                 K.abandon(pool, self.leaves, count)   # the tree stays searchable after a failed network run
                 raise
@@ -156,6 +167,27 @@ class CompiledTree:
                 for leaf in leaves[pool.parent[leaves] == 0].tolist():
                     self._play_down_futile_escapes(NodeView(self, leaf))
         return done + count
+
+    def _oriented(self, count: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The batch's planes, each leaf's under a random symmetry when the network asks for them (else as
+        collected): (planes, the symmetries or None)."""
+        planes = self.planes[:count]
+        if self.symmetry_rng is None:
+            return planes, None
+        syms = self.symmetries[self.symmetry_rng.integers(len(self.symmetries), size=count)]
+        planes = planes.copy()
+        for k in np.unique(syms[syms > 0]).tolist():
+            planes[syms == k] = features.apply_symmetry_planes(planes[syms == k], k)
+        return planes, syms
+
+    def _reoriented(self, syms: np.ndarray, logits: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The network's policy logits and ownership back in the board's own orientation."""
+        logits, own = np.array(logits, np.float32), np.array(own, np.float32)
+        for k in np.unique(syms[syms > 0]).tolist():
+            rows = syms == k
+            logits[rows] = features.inverse_symmetry_policy(logits[rows], k, self.width, self.height)
+            own[rows] = features.inverse_symmetry_planes(own[rows], k)
+        return logits, own
 
     def _play_down_futile_escapes(self, node: NodeView) -> None:
         """``engine.mcts.Tree._play_down_futile_escapes``: the root's or a reply's futile ladder escapes."""
