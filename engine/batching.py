@@ -28,6 +28,7 @@ in one ``run`` of the network under the inner evaluator (``raw_net``).
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 
 import numpy as np
@@ -48,6 +49,7 @@ class SharedBatcher(Evaluator):
         self._active = clients
         self.calls = 0
         self.positions = 0
+        self.network_seconds = 0.0          # wall time inside the inner evaluators (network runs)
 
     @contextmanager
     def active(self):
@@ -111,12 +113,15 @@ class SharedBatcher(Evaluator):
         flat = [p for slot in group for p in slot[1]]
         if not group:
             return
+        began = time.perf_counter()
         try:
             out = self.inners[key].evaluate(flat) if flat else []
         except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
             for slot in group:
                 slot[3] = exc
             return
+        finally:
+            self.network_seconds += time.perf_counter() - began
         i = 0
         for slot in group:
             slot[2] = out[i:i + len(slot[1])]
@@ -127,6 +132,7 @@ class SharedBatcher(Evaluator):
     def _run_raw(self, group: list, key) -> None:
         """One ``run`` of the network under inner evaluator ``key`` over ``group``'s raw inputs (one board shape)."""
         sizes = [len(slot[1][0]) for slot in group]
+        began = time.perf_counter()
         try:
             net = raw_net(self.inners[key])
             if net is None:
@@ -137,6 +143,8 @@ class SharedBatcher(Evaluator):
             for slot in group:
                 slot[3] = exc
             return
+        finally:
+            self.network_seconds += time.perf_counter() - began
         start = 0
         for slot, size in zip(group, sizes):
             slot[2] = [np.asarray(out)[start:start + size] for out in outputs]

@@ -77,6 +77,7 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
     out = summarize(games)
     out.update(seconds=time.perf_counter() - start, shards=[str(p) for p in shards],
                mean_batch=batcher.mean_batch(), positions_evaluated=batcher.positions,
+               network_seconds=batcher.network_seconds, network_calls=batcher.calls,
                runtime=evaluator_runtime(evaluator))
     return out
 
@@ -142,6 +143,11 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
     total["games_per_hour"] = 3600.0 * total["games"] / wall if wall > 0 else 0.0
     total["moves_per_second"] = total["moves"] / wall if wall > 0 else 0.0
     total["evals_per_second"] = total["positions_evaluated"] / wall if wall > 0 else 0.0
+    # the share of the games' time spent inside network runs (the rest: trees, games, waiting for each other)
+    played = sum(o["seconds"] for o in outs)
+    total["network_share"] = sum(o["network_seconds"] for o in outs) / played if played > 0 else 0.0
+    calls = sum(o["network_calls"] for o in outs)
+    total["mean_batch"] = total["positions_evaluated"] / calls if calls else 0.0
     total["shards"] = [s for o in outs for s in o["shards"]]
     total["runtimes"] = sorted({o["runtime"] for o in outs})
     return total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -72,6 +73,18 @@ def test_each_thread_gets_its_own_answers_from_one_network_call():
     out = _run(4, lambda i: [e.value for e in batcher.evaluate([_position(10 * i + k) for k in range(i + 1)])])
     assert out == [[10.0 * i + k for k in range(i + 1)] for i in range(4)]
     assert net.batches == [1 + 2 + 3 + 4] and batcher.calls == 1 and batcher.mean_batch() == 10.0
+
+
+def test_the_time_inside_the_network_is_counted():
+    class Slow(Recorder):
+        def evaluate(self, positions):
+            time.sleep(0.05)
+            return super().evaluate(positions)
+
+    batcher = SharedBatcher(Slow(), clients=2, max_wait=5.0)
+    _run(2, lambda i: batcher.evaluate([_position(i)]))
+    _run(2, lambda i: batcher.evaluate([_position(i)]))
+    assert batcher.calls == 2 and 0.1 <= batcher.network_seconds < 5.0
 
 
 def test_two_networks_get_one_batch_each():

@@ -130,6 +130,7 @@ def test_cli_writes_sgf_shards_and_summary(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output[res.output.index("{"):])
     assert summary["games"] == 2 and summary["samples"] == summary["moves"]
+    assert 0.0 < summary["network_share"] <= 1.0 and summary["mean_batch"] >= 1.0
     assert len(list((out / "sgf").glob("*.sgf"))) == 2
     assert list_shards(out / "shards")
     bad = CliRunner().invoke(selfplay_command, ["--network", str(tmp_path / "none.onnx"),
