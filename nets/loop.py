@@ -51,7 +51,7 @@ class LoopSettings:
     generations: int = 1
     games: int = 100
     parallel: int = 16
-    processes: int = 1
+    processes: int = 0               # self-play worker processes; 0: one per CPU core
     runtime: str = "onnxruntime"     # self-play's CPU inference (engine.runtimes)
     precision: str = "fp32"
     visits: int = 32

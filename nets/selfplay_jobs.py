@@ -140,6 +140,7 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
             "played_out_checks", "false_resignations", "positions_evaluated")
     total = {k: sum(o[k] for o in outs) for k in keys}
     total["seconds"] = wall
+    total["processes"] = len(outs)
     total["games_per_hour"] = 3600.0 * total["games"] / wall if wall > 0 else 0.0
     total["moves_per_second"] = total["moves"] / wall if wall > 0 else 0.0
     total["evals_per_second"] = total["positions_evaluated"] / wall if wall > 0 else 0.0
@@ -153,11 +154,21 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
     return total
 
 
+def default_processes(device: str, threads: int) -> int:
+    """Worker processes when none are asked for: one per ``threads`` usable CPU cores for CPU inference
+    (one process's tree work runs while another's network does), else one."""
+    if device != "cpu":
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // max(1, threads))
+
+
 def selfplay(network: str, cfg: SelfPlayConfig, games: int, parallel: int, processes: int,
              out_dir: str, device: str = "cpu", threads: int = 1, runtime: str = "onnxruntime",
              precision: str = "fp32") -> dict:
-    """Run self-play over ``processes`` processes; returns merged counts and throughput."""
+    """Run self-play over ``processes`` processes (0: ``default_processes``); returns merged counts and throughput."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
+    processes = processes or default_processes(device, threads)
     tag = f"{int(time.time())}-{os.getpid()}"
     jobs = plan_jobs(network, cfg, games, processes, parallel, out_dir, f"sp-{tag}-p", device, threads,
                      runtime, precision)

@@ -17,7 +17,7 @@ def _settings(run_dir, **kw) -> LoopSettings:
     base = dict(run_dir=str(run_dir), config="b2c16", board_size=5, komi=0.5, games=4,
                 parallel=4, visits=4, fast_visits=2, full_prob=1.0, train_steps=3, batch_size=16,
                 window=5, gate_backend="arena", gate_games=2, gate_visits=4, gate_parallel=2,
-                min_score=0.0, anchor_games=0, anchor_gnugo=[1])
+                min_score=0.0, anchor_games=0, anchor_gnugo=[1], processes=1)
     base.update(kw)
     return LoopSettings(**base)
 
@@ -64,7 +64,7 @@ def test_gtp_gate_and_gnugo_rating(tmp_path):
     torch.set_num_threads(1)
     result = CliRunner().invoke(loop_command, [
         "--run-dir", str(tmp_path), "--config", "b2c16", "--board-size", "5", "--komi", "0.5",
-        "--games", "2", "--parallel-games", "2", "--visits", "4", "--fast-visits", "2",
+        "--games", "2", "--parallel-games", "2", "--processes", "1", "--visits", "4", "--fast-visits", "2",
         "--full-prob", "1", "--train-steps", "2", "--batch-size", "16", "--window", "5",
         "--gate-backend", "gtp", "--gate-games", "2", "--gate-visits", "2",
         "--min-score", "0", "--anchor-games", "2", "--anchor-gnugo", "1"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from engine.sgf import load_sgf_file
 from nets.selfplay import (MoveRecord, SelfPlayConfig, play_game, run_games,
                            value_targets)
 from nets.cli import selfplay_command
-from nets.selfplay_jobs import split_games
+from nets.selfplay_jobs import default_processes, split_games
 from nets.selfplay_io import GameSink, final_ownership
 from nets.selfplay_search import SearchSettings
 from nets.shards import list_shards, load_shard
@@ -119,6 +120,8 @@ def test_bad_settings_are_named_errors():
     with pytest.raises(ValueError, match="root"):
         SearchSettings(root="alphabeta")
     assert split_games(7, 3) == [3, 2, 2]
+    assert default_processes("cuda", 1) == 1 and default_processes("cpu", 10_000) == 1
+    assert default_processes("cpu", 1) == len(os.sched_getaffinity(0))
 
 
 def test_cli_writes_sgf_shards_and_summary(tmp_path):
@@ -131,6 +134,7 @@ def test_cli_writes_sgf_shards_and_summary(tmp_path):
     summary = json.loads(res.output[res.output.index("{"):])
     assert summary["games"] == 2 and summary["samples"] == summary["moves"]
     assert 0.0 < summary["network_share"] <= 1.0 and summary["mean_batch"] >= 1.0
+    assert summary["processes"] == min(2, default_processes("cpu", 1))   # one per core, games permitting
     assert len(list((out / "sgf").glob("*.sgf"))) == 2
     assert list_shards(out / "shards")
     bad = CliRunner().invoke(selfplay_command, ["--network", str(tmp_path / "none.onnx"),

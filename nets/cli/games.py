@@ -39,7 +39,8 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--games", type=click.IntRange(1), default=100, show_default=True)
 @click.option("--parallel-games", type=click.IntRange(1), default=16, show_default=True,
               help="Games played at once per process (one shared evaluator batch).")
-@click.option("--processes", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--processes", type=click.IntRange(0), default=0, show_default=True,
+              help="Worker processes; 0: one per --threads CPU cores (CPU inference), else 1.")
 @click.option("--board-size", type=click.IntRange(2, 25), default=GAME.board_size, show_default=True)
 @click.option("--komi", type=float, default=None,
               help="Komi (default: engine.rules.default_komi of the board size: 7 up to 9x9, else 7.5).")
@@ -107,7 +108,8 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--generations", type=click.IntRange(1), default=_LOOP.generations, show_default=True)
 @click.option("--games", type=click.IntRange(1), default=_LOOP.games, show_default=True)
 @click.option("--parallel-games", "parallel", type=click.IntRange(1), default=_LOOP.parallel, show_default=True)
-@click.option("--processes", type=click.IntRange(1), default=_LOOP.processes, show_default=True)
+@click.option("--processes", type=click.IntRange(0), default=_LOOP.processes, show_default=True,
+              help="Self-play worker processes; 0: one per CPU core.")
 @runtime_options(_LOOP.runtime, _LOOP.precision, "self-play (gate and rating matches stay fp32)")
 @click.option("--visits", type=click.IntRange(1), default=_LOOP.visits, show_default=True)
 @click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
