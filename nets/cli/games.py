@@ -50,9 +50,10 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--full-prob", type=click.FloatRange(0, 1), default=GAME.full_prob, show_default=True,
               help="Playout cap randomization: chance a move gets a full search (and a sample).")
 @click.option("--root", type=click.Choice(["puct", "gumbel"]), default=SEARCH.root, show_default=True)
-@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default=SEARCH.tree, show_default=True,
-              help="The search tree (zerogo gtp --tree): compiled (numba) for zerogo's own networks; "
-                   "the games' threads then run their trees outside the GIL.")
+@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default="auto", show_default=True,
+              envvar="ZEROGO_TREE",
+              help="The search tree (zerogo gtp --tree): auto = compiled (numba) where it runs (zerogo's own "
+                   "networks), else python. [env ZEROGO_TREE]")
 @click.option("--c-puct", type=float, default=SEARCH.c_puct, show_default=True)
 @click.option("--temperature", type=float, default=SEARCH.temperature, show_default=True)
 @click.option("--temperature-moves", type=click.IntRange(0), default=SEARCH.temperature_moves, show_default=True)
