@@ -3,9 +3,9 @@
 ``SearchConfig.tree``: ``python``; ``compiled`` (numba's arrays, see
 ``engine.compiled``) where it applies: numba installed, a network with
 zerogo's own features (``compiled.tree.raw_network``: not KataGo's nets;
-random symmetries, as self-play asks, are applied by the tree), no pipeline and the features' full history; else the
-Python tree, with a warning; ``auto``: the compiled tree where it applies,
-silently.
+random symmetries, as self-play asks, are applied by the tree), no pipeline
+and the features' full history; else the Python tree, with a warning;
+``auto``: the compiled tree where it applies, silently.
 """
 
 from __future__ import annotations
