@@ -5,8 +5,11 @@ off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove
 ``stuck-play`` (never answers ``play``), ``stuck-setup`` (never answers ``komi``),
 ``pass`` (passes), ``claim:RESULT`` (passes, and claims ``final_score`` RESULT),
 ``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes),
-``resign-after:N`` (passes N times, then resigns).
+``resign-after:N`` (passes N times, then resigns), ``crash-once:FILE`` (exits on its first genmove if FILE
+does not exist, creating it; otherwise resigns).
 """
+
+import os
 
 import sys
 import time
@@ -35,6 +38,12 @@ def main(mode: str) -> None:
         elif name == "genmove":
             if mode == "crash":
                 sys.exit(3)
+            if mode.startswith("crash-once:"):
+                marker = mode.split(":", 1)[1]
+                if not os.path.exists(marker):
+                    open(marker, "w").close()
+                    sys.exit(3)
+                mode = "resign"
             if mode == "slow":
                 time.sleep(30)
             reply = {"resign": "resign", "illegal": "Z99"}.get(mode, "pass")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -121,6 +122,24 @@ def test_a_killed_match_resumes_from_its_journal(tmp_path):
     other = MatchConfig(fake("resign"), GNUGO_CMD, games=4, size=13, alternate=True)
     with pytest.raises(JournalError, match="other settings"):
         run_match(other, progress=False, journal=journal, resume=True)
+
+
+def test_a_game_an_engine_died_in_is_played_again_when_asked(tmp_path):
+    marker = tmp_path / "crashed-once"
+    black = fake(f"crash-once:{marker}")
+    config = MatchConfig(black, GNUGO_CMD, games=1, size=9, sgf_dir=str(tmp_path / "sgf"), replay_crashes=1)
+    journal = str(tmp_path / "sgf" / "games.jsonl")
+    os.makedirs(config.sgf_dir)
+    (result,), summary = run_match(config, progress=False, journal=journal)
+    assert marker.exists() and (result.reason, result.result) == ("resign", "W+R") and summary.errors == 0
+    assert sorted(os.listdir(config.sgf_dir)) == ["game0000-crash1.sgf", "game0000.sgf", "games.jsonl"]
+    assert [json.loads(line).get("reason") for line in open(journal)][1:] == ["resign"]   # the crash not kept
+    marker.unlink()
+    (result,), _ = run_match(dataclasses.replace(config, replay_crashes=0, sgf_dir=None), progress=False)
+    assert (result.reason, result.result) == ("crash", "W+F")        # without replays the engine loses
+    again = dataclasses.replace(config, replay_crashes=2)            # the journal's settings: replays may change
+    results, _ = run_match(dataclasses.replace(again, games=2), progress=False, journal=journal, resume=True)
+    assert [r.index for r in results] == [0, 1]
 
 
 def test_match_cli_resume_needs_an_sgf_dir():

@@ -100,10 +100,13 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
 @click.option("--resume", is_flag=True,
               help="Keep the games already played into SGF_DIR (its games.jsonl journal) and play the "
                    "rest; the engines and options must be the same (--games may grow).")
+@click.option("--replay-crashes", default=_MATCH.replay_crashes, show_default=True, type=click.IntRange(0),
+              help="Play a game again, up to N times, when an engine dies in it (its SGF is kept as "
+                   "gameNNNN-crashK.sgf); 0: the engine that died loses the game.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
                   setup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs,
-                  resume, quiet):
+                  resume, replay_crashes, quiet):
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
     from engine.rules import RulesError, rules_by_name
     from gtp.match.referee import MatchConfig
@@ -119,7 +122,7 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
             os.makedirs(folder, exist_ok=True)
     config = MatchConfig(black, white, games, size, komi, rules, alternate, parse_time(time_text), lag,
                          move_timeout, parallel, sgf_dir, find_openings(openings), max_moves,
-                         parse_sprt(sprt_text), engine_logs, setup_timeout)
+                         parse_sprt(sprt_text), engine_logs, setup_timeout, replay_crashes)
     if resume and not sgf_dir:
         raise click.UsageError("--resume needs --sgf-dir (the match's journal lives there)")
     journal = os.path.join(sgf_dir, "games.jsonl") if sgf_dir else None

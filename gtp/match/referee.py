@@ -51,6 +51,7 @@ class MatchConfig:
     sprt: tuple[float, float] | None = None
     log_dir: str | None = None    # engines' stderr, one file per game and colour
     setup_timeout: float = 10.0   # every other command (setup, play, time_left, final_score)
+    replay_crashes: int = 0       # play a game again (up to this many times) when an engine dies in it
 
     def __post_init__(self) -> None:
         if self.komi is None:

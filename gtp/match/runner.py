@@ -70,7 +70,7 @@ class JournalError(ValueError):
 def _journal_key(config: MatchConfig) -> dict:
     """The settings a resumed match must share with the journal's (games may grow)."""
     cfg = dataclasses.asdict(config)
-    for name in ("games", "parallel", "sgf_dir", "log_dir", "sprt"):
+    for name in ("games", "parallel", "sgf_dir", "log_dir", "sprt", "replay_crashes"):
         cfg.pop(name)
     return json.loads(json.dumps(cfg))
 
@@ -144,6 +144,7 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
     if config.sprt and results and summarize(config, results).sprt["decision"] != "continue":
         stop.set()
     bar = _progress(len(todo), progress)
+    replays: dict[int, int] = {}
     with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
         pending = set()
         while todo or pending:
@@ -154,6 +155,11 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 result = future.result()
+                if result.reason == "crash" and replays.get(result.index, 0) < config.replay_crashes:
+                    replays[result.index] = replays.get(result.index, 0) + 1
+                    _set_aside(result, replays[result.index])
+                    todo.insert(0, result.index)
+                    continue
                 results.append(result)
                 log_file.add(result)
                 bar.update(1)
@@ -163,6 +169,16 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
     bar.close()
     results.sort(key=lambda r: r.index)
     return results, summarize(config, results)
+
+
+def _set_aside(result: GameResult, replay: int) -> None:
+    """A game an engine died in, to be played again: its SGF kept as ``gameNNNN-crashK.sgf``, a warning."""
+    kept = ""
+    if result.sgf and os.path.exists(result.sgf):
+        kept = result.sgf[:-len(".sgf")] + f"-crash{replay}.sgf"
+        os.replace(result.sgf, kept)
+    log.warning("game %d: %s at move %d; playing it again (replay %d)%s", result.index + 1, result.detail,
+                result.moves + 1, replay, f", the crashed game kept in {kept}" if kept else "")
 
 
 class _NoBar:
