@@ -13,6 +13,7 @@ Score and final ownership are valid only for games played to two passes.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -88,20 +89,28 @@ class GameSink:
                                   start_index=start, source=f"selfplay:{prefix}")
         self.games = len(list(self.sgf_dir.glob(f"{prefix}-*.sgf")))
         self.samples = 0
+        self.closed = False
+        self._lock = threading.Lock()     # games end on several threads; close may come from a watchdog
 
     def __call__(self, sp: SelfPlayGame) -> None:
-        """Write one game's SGF and buffer its samples."""
-        path = self.sgf_dir / f"{self.prefix}-{self.games:06d}.sgf"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(sgf_bytes(sp))
-        tmp.replace(path)
-        self.games += 1
-        self.samples += add_samples(self.writer, sp)
+        """Write one game's SGF and buffer its samples (nothing once closed)."""
+        with self._lock:
+            if self.closed:
+                return
+            path = self.sgf_dir / f"{self.prefix}-{self.games:06d}.sgf"
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(sgf_bytes(sp))
+            tmp.replace(path)
+            self.games += 1
+            self.samples += add_samples(self.writer, sp)
 
     def close(self) -> list[Path]:
-        """Flush the last shard; returns every shard written."""
-        self.writer.close()
-        return self.writer.written
+        """Flush the last shard (once); returns every shard written."""
+        with self._lock:
+            if not self.closed:
+                self.closed = True
+                self.writer.close()
+            return self.writer.written
 
 
 def _next_index(shard_dir: Path, prefix: str) -> int:

@@ -6,8 +6,10 @@ Used by ``zerogo selfplay`` (``nets.selfplay_cli``) and the Ray workers (``nets.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing as mp
 import os
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,6 +17,8 @@ from pathlib import Path
 import click
 
 from nets.selfplay import SelfPlayConfig, run_games, summarize
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,8 +54,13 @@ def plan_jobs(network: str, cfg: SelfPlayConfig, games: int, workers: int, paral
     return jobs
 
 
-def run_job(job: SelfPlayJob, progress=None) -> dict:
-    """Play a job's games and write them out; returns counts (see ``summarize``)."""
+def run_job(job: SelfPlayJob, progress=None, parent: int | None = None) -> dict:
+    """Play a job's games and write them out; returns counts (see ``summarize``).
+
+    ``parent``: the process that started this one; if it dies (killed, not
+    interrupted), the games finished so far are flushed and this one exits
+    rather than play on unwatched.
+    """
     import torch
 
     from nets.netload import open_evaluator
@@ -61,6 +70,8 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
     evaluator = open_evaluator(job.network, job.device, job.threads, runtime=job.runtime,
                                precision=job.precision)
     sink = GameSink(job.out_dir, job.prefix)
+    if parent is not None:
+        watch_parent(parent, sink)
 
     def on_game(g) -> None:
         """Write a finished game and report it."""
@@ -82,6 +93,21 @@ def run_job(job: SelfPlayJob, progress=None) -> dict:
     return out
 
 
+def watch_parent(parent: int, sink, every: float = 1.0) -> threading.Thread:
+    """A daemon thread that flushes ``sink`` and ends this process once ``parent`` is no longer its parent."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        log.warning("self-play worker %d: its parent %d is gone; flushing the finished games and exiting",
+                    os.getpid(), parent)
+        sink.close()
+        os._exit(3)
+
+    thread = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    thread.start()
+    return thread
+
+
 def evaluator_runtime(evaluator) -> str:
     """What ran the network: ``runtime precision`` for ONNX nets (after ``auto`` chose), else the class."""
     while getattr(evaluator, "inner", None) is not None:     # a cache around the real evaluator
@@ -92,7 +118,7 @@ def evaluator_runtime(evaluator) -> str:
 def _child(job: SelfPlayJob, progress, results) -> None:
     """Process entry point: run the job, report the counts (or the error)."""
     try:
-        results.put(run_job(job, progress))
+        results.put(run_job(job, progress, parent=os.getppid()))
     except Exception as exc:  # sent to the parent, which raises it
         results.put({"error": f"{type(exc).__name__}: {exc}"})
 

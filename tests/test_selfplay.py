@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,3 +154,48 @@ def test_gumbel_root_gives_normalised_targets():
     games, _ = run_games(UniformEvaluator(), cfg, games=2, parallel=2)
     targets = [m.target for g in games for m in g.moves]
     assert targets and all(t is not None and t.sum() == pytest.approx(1.0) for t in targets)
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def test_workers_flush_their_games_and_exit_when_the_parent_is_killed(tmp_path):
+    """zerogo selfplay killed outright (SIGKILL): its worker processes do not play on unwatched; every game
+    they wrote as SGF has its samples in the shards."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-c", "from gtp.cli import main; main()", "selfplay", "--network", "uniform",
+           "--games", "100000", "--processes", "2", "--parallel-games", "2", "--board-size", "5",
+           "--visits", "2", "--fast-visits", "1", "--full-prob", "1", "--max-moves", "30", "--out-dir", str(out)]
+    parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list((out / "sgf").glob("*.sgf"))) < 4:
+            time.sleep(0.2)
+        workers = _children(parent.pid)
+        assert len(list((out / "sgf").glob("*.sgf"))) >= 4 and len(workers) >= 2
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+            time.sleep(0.2)
+        assert not any(Path(f"/proc/{w}").exists() for w in workers), "a worker plays on without its parent"
+    finally:
+        if parent.poll() is None:
+            os.killpg(parent.pid, signal.SIGKILL)
+        for w in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(w, signal.SIGKILL)
+    moves = sum(len(load_sgf_file(p).moves) for p in (out / "sgf").glob("*.sgf"))
+    samples = sum(len(load_shard(p)) for p in list_shards(out / "shards"))
+    assert samples == moves > 0
