@@ -52,6 +52,7 @@ class LoopSettings:
     games: int = 100
     parallel: int = 16
     processes: int = 0               # self-play worker processes; 0: one per CPU core
+    tree: str = "python"             # self-play's search tree (engine.tree_choice); the CLI defaults to auto
     runtime: str = "onnxruntime"     # self-play's CPU inference (engine.runtimes)
     precision: str = "fp32"
     visits: int = 32

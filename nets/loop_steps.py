@@ -57,7 +57,7 @@ def selfplay_stage(s, run: Path, gd: Path) -> dict:
     if left <= 0:
         return {"games": have, "note": "already played"}
     cfg = SelfPlayConfig(board_size=s.board_size, rules=s.rules, komi=s.komi,
-                         search=SearchSettings(visits=s.visits, fast_visits=s.fast_visits),
+                         search=SearchSettings(visits=s.visits, fast_visits=s.fast_visits, tree=s.tree),
                          full_prob=s.full_prob, td_lambda=s.td_lambda,
                          seed=s.seed * 1000 + have)
     summary = selfplay(str(run / "best.onnx"), cfg, left, s.parallel, s.processes, str(out),

@@ -60,6 +60,20 @@ def test_selfplay_stage_uses_the_chosen_runtime(tmp_path):
     assert selfplay["games"] == 2 and selfplay["runtimes"] == ["openvino bf16"]
 
 
+def test_selfplay_stage_searches_on_the_chosen_tree(tmp_path, monkeypatch):
+    """--tree reaches the loop's self-play: with compiled, its games search on compiled trees."""
+    pytest.importorskip("numba")
+    from engine import search as search_module
+    torch.set_num_threads(1)
+    made = []
+    original = search_module.make_tree
+    monkeypatch.setattr(search_module, "make_tree", lambda *args: made.append(original(*args)) or made[-1])
+    loop = Loop(_settings(tmp_path, games=2, tree="compiled"))
+    loop.bootstrap()
+    loop.step()
+    assert made and {type(tree).__name__ for tree in made} == {"CompiledTree"}
+
+
 def test_gtp_gate_and_gnugo_rating(tmp_path):
     torch.set_num_threads(1)
     result = CliRunner().invoke(loop_command, [

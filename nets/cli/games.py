@@ -111,6 +111,8 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--parallel-games", "parallel", type=click.IntRange(1), default=_LOOP.parallel, show_default=True)
 @click.option("--processes", type=click.IntRange(0), default=_LOOP.processes, show_default=True,
               help="Self-play worker processes; 0: one per CPU core.")
+@click.option("--tree", type=click.Choice(["python", "compiled", "auto"]), default="auto", show_default=True,
+              envvar="ZEROGO_TREE", help="Self-play's search tree (zerogo selfplay --tree). [env ZEROGO_TREE]")
 @runtime_options(_LOOP.runtime, _LOOP.precision, "self-play (gate and rating matches stay fp32)")
 @click.option("--visits", type=click.IntRange(1), default=_LOOP.visits, show_default=True)
 @click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
