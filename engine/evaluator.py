@@ -178,19 +178,13 @@ class NetEvaluator(Evaluator):
         """(symmetries, planes, globals) of positions of one board shape, each under its symmetry."""
         syms = [self._symmetry(p) for p in positions]
         planes, glob = self.encode_batch(positions)
-        for j, k in enumerate(syms):
-            if k:
-                planes[j] = F.apply_symmetry_planes(planes[j], k)
-        return syms, planes, glob
+        return syms, F.apply_each(planes, syms), glob
 
     def _decode_chunk(self, positions: list[Position], syms: list[int], outputs) -> list[Evaluation]:
         """Evaluations from the net's outputs: symmetries undone, the policy over legal moves."""
         h, w = positions[0].board.height, positions[0].board.width
         logits, value, score, own = check_outputs(outputs, len(positions), h, w)
-        for j, k in enumerate(syms):
-            if k:
-                logits[j] = F.inverse_symmetry_policy(logits[j], k, w, h)
-                own[j] = F.inverse_symmetry_planes(own[j], k)
+        F.undo_each(logits, own, syms, w, h)
         legal = legal_masks([p.board for p in positions])
         policy = softmax_legal(logits, legal)
         return [Evaluation(policy[j], float(value[j]), float(score[j]), own[j])

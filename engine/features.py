@@ -43,8 +43,8 @@ from engine.board import BLACK, WHITE, Board
 from engine.evaluation import Position
 from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
 from engine.symmetry import (  # noqa: F401  (re-exported: the symmetry half of the contract)
-    NUM_SYMMETRIES, apply_symmetry_planes, apply_symmetry_policy, inverse_symmetry,
-    inverse_symmetry_planes, inverse_symmetry_policy, shape_preserving, transformed_shape,
+    NUM_SYMMETRIES, apply_each, apply_symmetry_planes, apply_symmetry_policy, inverse_symmetry,
+    inverse_symmetry_planes, inverse_symmetry_policy, shape_preserving, transformed_shape, undo_each,
 )
 
 FEATURE_VERSION = 1

@@ -100,3 +100,21 @@ def move_permutation(k: int, width: int, height: int) -> np.ndarray:
     """``perm`` with ``apply_symmetry_policy(p, k)[j] == p[perm[j]]`` (int64, pass fixed)."""
     idx = np.arange(width * height + 1)
     return _policy_map(idx, k, width, height)
+
+
+def apply_each(x: np.ndarray, syms) -> np.ndarray:
+    """Row ``j`` of ``x`` (``[N, ..., H, W]``) under symmetry ``syms[j]``, in place (shape-preserving symmetries)."""
+    syms = np.asarray(syms)
+    for k in np.unique(syms[syms > 0]).tolist():
+        rows = syms == k
+        x[rows] = apply_symmetry_planes(x[rows], k)
+    return x
+
+
+def undo_each(logits: np.ndarray, own: np.ndarray, syms, width: int, height: int) -> None:
+    """Undo symmetry ``syms[j]`` on row ``j`` of a batch's policy logits and ownership, in place."""
+    syms = np.asarray(syms)
+    for k in np.unique(syms[syms > 0]).tolist():
+        rows = syms == k
+        logits[rows] = inverse_symmetry_policy(logits[rows], k, width, height)
+        own[rows] = inverse_symmetry_planes(own[rows], k)

@@ -154,7 +154,7 @@ class CompiledTree:
                 outputs = self.net.run(planes, self.glob[:count])
                 logits, value, score, own = check_outputs(outputs, count, self.height, self.width)
                 if syms is not None:
-                    logits, own = self._reoriented(syms, logits, own)
+                    features.undo_each(logits, own, syms, self.width, self.height)   # back to the board's own
             except BaseException:
                 K.abandon(pool, self.leaves, count)   # the tree stays searchable after a failed network run
                 raise
@@ -175,19 +175,7 @@ class CompiledTree:
         if self.symmetry_rng is None:
             return planes, None
         syms = self.symmetries[self.symmetry_rng.integers(len(self.symmetries), size=count)]
-        planes = planes.copy()
-        for k in np.unique(syms[syms > 0]).tolist():
-            planes[syms == k] = features.apply_symmetry_planes(planes[syms == k], k)
-        return planes, syms
-
-    def _reoriented(self, syms: np.ndarray, logits: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The network's policy logits and ownership back in the board's own orientation."""
-        logits, own = np.array(logits, np.float32), np.array(own, np.float32)
-        for k in np.unique(syms[syms > 0]).tolist():
-            rows = syms == k
-            logits[rows] = features.inverse_symmetry_policy(logits[rows], k, self.width, self.height)
-            own[rows] = features.inverse_symmetry_planes(own[rows], k)
-        return logits, own
+        return features.apply_each(planes.copy(), syms), syms
 
     def _play_down_futile_escapes(self, node: NodeView) -> None:
         """``engine.mcts.Tree._play_down_futile_escapes``: the root's or a reply's futile ladder escapes."""
