@@ -59,6 +59,8 @@ class LoopSettings:
     fast_visits: int = 8
     full_prob: float = 0.25
     td_lambda: float = 1.0
+    resign_threshold: float = 0.05   # self-play win rate to resign at (0: never; nets.selfplay)
+    resign_playout_fraction: float = 0.1
     train_steps: int = 200
     batch_size: int = 128
     optimizer: str = "adamw"

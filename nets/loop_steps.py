@@ -59,6 +59,8 @@ def selfplay_stage(s, run: Path, gd: Path) -> dict:
     cfg = SelfPlayConfig(board_size=s.board_size, rules=s.rules, komi=s.komi,
                          search=SearchSettings(visits=s.visits, fast_visits=s.fast_visits, tree=s.tree),
                          full_prob=s.full_prob, td_lambda=s.td_lambda,
+                         resign_threshold=s.resign_threshold,
+                         resign_playout_fraction=s.resign_playout_fraction,
                          seed=s.seed * 1000 + have)
     summary = selfplay(str(run / "best.onnx"), cfg, left, s.parallel, s.processes, str(out),
                        runtime=s.runtime, precision=s.precision)

@@ -98,3 +98,14 @@ def test_gate_verdicts_and_bad_settings(tmp_path):
     with pytest.raises(ValueError, match="backend"):
         GateSettings(backend="telepathy")
     assert make_openings(tmp_path / "none", tmp_path / "o", 4, 3) == []
+
+
+@pytest.mark.parametrize("threshold, resigned", [(1.0, 2), (0.0, 0)])
+def test_selfplay_stage_resigns_at_the_chosen_threshold(tmp_path, threshold, resigned):
+    """--resign-threshold reaches the loop's self-play: 1.0 resigns every game, 0 never resigns."""
+    torch.set_num_threads(1)
+    loop = Loop(_settings(tmp_path, games=2, resign_threshold=threshold, resign_playout_fraction=0.0))
+    loop.bootstrap()
+    loop.step()
+    (gen,) = json.loads((tmp_path / "loop_state.json").read_text())["history"]
+    assert gen["selfplay"]["games"] == 2 and gen["selfplay"]["resigned"] == resigned

@@ -118,6 +118,10 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
 @click.option("--full-prob", type=click.FloatRange(0, 1), default=_LOOP.full_prob, show_default=True)
 @click.option("--td-lambda", type=click.FloatRange(0, 1), default=_LOOP.td_lambda, show_default=True)
+@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=_LOOP.resign_threshold, show_default=True,
+              help="Self-play: root win rate below which a player resigns (0: never resign).")
+@click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=_LOOP.resign_playout_fraction,
+              show_default=True, help="Self-play: games played out anyway, to count false resignations.")
 @click.option("--train-steps", type=click.IntRange(1), default=_LOOP.train_steps, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=_LOOP.batch_size, show_default=True)
 @click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default=_LOOP.optimizer, show_default=True)
