@@ -35,6 +35,7 @@ from pathlib import Path
 from engine.rules import default_komi
 
 log = logging.getLogger(__name__)
+MIN_CALIBRATION_GAMES = 20   # played-out games before a calibrated resignation threshold is trusted
 STAGES = ("selfplay", "train", "export", "gate", "rate", "done")
 
 
@@ -61,6 +62,7 @@ class LoopSettings:
     td_lambda: float = 1.0
     resign_threshold: float = 0.05   # self-play win rate to resign at (0: never; nets.selfplay)
     resign_playout_fraction: float = 0.1
+    resign_calibrate: bool = False   # from generation 2: the last generation's resign_threshold_5pct
     train_steps: int = 200
     batch_size: int = 128
     optimizer: str = "adamw"
@@ -168,7 +170,8 @@ class Loop:
         g, stage, gd = self.state.generation, self.state.stage, self.gen_dir(self.state.generation)
         log.info("generation %d: %s", g, stage)
         if stage == "selfplay":
-            self.state.advance("train", selfplay=steps.selfplay_stage(self.s, self.run, gd))
+            self.state.advance("train", selfplay=steps.selfplay_stage(self.s, self.run, gd,
+                                                                      self.resign_threshold(g)))
         elif stage == "train":
             self.state.advance("export", train=steps.train_stage(self.s, self.run, gd, g))
         elif stage == "export":
@@ -185,6 +188,17 @@ class Loop:
             self.state.advance("done", rating=rating)
         if self.state.stage == "done":
             self.state.next_generation()
+
+    def resign_threshold(self, g: int) -> float:
+        """Generation ``g``'s self-play resignation threshold: the fixed one, or with ``resign_calibrate``
+        the one that would have resigned 5% of the last generation's played-out games falsely (Minigo's
+        rule; the fixed one until a generation has played out ``MIN_CALIBRATION_GAMES``)."""
+        if self.s.resign_calibrate:
+            for h in reversed(self.state.data["history"]):
+                sp = h.get("selfplay", {})
+                if h["generation"] < g and sp.get("resign_calibration_games", 0) >= MIN_CALIBRATION_GAMES:
+                    return sp["resign_threshold_5pct"]
+        return self.s.resign_threshold
 
     def _promoted(self, g: int) -> bool:
         """Whether generation ``g``'s candidate was promoted."""

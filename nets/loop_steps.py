@@ -46,7 +46,7 @@ def export_checkpoint(ckpt: Path, onnx: Path, s, provenance: str) -> float:
     return export_onnx(model, onnx, meta, check_sizes=(s.board_size,))
 
 
-def selfplay_stage(s, run: Path, gd: Path) -> dict:
+def selfplay_stage(s, run: Path, gd: Path, resign_threshold: float) -> dict:
     """Top up generation ``gd``'s self-play to ``s.games`` games with the best network."""
     from nets.selfplay import SelfPlayConfig
     from nets.selfplay_jobs import selfplay
@@ -59,12 +59,12 @@ def selfplay_stage(s, run: Path, gd: Path) -> dict:
     cfg = SelfPlayConfig(board_size=s.board_size, rules=s.rules, komi=s.komi,
                          search=SearchSettings(visits=s.visits, fast_visits=s.fast_visits, tree=s.tree),
                          full_prob=s.full_prob, td_lambda=s.td_lambda,
-                         resign_threshold=s.resign_threshold,
+                         resign_threshold=resign_threshold,
                          resign_playout_fraction=s.resign_playout_fraction,
                          seed=s.seed * 1000 + have)
     summary = selfplay(str(run / "best.onnx"), cfg, left, s.parallel, s.processes, str(out),
                        runtime=s.runtime, precision=s.precision)
-    return {k: v for k, v in summary.items() if k != "shards"}
+    return {**{k: v for k, v in summary.items() if k != "shards"}, "resign_threshold": resign_threshold}
 
 
 def shard_dirs(s, run: Path, g: int) -> list[str]:

@@ -45,6 +45,7 @@ from nets.selfplay_search import MoveSearch, SearchSettings
 
 log = logging.getLogger(__name__)
 
+RESIGN_CONSECUTIVE = 2   # own moves in a row below the threshold before a self-play player resigns
 GAME_WAIT = 0.05   # seconds a game thread waits for the others before its batch runs anyway
 
 
@@ -96,6 +97,7 @@ class SelfPlayGame:
     result: str                   # "B+R", "W+3.5", "0"
     resigned: bool = False
     would_resign: int = 0         # colour that would have resigned in a played-out game
+    resign_allowed: bool = False  # False: played to the end whatever the values (calibrates resigning)
     value_targets: list[float] = field(default_factory=list)
 
     @property
@@ -128,7 +130,7 @@ def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generato
     while not game.is_over() and len(records) < max_moves:
         color = game.to_play
         result = search.run(game, full=rng.random() < cfg.full_prob)
-        if resign.update(color, value_to_winrate(result.value), cfg.resign_threshold, 2):
+        if resign.update(color, value_to_winrate(result.value), cfg.resign_threshold, RESIGN_CONSECUTIVE):
             if may_resign:
                 return _finish(game, records, cfg, winner=-color, resigned=True)
             would_resign = would_resign or color
@@ -137,6 +139,7 @@ def play_game(evaluator: Evaluator, cfg: SelfPlayConfig, rng: np.random.Generato
         game.play(result.move)
     out = _finish(game, records, cfg, winner=_winner(game.score()), resigned=False)
     out.would_resign = would_resign
+    out.resign_allowed = may_resign
     return out
 
 
@@ -166,9 +169,30 @@ def value_targets(records: list[MoveRecord], winner: int, td_lambda: float) -> l
     return out
 
 
+def winner_low_winrate(sp: SelfPlayGame) -> float | None:
+    """The lowest win rate the winner of a game played to the end held for ``RESIGN_CONSECUTIVE`` own moves
+    in a row: any resignation threshold above it would have resigned the game falsely (None: no winner)."""
+    if sp.resigned or sp.winner == 0:
+        return None
+    rates = [value_to_winrate(m.value) for m in sp.moves if m.color == sp.winner]
+    runs = [max(rates[i:i + RESIGN_CONSECUTIVE]) for i in range(len(rates) - RESIGN_CONSECUTIVE + 1)]
+    return min(runs) if runs else None
+
+
+def resign_threshold_for(winner_lows: list[float], false_rate: float = 0.05) -> float | None:
+    """The highest resignation threshold that would have resigned at most ``false_rate`` of the games
+    whose winners' lows these are (``winner_low_winrate``; Minigo's calibration); None without games."""
+    if not winner_lows:
+        return None
+    lows = sorted(winner_lows)
+    return lows[min(len(lows) - 1, int(false_rate * len(lows)))]
+
+
 def summarize(games: list[SelfPlayGame]) -> dict:
-    """Counts for logs: games, positions, samples, wins by colour, resignations."""
+    """Counts for logs: games, positions, samples, wins by colour, resignations, and the winners' lows
+    of the games played to the end without resigning allowed (``winner_low_winrate``)."""
     played_out = [g for g in games if g.would_resign]
+    lows = [winner_low_winrate(g) for g in games if not g.resign_allowed]
     return {
         "games": len(games),
         "moves": sum(len(g.moves) for g in games),
@@ -178,6 +202,7 @@ def summarize(games: list[SelfPlayGame]) -> dict:
         "resigned": sum(1 for g in games if g.resigned),
         "played_out_checks": len(played_out),
         "false_resignations": sum(1 for g in played_out if g.false_resignation),
+        "winner_lows": [low for low in lows if low is not None],
     }
 
 

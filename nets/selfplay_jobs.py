@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from nets.selfplay import SelfPlayConfig, run_games, summarize
+from nets.selfplay import SelfPlayConfig, resign_threshold_for, run_games, summarize
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,10 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
     total["mean_batch"] = total["positions_evaluated"] / calls if calls else 0.0
     total["shards"] = [s for o in outs for s in o["shards"]]
     total["runtimes"] = sorted({o["runtime"] for o in outs})
+    lows = [low for o in outs for low in o["winner_lows"]]
+    # games played to the end whatever the values: the threshold that resigns 5% of them falsely
+    total["resign_calibration_games"] = len(lows)
+    total["resign_threshold_5pct"] = resign_threshold_for(lows, 0.05)
     return total
 
 

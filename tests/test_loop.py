@@ -109,3 +109,15 @@ def test_selfplay_stage_resigns_at_the_chosen_threshold(tmp_path, threshold, res
     loop.step()
     (gen,) = json.loads((tmp_path / "loop_state.json").read_text())["history"]
     assert gen["selfplay"]["games"] == 2 and gen["selfplay"]["resigned"] == resigned
+
+
+def test_calibrated_resignation_follows_the_last_generations_played_out_games(tmp_path):
+    """--resign-calibrate: generation 1 resigns at --resign-threshold (0: never, so every game calibrates);
+    generation 2 at the threshold generation 1's games give for 5% false resignations."""
+    torch.set_num_threads(1)
+    loop = Loop(_settings(tmp_path, generations=2, games=24, resign_threshold=0.0, resign_calibrate=True))
+    first, second = loop.run_generations()
+    assert first["selfplay"]["resign_threshold"] == 0.0 and first["selfplay"]["resigned"] == 0
+    assert first["selfplay"]["resign_calibration_games"] >= 20       # 5x5, komi 0.5: no draws
+    assert second["selfplay"]["resign_threshold"] == first["selfplay"]["resign_threshold_5pct"]
+    assert Loop(_settings(tmp_path, generations=2)).resign_threshold(3) == 0.05   # not asked: fixed

@@ -14,12 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 
 from engine.board import BLACK, WHITE
 from engine.evaluation import Evaluation, Evaluator, UniformEvaluator
+from engine.game import Game
+from engine.player import ResignCounter, value_to_winrate
 from engine.sgf import load_sgf_file
-from nets.selfplay import (MoveRecord, SelfPlayConfig, play_game, run_games,
-                           value_targets)
+from nets.selfplay import (RESIGN_CONSECUTIVE, MoveRecord, SelfPlayConfig, SelfPlayGame, play_game,
+                           resign_threshold_for, run_games, summarize, value_targets, winner_low_winrate)
 from nets.cli import selfplay_command
 from nets.selfplay_jobs import default_processes, split_games
 from nets.selfplay_io import GameSink, final_ownership
@@ -100,6 +103,43 @@ def test_resignation_and_played_out_checks():
     assert not sp.resigned and sp.would_resign == BLACK and len(sp.moves) > 2
 
 
+def _decided(values_of_winner: list[float], winner: int = BLACK, **kw) -> SelfPlayGame:
+    """A finished game whose winner's searches saw ``values_of_winner`` (the loser's: their negation)."""
+    moves = []
+    for v in values_of_winner:
+        moves += [MoveRecord(winner, 0, np.zeros(26), None, v), MoveRecord(-winner, 0, np.zeros(26), None, -v)]
+    return SelfPlayGame(Game(5, komi=0.5), moves, winner, "B+1.5" if winner == BLACK else "W+1.5", **kw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-1.0, 1.0), min_size=RESIGN_CONSECUTIVE, max_size=30))
+def test_winner_low_is_where_the_resignation_rule_would_have_resigned_falsely(values):
+    """At the winner's low no threshold resigns the game; just above it the resignation rule does."""
+    low = winner_low_winrate(_decided(values))
+    rates = [value_to_winrate(v) for v in values]
+
+    def resigns(threshold: float) -> bool:
+        counter = ResignCounter()
+        return any([counter.update(BLACK, r, threshold, RESIGN_CONSECUTIVE) for r in rates])
+
+    assert not resigns(low)
+    assert low >= 1.0 or resigns(low + 1e-9)
+
+
+def test_resign_calibration_counts_only_games_played_to_the_end():
+    """The summary's winner lows come from decided games where resigning was not allowed; the
+    threshold for 5% false resignations resigns one game of twenty."""
+    lows = [i / 100 for i in range(20)]
+    games = [_decided([2 * low - 1.0] * 3) for low in lows]
+    games.append(_decided([-0.99] * 3, resign_allowed=True))     # could not have resigned: not counted
+    games.append(_decided([-0.99] * 3, resigned=True))           # resigned: no winner's view
+    summary = summarize(games)
+    assert summary["winner_lows"] == pytest.approx(lows)
+    threshold = resign_threshold_for(summary["winner_lows"], 0.05)
+    assert sum(low < threshold for low in summary["winner_lows"]) == 1 and threshold == pytest.approx(0.01)
+    assert resign_threshold_for([], 0.05) is None
+
+
 def test_run_games_propagates_network_errors():
     class Boom(Evaluator):
         def evaluate(self, positions):
@@ -135,10 +175,12 @@ def test_cli_writes_sgf_shards_and_summary(tmp_path):
     res = CliRunner().invoke(selfplay_command, [
         "--games", "2", "--parallel-games", "2", "--board-size", "5", "--visits", "8",
         "--fast-visits", "2", "--full-prob", "1", "--max-moves", "40", "--seed", "1",
-        "--td-lambda", "0.8", "--out-dir", str(out)])
+        "--td-lambda", "0.8", "--resign-threshold", "0", "--out-dir", str(out)])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output[res.output.index("{"):])
     assert summary["games"] == 2 and summary["samples"] == summary["moves"]
+    # no resigning: both games (komi 0.5, no draws) calibrate the threshold, which is a win rate
+    assert summary["resign_calibration_games"] == 2 and 0.0 <= summary["resign_threshold_5pct"] <= 1.0
     assert 0.0 < summary["network_share"] <= 1.0 and summary["mean_batch"] >= 1.0
     assert summary["processes"] == min(2, default_processes("cpu", 1))   # one per core, games permitting
     assert len(list((out / "sgf").glob("*.sgf"))) == 2
