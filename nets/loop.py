@@ -62,7 +62,7 @@ class LoopSettings:
     td_lambda: float = 1.0
     resign_threshold: float = 0.05   # self-play win rate to resign at (0: never; nets.selfplay)
     resign_playout_fraction: float = 0.1
-    resign_calibrate: bool = False   # from generation 2: the last generation's resign_threshold_5pct
+    resign_calibrate: bool = True    # from generation 2: the last generation's resign_threshold_5pct
     train_steps: int = 200
     batch_size: int = 128
     optimizer: str = "adamw"

@@ -115,9 +115,9 @@ def test_calibrated_resignation_follows_the_last_generations_played_out_games(tm
     """--resign-calibrate: generation 1 resigns at --resign-threshold (0: never, so every game calibrates);
     generation 2 at the threshold generation 1's games give for 5% false resignations."""
     torch.set_num_threads(1)
-    loop = Loop(_settings(tmp_path, generations=2, games=24, resign_threshold=0.0, resign_calibrate=True))
+    loop = Loop(_settings(tmp_path, generations=2, games=24, resign_threshold=0.0))   # calibrates by default
     first, second = loop.run_generations()
     assert first["selfplay"]["resign_threshold"] == 0.0 and first["selfplay"]["resigned"] == 0
     assert first["selfplay"]["resign_calibration_games"] >= 20       # 5x5, komi 0.5: no draws
     assert second["selfplay"]["resign_threshold"] == first["selfplay"]["resign_threshold_5pct"]
-    assert Loop(_settings(tmp_path, generations=2)).resign_threshold(3) == 0.05   # not asked: fixed
+    assert Loop(_settings(tmp_path, resign_calibrate=False)).resign_threshold(3) == 0.05   # --fixed-resign

@@ -122,9 +122,10 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
               help="Self-play: root win rate below which a player resigns (0: never resign).")
 @click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=_LOOP.resign_playout_fraction,
               show_default=True, help="Self-play: games played out anyway, to count false resignations.")
-@click.option("--resign-calibrate", is_flag=True, default=_LOOP.resign_calibrate,
+@click.option("--resign-calibrate/--fixed-resign", default=_LOOP.resign_calibrate, show_default=True,
               help="From generation 2, resign at the threshold that would have resigned 5% of the last "
-                   "generation's played-out games falsely (--resign-threshold until then).")
+                   "generation's played-out games falsely (--resign-threshold until then), or always at "
+                   "--resign-threshold.")
 @click.option("--train-steps", type=click.IntRange(1), default=_LOOP.train_steps, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=_LOOP.batch_size, show_default=True)
 @click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default=_LOOP.optimizer, show_default=True)
