@@ -14,7 +14,9 @@ Layout of ``RUN`` (``--run-dir``)::
 Each generation walks ``selfplay -> train -> export -> gate -> rate`` and the
 state file records the stage reached, so a killed loop resumes where it
 stopped (self-play tops up to the number of games, training resumes from its
-checkpoint). The candidate trains from the current best on the newest
+checkpoint). Self-play resigns at ``resign_threshold`` in generation 1 and,
+with ``resign_calibrate``, afterwards at the threshold the last generation's
+played-out games give for 5% false resignations. The candidate trains from the current best on the newest
 ``window`` shards of every generation's self-play (and ``--data-dir``, e.g.
 the supervised GNU Go shards). Rating plays each promoted network against
 the anchors: the first network (Elo 0), and GNU Go at levels given by
