@@ -46,6 +46,7 @@ from nets.selfplay_search import MoveSearch, SearchSettings
 log = logging.getLogger(__name__)
 
 RESIGN_CONSECUTIVE = 2   # own moves in a row below the threshold before a self-play player resigns
+RESIGN_FALSE_RATE = 0.05  # the share of played-out games a calibrated threshold may resign falsely
 GAME_WAIT = 0.05   # seconds a game thread waits for the others before its batch runs anyway
 
 
@@ -179,7 +180,7 @@ def winner_low_winrate(sp: SelfPlayGame) -> float | None:
     return min(runs) if runs else None
 
 
-def resign_threshold_for(winner_lows: list[float], false_rate: float = 0.05) -> float | None:
+def resign_threshold_for(winner_lows: list[float], false_rate: float = RESIGN_FALSE_RATE) -> float | None:
     """The highest resignation threshold that would have resigned at most ``false_rate`` of the games
     whose winners' lows these are (``winner_low_winrate``; Minigo's calibration); None without games."""
     if not winner_lows:

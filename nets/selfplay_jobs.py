@@ -180,7 +180,7 @@ def merge_counts(outs: list[dict], wall: float) -> dict:
     lows = [low for o in outs for low in o["winner_lows"]]
     # games played to the end whatever the values: the threshold that resigns 5% of them falsely
     total["resign_calibration_games"] = len(lows)
-    total["resign_threshold_5pct"] = resign_threshold_for(lows, 0.05)
+    total["resign_threshold_5pct"] = resign_threshold_for(lows)
     return total
 
 

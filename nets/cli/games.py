@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from nets.cli.options import runtime_options
+from nets.cli.options import resign_options, runtime_options
 from nets.ladder import ladder, plot, table
 from nets.net_ladder import ManifestError, write as write_net_ladder
 from nets.loop import Loop, LoopSettings
@@ -57,10 +57,7 @@ GAME, SEARCH = SelfPlayConfig(), SearchSettings()
 @click.option("--c-puct", type=float, default=SEARCH.c_puct, show_default=True)
 @click.option("--temperature", type=float, default=SEARCH.temperature, show_default=True)
 @click.option("--temperature-moves", type=click.IntRange(0), default=SEARCH.temperature_moves, show_default=True)
-@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=GAME.resign_threshold, show_default=True,
-              help="Root win rate below which a player resigns (0: never resign).")
-@click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=GAME.resign_playout_fraction,
-              show_default=True)
+@resign_options(GAME.resign_threshold, GAME.resign_playout_fraction)
 @click.option("--td-lambda", type=click.FloatRange(0, 1), default=GAME.td_lambda, show_default=True,
               help="1: value target = game result; < 1: TD(lambda) mix with search values.")
 @click.option("--max-moves", type=click.IntRange(1), default=None)
@@ -118,10 +115,7 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--fast-visits", type=click.IntRange(1), default=_LOOP.fast_visits, show_default=True)
 @click.option("--full-prob", type=click.FloatRange(0, 1), default=_LOOP.full_prob, show_default=True)
 @click.option("--td-lambda", type=click.FloatRange(0, 1), default=_LOOP.td_lambda, show_default=True)
-@click.option("--resign-threshold", type=click.FloatRange(0, 1), default=_LOOP.resign_threshold, show_default=True,
-              help="Self-play: root win rate below which a player resigns (0: never resign).")
-@click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=_LOOP.resign_playout_fraction,
-              show_default=True, help="Self-play: games played out anyway, to count false resignations.")
+@resign_options(_LOOP.resign_threshold, _LOOP.resign_playout_fraction, " in self-play")
 @click.option("--resign-calibrate/--fixed-resign", default=_LOOP.resign_calibrate, show_default=True,
               help="From generation 2, resign at the threshold that would have resigned 5% of the last "
                    "generation's played-out games falsely (--resign-threshold until then), or always at "

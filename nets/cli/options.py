@@ -16,3 +16,14 @@ def runtime_options(runtime: str, precision: str, what: str):
                             show_default=True, help=f"CPU inference runtime for {what} "
                                                     "(engine.runtimes).")(command)
     return wrap
+
+
+def resign_options(threshold: float, playout_fraction: float, what: str = ""):
+    """Self-play's ``--resign-threshold`` and ``--resign-playout-fraction`` with these defaults."""
+    def wrap(command):
+        command = click.option("--resign-playout-fraction", type=click.FloatRange(0, 1), default=playout_fraction,
+                               show_default=True,
+                               help=f"Games played out anyway, to count false resignations{what}.")(command)
+        return click.option("--resign-threshold", type=click.FloatRange(0, 1), default=threshold, show_default=True,
+                            help=f"Root win rate below which a player resigns{what} (0: never resign).")(command)
+    return wrap
