@@ -60,7 +60,7 @@ def test_a_grown_net_computes_what_the_small_one_did():
 
 
 def test_the_shipped_student_grows_into_b10c128_on_real_positions():
-    small, _ = load_checkpoint(WEIGHTS_DIR / "zerogo-19x19-b6c64-distil.pt")
+    small, _ = load_checkpoint(WEIGHTS_DIR / "zerogo-19x19-b6c64.pt")
     big = ZeroGoNet(get_config("b10c128"))
     widen_into(small.state_dict(), small.config, big)
     game = Game(19)
