@@ -172,10 +172,17 @@ class Loop:
         g, stage, gd = self.state.generation, self.state.stage, self.gen_dir(self.state.generation)
         log.info("generation %d: %s", g, stage)
         if stage == "selfplay":
-            self.state.advance("train", selfplay=steps.selfplay_stage(self.s, self.run, gd,
-                                                                      self.resign_threshold(g)))
+            threshold = self.resign_threshold(g)
+            log.info("generation %d: self-play resigns below a %.4f win rate", g, threshold)
+            summary = steps.selfplay_stage(self.s, self.run, gd, threshold)
+            log.info("generation %d: %d games, %d samples, %d resigned (%d false of %d played out)", g,
+                     summary.get("games", 0), summary.get("samples", 0), summary.get("resigned", 0),
+                     summary.get("false_resignations", 0), summary.get("played_out_checks", 0))
+            self.state.advance("train", selfplay=summary)
         elif stage == "train":
-            self.state.advance("export", train=steps.train_stage(self.s, self.run, gd, g))
+            train = steps.train_stage(self.s, self.run, gd, g)
+            log.info("generation %d: trained, loss %s", g, train.get("loss"))
+            self.state.advance("export", train=train)
         elif stage == "export":
             self.state.advance("gate", export=steps.export_stage(self.s, gd, g))
         elif stage == "gate":
@@ -184,6 +191,8 @@ class Loop:
             if promoted:
                 for ext in ("pt", "onnx"):
                     shutil.copy(gd / f"candidate.{ext}", self.run / f"best.{ext}")
+            log.info("generation %d: gate %d-%d-%d (SPRT %s), %s", g, outcome.wins, outcome.losses,
+                     outcome.draws, outcome.decision or "undecided", "promoted" if promoted else "not promoted")
             self.state.advance("rate", gate=outcome.as_dict(), promoted=promoted)
         elif stage == "rate":
             rating = steps.rate_stage(self.s, self.run, g) if self._promoted(g) else None

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -121,3 +125,23 @@ def test_calibrated_resignation_follows_the_last_generations_played_out_games(tm
     assert first["selfplay"]["resign_calibration_games"] >= 20       # 5x5, komi 0.5: no draws
     assert second["selfplay"]["resign_threshold"] == first["selfplay"]["resign_threshold_5pct"]
     assert Loop(_settings(tmp_path, resign_calibrate=False)).resign_threshold(3) == 0.05   # --fixed-resign
+
+
+def test_loop_command_logs_each_stage_with_the_time_on_stderr(tmp_path):
+    """`zerogo loop` tells on stderr when each stage starts and how it went; stdout holds the history only."""
+    cmd = [sys.executable, "-m", "gtp.cli", "loop", "--run-dir", str(tmp_path), "--config", "b2c16",
+           "--board-size", "5", "--komi", "0.5", "--games", "2", "--parallel-games", "2", "--processes", "1",
+           "--visits", "2", "--fast-visits", "2", "--full-prob", "1", "--train-steps", "1", "--batch-size", "8",
+           "--window", "5", "--gate-backend", "arena", "--gate-games", "2", "--gate-visits", "2",
+           "--min-score", "0", "--anchor-games", "0", "--resign-threshold", "0.02"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)[0]["generation"] == 1
+    lines = [line for line in done.stderr.splitlines() if " nets.loop: " in line]
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO nets\.loop: generation 1: "
+    assert re.match(stamp + r"self-play resigns below a 0\.0200 win rate$", lines[1]), lines
+    assert re.match(stamp + r"2 games, \d+ samples, \d+ resigned", lines[2]), lines
+    assert any(re.match(stamp + r"gate \d-\d-\d \(SPRT (undecided|H0|H1)\), (not )?promoted$", x) for x in lines), lines
+    stages = ("selfplay", "train", "export", "gate", "rate")
+    assert [x.split(": ")[-1] for x in lines if x.split(": ")[-1] in stages] == list(stages)

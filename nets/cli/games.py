@@ -16,6 +16,8 @@ Example::
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from pathlib import Path
 
 import click
@@ -141,6 +143,8 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--seed", type=int, default=_LOOP.seed, show_default=True)
 def loop_command(**kw):
     """Self-play, train, export, gate (SPRT) and promote, for N generations; resumable."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kw["data_dirs"] = list(kw["data_dirs"])
     kw["anchor_gnugo"] = list(kw["anchor_gnugo"])
     loop = Loop(LoopSettings(**kw))
