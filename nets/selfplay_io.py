@@ -77,39 +77,57 @@ def add_samples(writer: ShardWriter, sp: SelfPlayGame) -> int:
 
 
 class GameSink:
-    """Writes finished games to ``out_dir/sgf`` and ``out_dir/shards`` (with a prefix per worker)."""
+    """Writes finished games to ``out_dir/sgf`` and ``out_dir/shards`` (with a prefix per worker).
+
+    A game's SGF is written only once the shard holding its positions is on
+    disk, and shards are cut between games, so a worker killed outright
+    (SIGKILL, out of memory) leaves no SGF whose positions were lost: the
+    SGFs count the games a resumed run has, and it plays the lost ones again.
+    """
 
     def __init__(self, out_dir: Path | str, prefix: str = "sp", positions_per_shard: int = 2048):
         self.out_dir = Path(out_dir)
         self.sgf_dir = self.out_dir / "sgf"
         self.sgf_dir.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
+        self.positions_per_shard = positions_per_shard
         start = _next_index(self.out_dir / "shards", prefix)
-        self.writer = ShardWriter(self.out_dir / "shards", prefix, positions_per_shard,
+        # the writer never cuts a shard by itself (the sink does, between games)
+        self.writer = ShardWriter(self.out_dir / "shards", prefix, 2**62,
                                   start_index=start, source=f"selfplay:{prefix}")
         self.games = len(list(self.sgf_dir.glob(f"{prefix}-*.sgf")))
         self.samples = 0
         self.closed = False
+        self._pending: list[bytes] = []      # SGFs of games whose positions are not on disk yet
         self._lock = threading.Lock()     # games end on several threads; close may come from a watchdog
 
     def __call__(self, sp: SelfPlayGame) -> None:
-        """Write one game's SGF and buffer its samples (nothing once closed)."""
+        """Buffer one game's samples and SGF; write both once a shard's worth is buffered (nothing once closed)."""
         with self._lock:
             if self.closed:
                 return
+            self._pending.append(sgf_bytes(sp))
+            self.samples += add_samples(self.writer, sp)
+            if len(self.writer) >= self.positions_per_shard:
+                self._commit()
+
+    def _commit(self) -> None:
+        """Write the buffered positions as a shard, then the SGFs of the games they came from."""
+        self.writer.flush()
+        for data in self._pending:
             path = self.sgf_dir / f"{self.prefix}-{self.games:06d}.sgf"
             tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(sgf_bytes(sp))
+            tmp.write_bytes(data)
             tmp.replace(path)
             self.games += 1
-            self.samples += add_samples(self.writer, sp)
+        self._pending = []
 
     def close(self) -> list[Path]:
-        """Flush the last shard (once); returns every shard written."""
+        """Write the last shard and its games' SGFs (once); returns every shard written."""
         with self._lock:
             if not self.closed:
                 self.closed = True
-                self.writer.close()
+                self._commit()
             return self.writer.written
 
 

@@ -81,6 +81,29 @@ def test_sgf_moves_match_the_game(tmp_path):
     assert [(c, m) for c, m in game.moves] == [(r.color, r.move) for r in games[0].moves]
 
 
+def test_a_killed_sink_leaves_no_sgf_without_its_positions(tmp_path):
+    """Shards are cut between games and a game's SGF follows its shard: whatever a worker killed
+    outright left on disk, the SGFs are exactly the games whose positions are all in shards."""
+    sink = GameSink(tmp_path, positions_per_shard=40)
+    samples = []                                    # each finished game's sample count, in finishing order
+
+    def on_game(sp):
+        samples.append(sum(1 for m in sp.moves if m.target is not None))
+        sink(sp)
+        on_disk = sorted((tmp_path / "sgf").glob("*.sgf"))
+        shards = list_shards(tmp_path / "shards") if (tmp_path / "shards").is_dir() else []
+        in_shards = sum(len(load_shard(p)) for p in shards)
+        assert in_shards == sum(samples[:len(on_disk)])        # never an SGF ahead of its positions
+        assert in_shards + len(sink.writer) == sum(samples)    # the rest is buffered, not lost
+
+    run_games(UniformEvaluator(), _cfg(), games=6, parallel=2, on_game=on_game)
+    assert len(list_shards(tmp_path / "shards")) >= 2          # cut at least once before the end
+    assert all(len(load_shard(p)) >= 40 for p in list_shards(tmp_path / "shards"))
+    shards = sink.close()
+    assert len(list((tmp_path / "sgf").glob("*.sgf"))) == 6 and sink.games == 6
+    assert sum(len(load_shard(p)) for p in shards) == sum(samples) == sink.samples
+
+
 def test_value_target_sign_follows_the_mover():
     recs = [MoveRecord(BLACK, 0, np.zeros(26), None, 0.5),
             MoveRecord(WHITE, 1, np.zeros(26), None, -0.5)]
