@@ -209,7 +209,7 @@ def convert(inputs: list, out_dir: Path | str, settings: DataSettings = DataSett
     if not prog_path.exists() and any(out_dir.glob(f"{settings.prefix}-*.npz")):
         raise FileExistsError(f"{out_dir} already holds {settings.prefix}-*.npz shards that no "
                               "conversion there made: choose another --prefix or directory")
-    writer = ShardWriter(out_dir, settings.prefix, 1 << 62, prog.next_index, source="sgf")
+    writer = ShardWriter(out_dir, settings.prefix, None, prog.next_index, source="sgf")   # cut between games
     pending: list[str] = []  # games done since the last shard, in the writer's buffer or skipped
     for game_id, data in tqdm(iter_inputs(inputs), desc="games", unit="game",
                               disable=not progress_bar):

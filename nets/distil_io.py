@@ -118,7 +118,7 @@ class DistilSink:
 
     def _writer(self, key: str) -> ShardWriter:
         if key not in self.writers:
-            self.writers[key] = ShardWriter(self.out, f"{self.s.prefix}-{key}", 1 << 62,
+            self.writers[key] = ShardWriter(self.out, f"{self.s.prefix}-{key}", None,
                                             self.progress.next_index.get(key, 0),
                                             source=f"distil:{Path(self.s.teacher).name}",
                                             compact=self.s.compact)

@@ -92,8 +92,7 @@ class GameSink:
         self.prefix = prefix
         self.positions_per_shard = positions_per_shard
         start = _next_index(self.out_dir / "shards", prefix)
-        # the writer never cuts a shard by itself (the sink does, between games)
-        self.writer = ShardWriter(self.out_dir / "shards", prefix, 2**62,
+        self.writer = ShardWriter(self.out_dir / "shards", prefix, None,      # cut by the sink, between games
                                   start_index=start, source=f"selfplay:{prefix}")
         self.games = len(list(self.sgf_dir.glob(f"{prefix}-*.sgf")))
         self.samples = 0

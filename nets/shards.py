@@ -220,14 +220,15 @@ class ShardWriter:
     """Buffers positions and writes ``{prefix}-{index:06d}.npz`` shards of about N positions.
 
     ``add`` one position at a time; a shard is flushed when it reaches
-    ``positions_per_shard`` or when the board size changes. ``close`` (or the
+    ``positions_per_shard`` (None: only when ``flush`` is called, so that a
+    caller can cut between games) or when the board size changes. ``close`` (or the
     context manager) flushes the rest. ``start_index`` lets a resumed job carry on
     numbering; ``written`` lists the shard paths produced; ``compact`` writes
     compact shards (``write_shard``).
     """
 
     def __init__(self, out_dir: Path | str, prefix: str = "shard",
-                 positions_per_shard: int = 4096, start_index: int = 0, source: str = "",
+                 positions_per_shard: int | None = 4096, start_index: int = 0, source: str = "",
                  compact: bool = False):
         self.out_dir = Path(out_dir)
         self.compact = compact
@@ -263,7 +264,7 @@ class ShardWriter:
                   np.zeros((h, w), np.float32) if t_own is None else t_own, True))
         for k, v in zip(TEACHER_KEYS, t_row):
             self._buf[k].append(v)
-        if len(self) >= self.positions_per_shard:
+        if self.positions_per_shard is not None and len(self) >= self.positions_per_shard:
             self.flush()
 
     def flush(self) -> Path | None:
