@@ -37,13 +37,13 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from engine.atomic_files import replacing
 from engine.openvino_session import OpenVinoSession
 from engine.runtime_accuracy import AccuracyBounds, Probe, check_accuracy, measure_speedup
 
@@ -163,12 +163,6 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _atomic_copy(src: Path, dst: Path) -> None:
-    tmp = dst.with_suffix(f".tmp{os.getpid()}")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
-
-
 # ------------------------------------------------------------------ int8
 def quantized_path(path: Path, probe_key: str, request: RuntimeRequest) -> Path:
     """Where the int8 copy of ``path`` calibrated on ``probe_key`` lives in the cache."""
@@ -218,7 +212,8 @@ def quantize_int8(path: Path, calibration: list[dict], out: Path) -> Path:
             model.metadata_props.add(key=k, value=v)
         onnx.save(model, str(q))
         out.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_copy(q, out)
+        with replacing(out) as tmp:   # another process may be quantizing the same net
+            shutil.copyfile(q, tmp)
     return out
 
 

@@ -8,37 +8,30 @@ every CLI that handles bad configs handles it) instead of torch's
 ``RuntimeError``/``UnpicklingError``/``EOFError`` (click turns a stray
 ``EOFError`` into a bare ``Aborted!``).
 
-``atomic_save`` writes through ``NAME.tmp`` + fsync + ``os.replace``: a
+``atomic_save`` writes through a temporary file + fsync + ``os.replace``: a
 reader never sees a torn file, and a failed write (a full disk) removes the
 temporary file and keeps the previous checkpoint.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
+from engine.atomic_files import replacing
 from nets.model import CheckpointError, _first_line, load_weights, read_checkpoint  # noqa: F401
 
 TRAINING_KEYS = ("config", "model", "step", "optimizer", "scaler", "data", "rng", "meta")
 
 
 def atomic_save(obj, path) -> None:
-    """torch.save through ``NAME.tmp``, fsync and os.replace; no temporary file is ever left behind."""
+    """torch.save atomically and durably (engine.atomic_files); no temporary file is ever left behind."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        torch.save(obj, tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with replacing(path, durable=True) as tmp:
+            torch.save(obj, tmp)
     except BaseException as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         if isinstance(exc, (OSError, RuntimeError)):   # torch wraps write errors in RuntimeError
             raise CheckpointError(f"cannot write checkpoint {path} ({_first_line(exc)}; disk "
                                   "full?): the previous checkpoint, if any, is kept; free space "

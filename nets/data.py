@@ -19,7 +19,6 @@ record are skipped with a counted reason (``SkipGame``).
 from __future__ import annotations
 
 import json
-import os
 import re
 import tarfile
 import zipfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic_files import write_text_atomic
 from engine.board import BLACK, WHITE
 from engine.evaluation import Position
 from engine.features import encode
@@ -183,9 +183,7 @@ class Progress:
         """Write atomically to path."""
         d = {"done": sorted(self.done), "next_index": self.next_index, "games": self.games,
              "positions": self.positions, "skipped": dict(self.skipped), "examples": self.examples}
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(d, indent=1))
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(d, indent=1))
 
     def skip(self, game_id: str, exc: SkipGame) -> None:
         """Count a skipped game (and keep a few examples per reason)."""

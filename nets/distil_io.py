@@ -9,7 +9,6 @@ are flushed after whole games every ``positions_per_shard`` rows or
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import coords
+from engine.atomic_files import write_bytes_atomic, write_text_atomic
 from engine.evaluation import Position
 from engine.features import encode
 from engine.game import Game
@@ -89,9 +89,7 @@ class Progress:
 
     def save(self, path: Path) -> None:
         """Write atomically."""
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1))
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(asdict(self), indent=1))
 
 
 class DistilSink:
@@ -130,8 +128,7 @@ class DistilSink:
         n = add_rows(self._writer(key), fg)
         index = self.progress.games + self.pending_games
         sgf = self.out / "sgf" / f"{self.s.prefix}-{index:07d}.sgf"
-        sgf.with_name(sgf.name + ".tmp").write_bytes(sgf_bytes(fg, Path(self.s.teacher).name))
-        os.replace(sgf.with_name(sgf.name + ".tmp"), sgf)
+        write_bytes_atomic(sgf, sgf_bytes(fg, Path(self.s.teacher).name))
         self.pending_games += 1
         self.pending_rows += n
         self.pending_by_size[key] = self.pending_by_size.get(key, 0) + 1

@@ -12,13 +12,13 @@ Tromp-Taylor, and ``final_score`` gives the result.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 from pathlib import Path
 
 from sgfmill import sgf
 
 from engine import coords
+from engine.atomic_files import write_bytes_atomic
 from engine.board import IllegalMoveError
 from engine.game import Game
 from engine.playout import random_move
@@ -100,9 +100,7 @@ def generate(out_dir: Path, games: int, cfg: GnuGoGameSettings, seed: int = 0) -
             except (GtpClientError, IllegalMoveError, coords.CoordinateError) as exc:
                 tqdm.write(f"game {i} abandoned: {exc}")
                 continue
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(game_sgf(game, result, cfg, seed * 1_000_003 + i))
-            os.replace(tmp, path)
+            write_bytes_atomic(path, game_sgf(game, result, cfg, seed * 1_000_003 + i))
             written += 1
     finally:
         gtp.close()

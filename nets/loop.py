@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-
+from engine.atomic_files import write_text_atomic
 from engine.rules import default_komi
 
 log = logging.getLogger(__name__)
@@ -125,9 +124,7 @@ class LoopState:
 
     def save(self) -> None:
         """Write atomically."""
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1))
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(self.data, indent=1))
 
 
 class Loop:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 from pathlib import Path
+
+from engine.atomic_files import replacing
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,10 @@ class MetricsLogger:
         return ["step"] + keys
 
     def _rewrite(self) -> None:
-        tmp = self.csv_path.with_suffix(".csv.tmp")
-        with open(tmp, "w", newline="") as f:
+        with replacing(self.csv_path) as tmp, open(tmp, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=self._fields(), restval="")
             w.writeheader()
             w.writerows(self.rows)
-        os.replace(tmp, self.csv_path)
 
     def plot(self, ratings: Path | str | None = None) -> list[Path]:
         """Write losses.png (and elo.png from a ratings CSV); returns the files written."""

@@ -41,6 +41,7 @@ from engine.evaluation import Position
 from engine.features import encode_batch
 from engine.game import Game
 from engine.rules import default_komi
+from nets.checkpoints import atomic_save
 from nets.model import ZeroGoNet, load_checkpoint
 
 log = logging.getLogger(__name__)
@@ -255,9 +256,7 @@ class PgRun:
         st = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
               "iteration": self.iteration, "pool": self.pool, "history": self.history,
               "report": self.report, "settings": asdict(self.s)}
-        tmp = self.out / "pg_state.pt.tmp"
-        torch.save(st, tmp)
-        tmp.replace(self.out / "pg_state.pt")
+        atomic_save(st, self.out / "pg_state.pt")
 
     def one_iteration(self, rng: np.random.Generator) -> dict:
         """Play against a pool member, update with PPO, maybe add a snapshot to the pool."""

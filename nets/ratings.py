@@ -9,9 +9,9 @@ at their own measured ratings (``anchor_elo``).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from engine.atomic_files import write_text_atomic
 from gtp.match.stats import fit_elo, match_elo
 
 
@@ -40,6 +40,4 @@ class RatingsFile:
     def save(self) -> None:
         """Write the file atomically."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.entries, indent=1))
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(self.entries, indent=1))

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import coords
+from engine.atomic_files import write_bytes_atomic
 from engine.evaluation import Position
 from engine.features import encode
 from engine.game import Game
@@ -115,9 +116,7 @@ class GameSink:
         self.writer.flush()
         for data in self._pending:
             path = self.sgf_dir / f"{self.prefix}-{self.games:06d}.sgf"
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            write_bytes_atomic(path, data)
             self.games += 1
         self._pending = []
 

@@ -46,7 +46,6 @@ ownership together (``engine.symmetry``), so the stored data stays canonical.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic_files import replacing
 from engine.features import FEATURE_VERSION
 from engine.symmetry import (
     apply_symmetry_planes,
@@ -90,13 +90,9 @@ class Shard:
 
 
 def _atomic_savez(path: Path, arrays: dict) -> None:
-    """np.savez_compressed to ``path`` through a temporary file and os.replace."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    """np.savez_compressed to ``path`` atomically and durably (engine.atomic_files)."""
+    with replacing(path, durable=True) as tmp, open(tmp, "wb") as f:   # a file: a name would get ".npz" added
         np.savez_compressed(f, **arrays)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _compact_planes(planes: np.ndarray) -> np.ndarray:

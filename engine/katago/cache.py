@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
+from engine.atomic_files import replacing
 from engine.katago.modelfile import KataModelError, file_sha256, load_model
 
 log = logging.getLogger(__name__)
@@ -60,14 +60,8 @@ def converted_path(model_file, cache_dir=None, mish: str = "sigmoid") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     model = load_model(model_file)
-    fd, tmp = tempfile.mkstemp(prefix=f".{digest[:16]}-", suffix=".onnx.tmp", dir=folder)
-    os.close(fd)
-    try:
+    with replacing(target) as tmp:   # a converter running beside this one writes its own temporary file
         write_onnx(model, tmp, mish=mish)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     log.info("converted %s to %s in %.1f s", model_file.name, target,
              time.perf_counter() - start)
     return target

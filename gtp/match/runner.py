@@ -9,6 +9,7 @@ import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from engine.atomic_files import write_text_atomic
 from gtp.match.referee import GameResult, MatchConfig, play_game
 from gtp.match.stats import Tally, elo_with_interval, fmt_elo, json_number, sprt, wilson_interval
 
@@ -108,9 +109,7 @@ class _Journal:
         self.lock = threading.Lock()
         if path:   # written afresh (header and the games kept), so a line cut by a kill is dropped
             rows = [json.dumps({"config": _journal_key(config)})] + [self._row(r) for r in kept]
-            with open(path + ".tmp", "w", encoding="utf-8") as f:
-                f.write("".join(row + "\n" for row in rows))
-            os.replace(path + ".tmp", path)
+            write_text_atomic(path, "".join(row + "\n" for row in rows))
 
     @staticmethod
     def _row(result: GameResult) -> str:
