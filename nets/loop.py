@@ -18,7 +18,9 @@ checkpoint). Self-play resigns at ``resign_threshold`` in generation 1 and,
 with ``resign_calibrate``, afterwards at the threshold the last generation's
 played-out games give for 5% false resignations. The candidate trains from the current best on the newest
 ``window`` shards of every generation's self-play (and ``--data-dir``, e.g.
-the supervised GNU Go shards). Rating plays each promoted network against
+the supervised GNU Go shards), plus with ``--replay-data`` a random pick of
+those shards (e.g. the teacher's games) making ``--replay-fraction`` of every
+training window, so that self-play does not wash out the teacher. Rating plays each promoted network against
 the anchors: the first network (Elo 0), and GNU Go at levels given by
 ``--anchor-gnugo`` (their Elo is fixed on the same scale by a first rating of
 gen 0 against them).
@@ -70,6 +72,9 @@ class LoopSettings:
     lr: float = 5e-4
     window: int = 50
     data_dirs: list = field(default_factory=list)
+    replay_dirs: list = field(default_factory=list)   # e.g. teacher shards, mixed into every training window
+    replay_fraction: float = 0.25
+    teacher_mix: float = 0.0         # value targets from shards with teacher evaluations (zerogo train --teacher-mix)
     gate_backend: str = "gtp"
     gate_games: int = 40
     gate_visits: int = 32

@@ -80,6 +80,8 @@ def train_stage(s, run: Path, gd: Path, g: int) -> dict:
                        config=s.config, batch_size=s.batch_size, steps=s.train_steps, lr=s.lr,
                        optimizer=s.optimizer,
                        warmup_steps=max(1, min(50, s.train_steps // 10)), window=s.window,
+                       replay_dirs=list(s.replay_dirs), replay_fraction=s.replay_fraction,
+                       teacher_mix=s.teacher_mix,
                        device="cpu", seed=s.seed + g, checkpoint_minutes=2.0,
                        init=str(run / "best.pt"), tensorboard=False, log_every=10)
     trainer = Trainer(ts)

@@ -388,3 +388,22 @@ def epoch_plan(lengths: list[int], sizes: list[tuple[int, int]], seed: int, epoc
             batches.append(rows[start:start + batch_size])
     order = rng.permutation(len(batches))
     return [batches[i] for i in order]
+
+
+def pick_replay(replays: list[Path | str], window_positions: int, fraction: float, seed: int,
+                 epoch: int) -> list[Path]:
+    """Replay shards to mix into a window of ``window_positions`` so they make about ``fraction`` of it.
+
+    A fresh random pick each epoch (a pure function of its arguments, like
+    ``epoch_plan``), whole shards, at least one; all of them when they hold
+    too few positions.
+    """
+    want = window_positions * fraction / (1.0 - fraction)
+    order = np.random.default_rng([seed, epoch, 1]).permutation(len(replays))
+    picked, have = [], 0
+    for i in order:
+        if picked and have >= want:
+            break
+        picked.append(Path(replays[i]))
+        have += shard_length(replays[i])
+    return picked

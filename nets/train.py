@@ -4,7 +4,10 @@ One process or many (``torchrun``: DDP, gloo on CPUs, NCCL on GPUs). Data
 order is a pure function of (seed, epoch, window): each epoch takes the newest
 ``window`` shards (rank 0 lists them and broadcasts the list; an epoch ends
 after a full pass, or after ``epoch_steps`` batches so new self-play shards
-enter the window regularly; ``new_window`` starts a fresh epoch on resume), and
+enter the window regularly; ``new_window`` starts a fresh epoch on resume),
+plus, with ``replay_dirs``, a fresh random pick of those shards making
+``replay_fraction`` of the window's positions (teacher data mixed into
+self-play training, so that a loop does not forget its teacher), and
 ``nets.shards.epoch_plan`` orders their positions into global batches; rank
 ``r`` of ``W`` trains on rows ``r::W`` of each global batch, so the global
 batch is the same whatever the number of processes.
@@ -42,7 +45,7 @@ from nets.checkpoints import (
 from nets.losses import autocast_dtype, lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger
 from nets.model import ConfigError, build_model
-from nets.shards import ShardError, ShardSet, epoch_plan, list_shards
+from nets.shards import ShardError, ShardSet, epoch_plan, list_shards, pick_replay, shard_length
 from nets.train_settings import TrainError, TrainSettings
 from nets.widen import WidenError, widen_into
 
@@ -209,22 +212,31 @@ class Trainer:
         self.sizes_seen.update(self.shards.sizes)
 
     def _next_epoch(self) -> None:
-        """Take the newest shards (rank 0 decides) and plan a pass over them."""
-        paths = None
+        """Take the newest shards and a pick of the replay shards (rank 0 decides); plan a pass over them."""
+        epoch = self.epoch + 1 if self.plan else self.epoch
+        paths, problem = None, ""
         if self.dist.main:
             paths = [str(p) for p in list_shards(*self.s.data_dirs)[-self.s.window:]]
-        paths = self.dist.broadcast(paths)
-        if not paths:
-            raise TrainError(f"no shards in {', '.join(self.s.data_dirs)}")
-        if self.plan:
-            self.epoch += 1
-        self.cursor = 0
+            replays = [p for p in list_shards(*self.s.replay_dirs) if str(p) not in paths]
+            if not paths:
+                problem = f"no shards in {', '.join(self.s.data_dirs)}"
+            elif self.s.replay_dirs and not replays:
+                problem = f"no shards in the replay dirs {', '.join(self.s.replay_dirs)}"
+            elif replays:
+                newest = sum(shard_length(p) for p in paths)
+                paths += [str(p) for p in pick_replay(replays, newest, self.s.replay_fraction,
+                                                       self.s.seed, epoch)]
+        paths, problem = self.dist.broadcast((paths, problem))   # every rank stops on a problem
+        if problem:
+            raise TrainError(problem)
+        self.epoch, self.cursor = epoch, 0
         self._open_window(paths)
 
     def checkpoint_dict(self) -> dict:
         """The checkpoint in the shared format, plus the training state."""
         meta = {"feature_version": FEATURE_VERSION, "train_seconds": self.train_seconds,
                 "board_sizes": sorted(self.sizes_seen), "data_dirs": list(self.s.data_dirs),
+                "replay_dirs": list(self.s.replay_dirs),
                 "positions_seen": self.step * self.s.batch_size, "optimizer": self.s.optimizer,
                 "world_size": self.dist.world}
         return {"config": self.s.config, "model": self.model.state_dict(), "step": self.step,

@@ -30,6 +30,8 @@ class TrainSettings:
     window: int = 100              # train on the newest this many shards
     epoch_steps: int = 0           # re-list the newest shards after this many steps (0: full pass)
     new_window: bool = False       # on resume, drop the unfinished pass and re-list the shards
+    replay_dirs: list[str] = field(default_factory=list)   # shards mixed into every window (e.g. teacher data)
+    replay_fraction: float = 0.25  # their share of each window's positions (a fresh random pick each epoch)
     policy_weight: float = 1.0
     value_weight: float = 1.0
     score_weight: float = 0.1
@@ -59,3 +61,5 @@ class TrainSettings:
             raise TrainError("no data directories given")
         if not 0.0 <= self.teacher_mix <= 1.0:
             raise TrainError("teacher mix must be in [0, 1]")
+        if not 0.0 < self.replay_fraction < 1.0:
+            raise TrainError("replay fraction must be in (0, 1)")

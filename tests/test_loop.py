@@ -145,3 +145,24 @@ def test_loop_command_logs_each_stage_with_the_time_on_stderr(tmp_path):
     assert any(re.match(stamp + r"gate \d-\d-\d \(SPRT (undecided|H0|H1)\), (not )?promoted$", x) for x in lines), lines
     stages = ("selfplay", "train", "export", "gate", "rate")
     assert [x.split(": ")[-1] for x in lines if x.split(": ")[-1] in stages] == list(stages)
+
+
+def test_train_stage_mixes_the_replay_data_into_its_window(tmp_path):
+    """--replay-data/--replay-fraction/--teacher-mix reach the loop's trainer."""
+    from nets.data import DataSettings, convert
+    from nets.shards import list_shards
+    from tests.test_data import write_games
+    torch.set_num_threads(1)
+    write_games(tmp_path / "teacher-sgf", 8, size=5)
+    convert([tmp_path / "teacher-sgf"], tmp_path / "teacher", DataSettings(positions_per_shard=8, min_moves=5),
+            progress_bar=False)
+    loop = Loop(_settings(tmp_path / "run", games=2, replay_dirs=[str(tmp_path / "teacher")],
+                          replay_fraction=0.5, teacher_mix=0.3))
+    loop.bootstrap()
+    loop.step()        # self-play
+    loop.step()        # train
+    ck = torch.load(tmp_path / "run" / "gen001" / "train" / "checkpoint.pt", weights_only=False)
+    teacher = {str(p) for p in list_shards(tmp_path / "teacher")}
+    window = set(ck["data"]["window"])
+    assert window & teacher and window - teacher
+    assert ck["settings"]["replay_fraction"] == 0.5 and ck["settings"]["teacher_mix"] == 0.3

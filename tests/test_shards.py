@@ -10,7 +10,7 @@ import pytest
 from engine.features import NUM_GLOBALS, NUM_PLANES
 from engine.symmetry import apply_symmetry_planes, apply_symmetry_policy
 from nets.shards import (ShardError, ShardSet, ShardWriter, epoch_plan, list_shards,
-                         load_shard, write_shard)
+                         load_shard, pick_replay, write_shard)
 
 
 def _position(rng, h=5, w=5):
@@ -125,3 +125,18 @@ def test_shard_set_with_a_small_cache_serves_the_same_samples(tmp_path):
         np.testing.assert_array_equal(a[k], b[k])
     np.testing.assert_array_equal(a["planes"][0], apply_symmetry_planes(rows[1]["planes"], 1))
     assert len(small._cache) == 1 and len(full._cache) == 3
+
+
+def test_pick_replay_takes_whole_shards_for_the_fraction_and_a_new_pick_each_epoch(tmp_path):
+    rng = np.random.default_rng(5)
+    with ShardWriter(tmp_path, "r", positions_per_shard=10) as w:
+        for _ in range(100):
+            w.add(**_position(rng))
+    shards = list_shards(tmp_path)                 # 10 shards of 10 positions
+    picks = [pick_replay(shards, 90, 0.25, seed=3, epoch=e) for e in range(4)]
+    assert all(len(p) == 3 for p in picks)         # 30 positions of 90 + 30: a quarter
+    assert picks[0] == pick_replay(shards, 90, 0.25, seed=3, epoch=0)   # a pure function
+    assert len({tuple(p) for p in picks}) > 1      # a fresh pick each epoch
+    assert all(len(set(p)) == len(p) and set(p) <= set(shards) for p in picks)
+    assert len(pick_replay(shards, 1, 0.1, seed=0, epoch=0)) == 1          # at least one
+    assert sorted(pick_replay(shards, 10_000, 0.5, seed=0, epoch=0)) == shards   # all when too few

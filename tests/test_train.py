@@ -12,7 +12,7 @@ from nets.data import DataSettings, convert
 from nets.losses import autocast_dtype, compute_losses, lr_at, make_optimizer, to_torch, train_step
 from nets.metrics import MetricsLogger, read_ratings
 from nets.model import build_model, load_checkpoint
-from nets.shards import ShardSet, epoch_plan, list_shards
+from nets.shards import ShardSet, epoch_plan, list_shards, shard_length
 from nets.train import TrainError, Trainer, TrainSettings
 from tests.test_data import write_games
 
@@ -194,3 +194,34 @@ def test_window_slides_to_newer_shards(shard_dir, tmp_path):
                            new_window=True))
     t4.run()
     assert t4.window == [str(list_shards(tmp_path / "other")[-1])] and t4.epoch == 1
+
+
+def test_replay_shards_join_every_window_at_their_fraction(shard_dir, tmp_path):
+    write_games(tmp_path / "sgf", 12, first_seed=80)
+    convert([tmp_path / "sgf"], tmp_path / "teacher", DataSettings(positions_per_shard=40, prefix="teacher"),
+            progress_bar=False)
+    replays = {str(p) for p in list_shards(tmp_path / "teacher")}
+    assert len(replays) >= 4
+    newest = [str(p) for p in list_shards(shard_dir)]
+    settings = _settings(shard_dir, tmp_path / "run", steps=8, epoch_steps=2, replay_dirs=[str(tmp_path / "teacher")],
+                         replay_fraction=0.2)
+    t = Trainer(settings)
+    windows = []
+    for steps in (2, 4, 6, 8):      # a pass of 2 steps each, so four windows
+        t.s.steps = steps
+        t.run()
+        windows.append(t.window)
+    own, largest = sum(shard_length(p) for p in newest), max(shard_length(p) for p in replays)
+    want = own * 0.2 / 0.8                                     # a fifth of the window
+    for w in windows:
+        assert w[:len(newest)] == newest and set(w[len(newest):]) <= replays
+        mixed = sum(shard_length(p) for p in w[len(newest):])
+        assert want <= mixed < want + largest                 # whole shards, the last one tips it over
+    assert len({tuple(w) for w in windows}) > 1
+    resumed = Trainer(settings)       # the checkpoint holds the window: a resumed run keeps it
+    assert resumed.window == windows[-1]
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["meta"]["replay_dirs"] == \
+        [str(tmp_path / "teacher")]
+    with pytest.raises(TrainError, match="no shards in the replay dirs"):
+        (tmp_path / "none").mkdir()
+        Trainer(_settings(shard_dir, tmp_path / "r2", replay_dirs=[str(tmp_path / "none")])).run()

@@ -128,6 +128,14 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--lr", type=float, default=_LOOP.lr, show_default=True)
 @click.option("--window", type=click.IntRange(1), default=_LOOP.window, show_default=True)
 @click.option("--data-dir", "data_dirs", multiple=True, help="Extra shard dirs (e.g. supervised data).")
+@click.option("--replay-data", "replay_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Shard dir (repeatable; e.g. teacher games) mixed into every training window.")
+@click.option("--replay-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=_LOOP.replay_fraction, show_default=True,
+              help="The replay shards' share of each training window's positions.")
+@click.option("--teacher-mix", type=click.FloatRange(0, 1), default=_LOOP.teacher_mix, show_default=True,
+              help="Value/score/ownership targets of shards with teacher evaluations: this share from "
+                   "the teacher (zerogo train --teacher-mix).")
 @click.option("--gate-backend", type=click.Choice(["gtp", "arena"]), default=_LOOP.gate_backend, show_default=True)
 @click.option("--gate-games", type=click.IntRange(2), default=_LOOP.gate_games, show_default=True)
 @click.option("--gate-visits", type=click.IntRange(1), default=_LOOP.gate_visits, show_default=True)
@@ -145,7 +153,7 @@ def loop_command(**kw):
     """Self-play, train, export, gate (SPRT) and promote, for N generations; resumable."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    kw["data_dirs"] = list(kw["data_dirs"])
+    kw["data_dirs"], kw["replay_dirs"] = list(kw["data_dirs"]), list(kw["replay_dirs"])
     kw["anchor_gnugo"] = list(kw["anchor_gnugo"])
     loop = Loop(LoopSettings(**kw))
     history = loop.run_generations()
