@@ -183,7 +183,9 @@ class Loop:
             self.state.advance("train", selfplay=summary)
         elif stage == "train":
             train = steps.train_stage(self.s, self.run, gd, g)
-            log.info("generation %d: trained, loss %s", g, train.get("loss"))
+            window = train.get("window", {})
+            log.info("generation %d: trained, loss %s (window %s positions, %s from replay)", g,
+                     train.get("loss"), window.get("positions"), window.get("replay_positions"))
             self.state.advance("export", train=train)
         elif stage == "export":
             self.state.advance("gate", export=steps.export_stage(self.s, gd, g))

@@ -89,7 +89,16 @@ def train_stage(s, run: Path, gd: Path, g: int) -> dict:
         last = trainer.run()
     finally:
         trainer.close()
-    return {k: round(v, 4) for k, v in last.items()}
+    return {**{k: round(v, 4) for k, v in last.items()}, "window": window_record(trainer.window, s.replay_dirs)}
+
+
+def window_record(window: list[str], replay_dirs: list[str]) -> dict:
+    """Shards and positions of a training window, and how many of them came from the replay dirs."""
+    from nets.shards import shard_length
+    replay = {Path(d).resolve() for d in replay_dirs}
+    rows = [(shard_length(p), Path(p).resolve().parent in replay) for p in window]
+    return {"shards": len(rows), "positions": sum(n for n, _ in rows),
+            "replay_shards": sum(r for _, r in rows), "replay_positions": sum(n for n, r in rows if r)}
 
 
 def export_stage(s, gd: Path, g: int) -> dict:

@@ -166,3 +166,6 @@ def test_train_stage_mixes_the_replay_data_into_its_window(tmp_path):
     window = set(ck["data"]["window"])
     assert window & teacher and window - teacher
     assert ck["settings"]["replay_fraction"] == 0.5 and ck["settings"]["teacher_mix"] == 0.3
+    record = loop.state.data["history"][0]["train"]["window"]       # the loop's history says what it trained on
+    assert record["shards"] == len(window) and 0 < record["replay_shards"] < record["shards"]
+    assert record["replay_positions"] >= record["positions"] / 2   # half, in whole shards
