@@ -89,6 +89,8 @@ class LoopSettings:
     def __post_init__(self) -> None:
         if self.komi is None:
             self.komi = default_komi(self.board_size)
+        if not 0.0 < self.replay_fraction < 1.0:   # checked here, not only when training starts after self-play
+            raise ValueError(f"replay fraction must be in (0, 1), not {self.replay_fraction}")
 
 
 class LoopState:

@@ -17,6 +17,7 @@ from nets.gate import (GateSettings, arena_match, gate, gnugo_command, gnugo_pat
                        make_openings, zerogo_command)
 from gtp.match.stats import anchor_elos
 from nets.ratings import RatingsFile
+from nets.shards import shard_length
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,6 @@ def train_stage(s, run: Path, gd: Path, g: int) -> dict:
 
 def window_record(window: list[str], replay_dirs: list[str]) -> dict:
     """Shards and positions of a training window, and how many of them came from the replay dirs."""
-    from nets.shards import shard_length
     replay = {Path(d).resolve() for d in replay_dirs}
     rows = [(shard_length(p), Path(p).resolve().parent in replay) for p in window]
     return {"shards": len(rows), "positions": sum(n for n, _ in rows),

@@ -101,6 +101,8 @@ def test_gate_verdicts_and_bad_settings(tmp_path):
     assert GateOutcome(6, 4, 0, "").promote(0.55) and not GateOutcome(5, 5, 0, "").promote(0.55)
     with pytest.raises(ValueError, match="backend"):
         GateSettings(backend="telepathy")
+    with pytest.raises(ValueError, match="replay fraction"):
+        _settings(tmp_path, replay_fraction=1.0)
     assert make_openings(tmp_path / "none", tmp_path / "o", 4, 3) == []
 
 
