@@ -217,15 +217,15 @@ class Trainer:
         paths, problem = None, ""
         if self.dist.main:
             paths = [str(p) for p in list_shards(*self.s.data_dirs)[-self.s.window:]]
-            replays = [p for p in list_shards(*self.s.replay_dirs) if str(p) not in paths]
+            newest = set(paths)
+            replays = [p for p in list_shards(*self.s.replay_dirs) if str(p) not in newest]
             if not paths:
                 problem = f"no shards in {', '.join(self.s.data_dirs)}"
             elif self.s.replay_dirs and not replays:
                 problem = f"no shards in the replay dirs {', '.join(self.s.replay_dirs)}"
             elif replays:
-                newest = sum(shard_length(p) for p in paths)
-                paths += [str(p) for p in pick_replay(replays, newest, self.s.replay_fraction,
-                                                       self.s.seed, epoch)]
+                own = sum(shard_length(p) for p in paths)
+                paths += [str(p) for p in pick_replay(replays, own, self.s.replay_fraction, self.s.seed, epoch)]
         paths, problem = self.dist.broadcast((paths, problem))   # every rank stops on a problem
         if problem:
             raise TrainError(problem)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from nets.cli.options import resign_options, runtime_options
+from nets.cli.options import replay_options, resign_options, runtime_options
 from nets.ladder import ladder, plot, table
 from nets.net_ladder import ManifestError, write as write_net_ladder
 from nets.loop import Loop, LoopSettings
@@ -128,11 +128,7 @@ _LOOP = LoopSettings()   # option defaults come from the settings dataclass
 @click.option("--lr", type=float, default=_LOOP.lr, show_default=True)
 @click.option("--window", type=click.IntRange(1), default=_LOOP.window, show_default=True)
 @click.option("--data-dir", "data_dirs", multiple=True, help="Extra shard dirs (e.g. supervised data).")
-@click.option("--replay-data", "replay_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="Shard dir (repeatable; e.g. teacher games) mixed into every training window.")
-@click.option("--replay-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=_LOOP.replay_fraction, show_default=True,
-              help="The replay shards' share of each training window's positions.")
+@replay_options(_LOOP.replay_fraction)
 @click.option("--teacher-mix", type=click.FloatRange(0, 1), default=_LOOP.teacher_mix, show_default=True,
               help="Value/score/ownership targets of shards with teacher evaluations: this share from "
                    "the teacher (zerogo train --teacher-mix).")

@@ -27,3 +27,17 @@ def resign_options(threshold: float, playout_fraction: float, what: str = ""):
         return click.option("--resign-threshold", type=click.FloatRange(0, 1), default=threshold, show_default=True,
                             help=f"Root win rate below which a player resigns{what} (0: never resign).")(command)
     return wrap
+
+
+def replay_options(fraction: float):
+    """``--replay-data`` (repeatable, passed on as ``replay_dirs``) and ``--replay-fraction`` for a trainer."""
+    def wrap(command):
+        command = click.option("--replay-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                               default=fraction, show_default=True,
+                               help="The replay shards' share of each training window's positions "
+                                    "(a random pick each pass).")(command)
+        return click.option("--replay-data", "replay_dirs", multiple=True,
+                            type=click.Path(exists=True, file_okay=False),
+                            help="Shard directory (repeatable; e.g. the teacher's games) mixed into every "
+                                 "training window.")(command)
+    return wrap

@@ -10,6 +10,7 @@ import click
 import torch
 
 from nets.checkpoints import CheckpointError
+from nets.cli.options import replay_options
 from nets.export import ExportError, export_onnx, random_net
 from nets.model import load_checkpoint
 from nets.pg import PgRun, PgSettings
@@ -45,11 +46,7 @@ _D = TrainSettings()
               help="Re-list the newest shards after this many steps (0: after a full pass).")
 @click.option("--new-window", is_flag=True,
               help="On resume, drop the unfinished pass and take the newest shards now.")
-@click.option("--replay-data", "replay_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="Shard directory (repeatable) mixed into every window, e.g. teacher data under self-play.")
-@click.option("--replay-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=_D.replay_fraction, show_default=True,
-              help="The replay shards' share of each window's positions (a random pick each pass).")
+@replay_options(_D.replay_fraction)
 @click.option("--policy-weight", default=_D.policy_weight, show_default=True)
 @click.option("--value-weight", default=_D.value_weight, show_default=True)
 @click.option("--score-weight", default=_D.score_weight, show_default=True)
