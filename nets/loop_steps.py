@@ -13,9 +13,10 @@ from pathlib import Path
 
 import torch
 
+from gtp.match.stats import anchor_elos
+from nets.checkpoints import atomic_save, read_checkpoint
 from nets.gate import (GateSettings, arena_match, gate, gnugo_command, gnugo_path, gtp_match,
                        make_openings, zerogo_command)
-from gtp.match.stats import anchor_elos
 from nets.ratings import RatingsFile
 from nets.shards import shard_length
 
@@ -33,7 +34,7 @@ def initial_checkpoint(s, path: Path) -> Path:
     else:
         torch.manual_seed(s.seed)
         model, meta, step = build_model(s.config), {"provenance": "random init"}, 0
-    torch.save({"config": s.config, "model": model.state_dict(), "step": step, "meta": meta}, path)
+    atomic_save({"config": s.config, "model": model.state_dict(), "step": step, "meta": meta}, path)
     return path
 
 
@@ -103,9 +104,11 @@ def window_record(window: list[str], replay_dirs: list[str]) -> dict:
 
 def export_stage(s, gd: Path, g: int) -> dict:
     """Write candidate.pt (weights only) and candidate.onnx from the trainer's checkpoint."""
-    ck = torch.load(gd / "train" / "checkpoint.pt", map_location="cpu", weights_only=False)
-    slim = {k: ck[k] for k in ("config", "model", "step", "meta")}
-    torch.save(slim, gd / "candidate.pt")
+    ck = read_checkpoint(gd / "train" / "checkpoint.pt", need=("config", "model", "step"),
+                         advice="restore it, or move this generation's train folder away and set "
+                                "loop_state.json's stage back to \"train\" to train it again")
+    slim = {"config": ck["config"], "model": ck["model"], "step": ck["step"], "meta": ck.get("meta", {})}
+    atomic_save(slim, gd / "candidate.pt")
     diff = export_checkpoint(gd / "candidate.pt", gd / "candidate.onnx", s, f"zerogo loop generation {g}")
     return {"step": ck["step"], "parity": diff}
 

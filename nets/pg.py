@@ -205,8 +205,8 @@ def trainable(model: ZeroGoNet, train_trunk: bool) -> list:
 def _save_net(model: ZeroGoNet, ck: dict, path: Path, note: str) -> None:
     """Write ``model`` in the shared checkpoint format."""
     meta = {**ck.get("meta", {}), "provenance": note}
-    torch.save({"config": ck["config"], "model": model.state_dict(), "step": ck.get("step", 0),
-                "meta": meta}, path)
+    atomic_save({"config": ck["config"], "model": model.state_dict(), "step": ck.get("step", 0),
+                 "meta": meta}, path)
 
 
 def win_rate(learner: ZeroGoNet, start: ZeroGoNet, s: PgSettings, seed: int) -> float:

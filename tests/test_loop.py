@@ -171,3 +171,33 @@ def test_train_stage_mixes_the_replay_data_into_its_window(tmp_path):
     record = loop.state.data["history"][0]["train"]["window"]       # the loop's history says what it trained on
     assert record["shards"] == len(window) and 0 < record["replay_shards"] < record["shards"]
     assert record["replay_positions"] >= record["positions"] / 2   # half, in whole shards
+
+
+def test_a_damaged_training_checkpoint_stops_the_export_with_advice_that_works(tmp_path):
+    """Export refuses a torn train/checkpoint.pt by name; the advice (retrain the generation) recovers."""
+    from nets.checkpoints import CheckpointError
+    torch.set_num_threads(1)
+    loop = Loop(_settings(tmp_path, games=2))
+    loop.bootstrap()
+    loop.step()        # self-play
+    loop.step()        # train
+    ckpt = tmp_path / "gen001" / "train" / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="checkpoint.pt is not a readable checkpoint.*stage back"):
+        loop.step()
+    assert loop.state.stage == "export" and not (tmp_path / "gen001" / "candidate.pt").exists()
+    (tmp_path / "gen001" / "train").rename(tmp_path / "gen001" / "train-damaged")
+    again = Loop(_settings(tmp_path, games=2))
+    again.state.data["stage"] = "train"
+    again.step()       # train again from the best network
+    again.step()       # export
+    assert again.state.stage == "gate" and (tmp_path / "gen001" / "candidate.onnx").stat().st_size > 0
+
+
+def test_loop_command_reports_a_bad_start_checkpoint_in_one_line(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    result = CliRunner().invoke(loop_command, ["--run-dir", str(tmp_path / "run"), "--start", str(bad),
+                                               "--generations", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{bad} is not a readable checkpoint" in result.output

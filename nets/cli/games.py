@@ -26,9 +26,11 @@ from nets.cli.options import replay_options, resign_options, runtime_options
 from nets.ladder import ladder, plot, table
 from nets.net_ladder import ManifestError, write as write_net_ladder
 from nets.loop import Loop, LoopSettings
+from nets.model import ConfigError
 from nets.selfplay import SelfPlayConfig
 from nets.selfplay_jobs import selfplay
 from nets.selfplay_search import SearchSettings
+from nets.train_settings import TrainError
 
 
 # Option defaults are the settings dataclasses' own (written once there).
@@ -151,8 +153,11 @@ def loop_command(**kw):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kw["data_dirs"], kw["replay_dirs"] = list(kw["data_dirs"]), list(kw["replay_dirs"])
     kw["anchor_gnugo"] = list(kw["anchor_gnugo"])
-    loop = Loop(LoopSettings(**kw))
-    history = loop.run_generations()
+    try:
+        history = Loop(LoopSettings(**kw)).run_generations()
+    except (ConfigError, TrainError) as exc:     # a bad --start, a damaged checkpoint, no shards
+        raise click.ClickException(f"{exc} (the loop state is kept: zerogo loop resumes at the "
+                                   "stage it stopped in)") from None
     click.echo(json.dumps(history, indent=1))
 
 # ------------------------------------------------------------ from nets.ladder
