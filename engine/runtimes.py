@@ -37,6 +37,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -91,6 +92,28 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
 def cpu_features(flags: frozenset[str] | None = None) -> str:
     """The flags that matter for choosing a runtime, comma-separated ('' when none; default: this CPU's)."""
     return ",".join(sorted((cpu_flags() if flags is None else flags) & _FLAGS_OF_INTEREST))
+
+
+def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The CPU's model name (Linux ``/proc/cpuinfo``; else ``platform.processor()``, else 'unknown CPU')."""
+    try:
+        with open(cpuinfo, encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown CPU"
+
+
+def machine_summary() -> str:
+    """One line naming this machine for a match record: CPU model, usable CPUs, the runtime-relevant flags."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return f"{cpu_model()}, {cpus} CPUs, flags {cpu_features() or 'none of interest'}"
 
 
 def openvino_available() -> bool:

@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -17,7 +18,7 @@ from sgfmill import sgf
 from engine.timecontrol import Clock, TimeSettings
 from gtp.match.referee import MatchConfig, move_deadline, play_game
 from gtp.match.cli import match_command, parse_sprt, parse_time
-from gtp.match.runner import JournalError, run_match
+from gtp.match.runner import JournalError, run_match, table
 from gtp.match.stats import Tally, elo_from_score, elo_with_interval, score_from_elo, sprt, wilson_interval
 from tests.gtp_session import REPO
 
@@ -122,6 +123,28 @@ def test_a_killed_match_resumes_from_its_journal(tmp_path):
     other = MatchConfig(fake("resign"), GNUGO_CMD, games=4, size=13, alternate=True)
     with pytest.raises(JournalError, match="other settings"):
         run_match(other, progress=False, journal=journal, resume=True)
+
+
+def test_each_game_records_the_machine_it_was_played_on(tmp_path):
+    """Matches that span sessions (and machines) say where each game was played: journal, results, SGF."""
+    from engine.runtimes import machine_summary
+    sgf_dir, journal = tmp_path / "sgf", str(tmp_path / "games.jsonl")
+    config = MatchConfig(fake("resign"), GNUGO_CMD, games=2, size=9, alternate=True, sgf_dir=str(sgf_dir))
+    results, _ = run_match(config, progress=False, journal=journal)
+    here = machine_summary()
+    assert "CPUs" in here and all(r.machine == here for r in results)
+    rows = [json.loads(line) for line in open(journal, encoding="utf-8")][1:]
+    assert [row["machine"] for row in rows] == [here, here]
+    root = sgf.Sgf_game.from_bytes((sgf_dir / "game0000.sgf").read_bytes()).get_root()
+    assert root.get("C").endswith(f"played on {here}")
+    header = Path(journal).read_text(encoding="utf-8").splitlines()[0]   # as written before games named
+    old = [json.dumps({k: v for k, v in row.items() if k != "machine"}) for row in rows]   # their machine
+    Path(journal).write_text("\n".join([header, *old]) + "\n", encoding="utf-8")
+    more = dataclasses.replace(config, games=3)
+    kept, summary = run_match(more, progress=False, journal=journal, resume=True)
+    assert [r.machine for r in kept] == ["", "", here] and [r.result for r in kept[:2]] == [r.result for r in results]
+    assert summary.machines == {"not recorded": 2, here: 1}
+    assert f"played on {here}: 1 game" in table(more, summary)
 
 
 def test_a_game_an_engine_died_in_is_played_again_when_asked(tmp_path):

@@ -23,6 +23,7 @@ from engine import coords, deadstones
 from engine.board import IllegalMoveError
 from engine.game import Game
 from engine.rules import default_komi, rules_by_name
+from engine.runtimes import machine_summary
 from engine.timecontrol import Clock, TimeSettings, charge
 from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
 from gtp.match.playout import play_out
@@ -76,6 +77,7 @@ class GameResult:
     move_seconds: list = field(default_factory=list)  # time of each generated move, in order
     detail: str = ""
     sgf: str | None = None
+    machine: str = ""             # where it was played (engine.runtimes.machine_summary): CPU, CPUs, flags
 
     def winner_engine(self) -> str | None:
         """"A", "B" or None."""
@@ -291,7 +293,7 @@ def play_game(config: MatchConfig, index: int) -> GameResult:
     swap = config.alternate and index % 2 == 1
     names = ("B", "A") if swap else ("A", "B")
     commands = (config.white, config.black) if swap else (config.black, config.white)
-    out = GameResult(index, names[0], names[1], None, "error", "?")
+    out = GameResult(index, names[0], names[1], None, "error", "?", machine=machine_summary())
     clients: list[GtpClient] = []
     try:
         game = start_game(config, index)
@@ -337,7 +339,8 @@ def write_sgf(config: MatchConfig, index: int, game: Game, result: GameResult,
             f"{result.playout_moves} moves: {s.get('played_out')}")
     comments[0] = (f"zerogo match game {index}: {result.reason}; {result.detail}; "
                    f"scores {result.scores}; engines agree: {result.agreed}; "
-                   f"thinking time B {result.seconds.get('B', 0):.1f} s, W {result.seconds.get('W', 0):.1f} s")
+                   f"thinking time B {result.seconds.get('B', 0):.1f} s, W {result.seconds.get('W', 0):.1f} s; "
+                   f"played on {result.machine}")
     if config.time.system != "none":
         game.record.extra["TM"] = config.time.main_time
     os.makedirs(config.sgf_dir, exist_ok=True)

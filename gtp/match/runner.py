@@ -31,6 +31,7 @@ class MatchSummary:
     errors: int
     disagreements: int
     sprt: dict | None
+    machines: dict = dataclasses.field(default_factory=dict)   # machine -> games played on it
 
 
 def summarize(config: MatchConfig, results: list[GameResult]) -> MatchSummary:
@@ -60,8 +61,12 @@ def summarize(config: MatchConfig, results: list[GameResult]) -> MatchSummary:
         s = sprt(tally, *config.sprt)
         test = {"elo0": config.sprt[0], "elo1": config.sprt[1], "llr": round(s.llr, 4),
                 "lower": round(s.lower, 4), "upper": round(s.upper, 4), "decision": s.decision}
+    machines: dict[str, int] = {}
+    for r in results:
+        name = r.machine or "not recorded"
+        machines[name] = machines.get(name, 0) + 1
     return MatchSummary(len(results), tally, wins[("A", "B")], wins[("A", "W")], wins[("B", "B")],
-                        wins[("B", "W")], no_result, time_losses, errors, disagreements, test)
+                        wins[("B", "W")], no_result, time_losses, errors, disagreements, test, machines)
 
 
 class JournalError(ValueError):
@@ -222,6 +227,8 @@ def table(config: MatchConfig, s: MatchSummary) -> str:
     if s.sprt:
         rows.append(f"SPRT elo0={s.sprt['elo0']:g} elo1={s.sprt['elo1']:g}: LLR {s.sprt['llr']:.2f} "
                     f"[{s.sprt['lower']:.2f}, {s.sprt['upper']:.2f}] -> {s.sprt['decision']}")
+    if len(s.machines) > 1:     # a match resumed elsewhere: its games are not all alike
+        rows += [f"played on {name}: {n} game{'' if n == 1 else 's'}" for name, n in s.machines.items()]
     return "\n".join(rows)
 
 
