@@ -30,7 +30,7 @@ def main(mode: str) -> None:
             time.sleep(1000)
         if name in ("genmove", "kgs-genmove_cleanup") and mode.startswith(("claim:", "cleanup-claim:")):
             print("= pass\n", flush=True)
-        elif name == "final_score" and ":" in mode:
+        elif name == "final_score" and mode.startswith(("claim:", "cleanup-claim:")):
             print(f"= {mode.split(':', 1)[1]}\n", flush=True)
         elif name == "genmove" and mode.startswith("resign-after:"):
             genmoves += 1

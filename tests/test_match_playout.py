@@ -37,6 +37,17 @@ def test_differing_claims_are_settled_by_both_engines_clean_up(tmp_path):
     assert root.get("RE") == "W+7.5" and "played_out" in root.get("C")
 
 
+def test_the_same_non_score_from_both_engines_is_no_agreement(tmp_path):
+    """Two engines answering final_score with the same nonsense ("1") have not agreed on a result."""
+    config = MatchConfig(fake("cleanup-claim:1"), fake("cleanup-claim:1"), games=1, size=9, komi=7.5,
+                         sgf_dir=str(tmp_path))
+    out = play_game(config, 0)
+    assert out.agreed is False and out.scores["black_engine"] == "? not a score: 1"
+    assert out.result == out.scores["played_out"] == "W+7.5" and out.winner == "W"
+    root = sgf.Sgf_game.from_bytes(open(out.sgf, "rb").read()).get_root()
+    assert root.get("RE") == "W+7.5"
+
+
 def test_an_engine_without_clean_up_gets_zerogos(tmp_path):
     config = MatchConfig(fake("claim:B+100"), GNUGO_CMD, games=1, size=9, komi=7.5, sgf_dir=str(tmp_path))
     out = play_game(config, 0)

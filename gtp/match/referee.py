@@ -15,6 +15,7 @@ charged after a ``lag`` allowance).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -262,17 +263,22 @@ class Referee:
 
 
 def _normal(result: str) -> str:
-    """A final_score reply in canonical form (``B+3.5``, ``W+0.5``, ``0``)."""
+    """A final_score reply in canonical form (``B+3.5``, ``W+0.5``, ``0``); ``? ...`` when it is none.
+
+    Two engines that answer the same non-score (``1``, ``B+lots``) have not
+    agreed on a result: the game is settled as if their claims differed.
+    """
     text = result.strip().upper()
     if text in ("0", "DRAW", "JIGO"):
         return "0"
     if len(text) > 2 and text[0] in "BW" and text[1] == "+":
         try:
             value = float(text[2:])
-            return "0" if value == 0 else f"{text[0]}+{value:g}"
         except ValueError:
-            return text
-    return text
+            return f"? not a score: {result.strip()}"
+        if math.isfinite(value) and value >= 0:
+            return "0" if value == 0 else f"{text[0]}+{value:g}"
+    return f"? not a score: {result.strip()}"
 
 
 def start_game(config: MatchConfig, index: int) -> Game:
