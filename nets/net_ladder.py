@@ -11,11 +11,13 @@ players and the matches played between them::
      "matches": [{"dir": "distil9/match-b6c64-gnugo10", "a": "b6c64", "b": "gnugo-10"},
                  {"a": "b6c64", "b": "gnugo-1", "wins": 20, "losses": 0, "source": "..."}]}
 
-A match is a ``zerogo match`` folder (its results.json; ``a`` is the engine the
-match runner calls A, the first game's black) or a tally written out with its
-``source``. Folders are relative to the manifest. ``"settings"`` says how a
-match was played; ``"fit": false`` lists a match (played at other settings,
-say) without fitting it. The other matches are fitted together
+A match is a ``zerogo match`` folder (its results.json, or, while the match is
+still being played or was stopped, the games its ``--sgf-dir`` journal
+``games.jsonl`` holds so far; ``a`` is the engine the match runner calls A,
+the first game's black) or a tally written out with its ``source``. Folders
+are relative to the manifest. ``"settings"`` says how a match was played;
+``"fit": false`` lists a match (played at other settings, say) without
+fitting it. The other matches are fitted together
 (Bradley-Terry, ``fixed`` at 0, ``gtp.match.stats.bradley_terry``);
 OUT_PREFIX.json and .md hold each match and each player's Elo with its 95%
 interval, OUT_PREFIX.png plots Elo against training compute (players without
@@ -36,12 +38,33 @@ class ManifestError(ValueError):
     """The manifest or a match folder it names is missing or malformed."""
 
 
+def _journal_tally(path: Path, folder: str) -> tuple[int, int, int, str]:
+    """(wins of A, losses, draws, source) of the games an unfinished match's journal holds so far."""
+    wins = losses = draws = games = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue       # a line cut by a kill: the match plays that game again
+        if not isinstance(row, dict) or "index" not in row:
+            continue       # the header
+        games += 1
+        wins += row.get("winner_engine") == "A"
+        losses += row.get("winner_engine") == "B"
+        draws += row.get("result") == "0"
+    return wins, losses, draws, f"{folder} (journal: {games} games so far, no results.json)"
+
+
 def _tally(entry: dict, base: Path) -> tuple[int, int, int, str]:
     """(wins of a, losses of a, draws, source) of one manifest match."""
     if "dir" in entry:
         path = base / entry["dir"] / "results.json"
+        journal = path.with_name("games.jsonl")
+        if not path.is_file() and journal.is_file():
+            return _journal_tally(journal, entry["dir"])
         if not path.is_file():
-            raise ManifestError(f"{path}: no such file (a zerogo match folder holds results.json)")
+            raise ManifestError(f"{path}: no such file (a zerogo match folder holds results.json, "
+                                "or games.jsonl while it is played)")
         try:
             t = json.loads(path.read_text())["summary"]["tally"]
             return int(t["wins"]), int(t["losses"]), int(t["draws"]), entry["dir"]

@@ -58,6 +58,24 @@ def test_a_match_not_fitted_is_listed_but_leaves_the_fit_alone(tmp_path):
     assert "not fitted" not in fitted.split("| A |")[1]
 
 
+def test_a_match_still_being_played_counts_the_games_its_journal_holds(tmp_path):
+    """No results.json yet: the ladder takes the finished games from the match's games.jsonl."""
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import run_match
+    from tests.test_match import fake
+    folder = tmp_path / "match-in-progress"
+    folder.mkdir()
+    config = MatchConfig(fake("resign-after:1"), fake("resign-after:1"), games=3, size=5, komi=0.5,
+                         alternate=True)        # two passes each game: white wins by komi
+    results, summary = run_match(config, progress=False, journal=str(folder / "games.jsonl"))
+    with open(folder / "games.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"index": 3, "black_e')        # the game being played when a kill cut the line
+    (_, rows) = load(_manifest(tmp_path, [{"a": "student", "b": "gnugo-10", "dir": "match-in-progress"}]))
+    (row,) = rows
+    assert (row["wins"], row["losses"], row["draws"]) == (summary.tally.wins, summary.tally.losses, 0) == (1, 2, 0)
+    assert row["source"] == "match-in-progress (journal: 3 games so far, no results.json)"
+
+
 @pytest.mark.parametrize("matches, message", [
     ([{"a": "student", "b": "nobody", "wins": 1, "losses": 0, "source": "x"}], "'nobody' is not listed"),
     ([{"a": "student", "b": "gnugo-10", "dir": "no-such-match"}], "no-such-match/results.json: no such file"),
