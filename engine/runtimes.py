@@ -33,6 +33,7 @@ the accuracy check is ``engine.runtime_accuracy``, OpenVINO's session
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -77,16 +78,21 @@ class RuntimeRequest:
 
 
 # ------------------------------------------------------------------ CPU and choice
-def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
-    """The CPU's feature flags (Linux ``/proc/cpuinfo``); empty where unknown."""
+def _cpuinfo_value(key: str, cpuinfo: str) -> str | None:
+    """The value of the first ``key : value`` line of Linux ``/proc/cpuinfo`` (None where unknown)."""
     try:
         with open(cpuinfo, encoding="ascii", errors="replace") as f:
             for line in f:
-                if line.startswith("flags"):
-                    return frozenset(line.split(":", 1)[1].split())
+                if line.startswith(key):
+                    return line.split(":", 1)[1]
     except OSError:
         pass
-    return frozenset()
+    return None
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The CPU's feature flags (Linux ``/proc/cpuinfo``); empty where unknown."""
+    return frozenset((_cpuinfo_value("flags", cpuinfo) or "").split())
 
 
 def cpu_features(flags: frozenset[str] | None = None) -> str:
@@ -96,17 +102,14 @@ def cpu_features(flags: frozenset[str] | None = None) -> str:
 
 def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The CPU's model name (Linux ``/proc/cpuinfo``; else ``platform.processor()``, else 'unknown CPU')."""
-    try:
-        with open(cpuinfo, encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return " ".join(line.split(":", 1)[1].split())
-    except OSError:
-        pass
+    name = " ".join((_cpuinfo_value("model name", cpuinfo) or "").split())
+    if name:
+        return name
     import platform
     return platform.processor() or "unknown CPU"
 
 
+@functools.lru_cache(maxsize=1)
 def machine_summary() -> str:
     """One line naming this machine for a match record: CPU model, usable CPUs, the runtime-relevant flags."""
     try:

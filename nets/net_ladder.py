@@ -31,6 +31,7 @@ import json
 import math
 from pathlib import Path
 
+from gtp.match.runner import JournalError, read_journal
 from gtp.match.stats import Tally, bradley_terry, elo_with_interval, fmt_elo, json_number, wilson_interval
 
 
@@ -40,19 +41,14 @@ class ManifestError(ValueError):
 
 def _journal_tally(path: Path, folder: str) -> tuple[int, int, int, str]:
     """(wins of A, losses, draws, source) of the games an unfinished match's journal holds so far."""
-    wins = losses = draws = games = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue       # a line cut by a kill: the match plays that game again
-        if not isinstance(row, dict) or "index" not in row:
-            continue       # the header
-        games += 1
-        wins += row.get("winner_engine") == "A"
-        losses += row.get("winner_engine") == "B"
-        draws += row.get("result") == "0"
-    return wins, losses, draws, f"{folder} (journal: {games} games so far, no results.json)"
+    try:
+        _, games = read_journal(path)
+    except JournalError as exc:
+        raise ManifestError(str(exc)) from None
+    winners = [g.winner_engine() for g in games]
+    draws = sum(g.result == "0" for g in games)
+    return (winners.count("A"), winners.count("B"), draws,
+            f"{folder} (journal: {len(games)} games so far, no results.json)")
 
 
 def _tally(entry: dict, base: Path) -> tuple[int, int, int, str]:

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from engine.atomic_files import write_text_atomic
@@ -61,10 +62,7 @@ def summarize(config: MatchConfig, results: list[GameResult]) -> MatchSummary:
         s = sprt(tally, *config.sprt)
         test = {"elo0": config.sprt[0], "elo1": config.sprt[1], "llr": round(s.llr, 4),
                 "lower": round(s.lower, 4), "upper": round(s.upper, 4), "decision": s.decision}
-    machines: dict[str, int] = {}
-    for r in results:
-        name = r.machine or "not recorded"
-        machines[name] = machines.get(name, 0) + 1
+    machines = dict(Counter(r.machine or "not recorded" for r in results))
     return MatchSummary(len(results), tally, wins[("A", "B")], wins[("A", "W")], wins[("B", "B")],
                         wins[("B", "W")], no_result, time_losses, errors, disagreements, test, machines)
 
@@ -81,18 +79,12 @@ def _journal_key(config: MatchConfig) -> dict:
     return json.loads(json.dumps(cfg))
 
 
-def load_journal(config: MatchConfig, path: str) -> list[GameResult]:
-    """The finished games of an interrupted match (none when the journal does not exist yet)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = [line for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
+def read_journal(path) -> tuple[dict, list[GameResult]]:
+    """A match journal's header and its finished games, by index (FileNotFoundError when there is none)."""
+    with open(path, encoding="utf-8") as f:
+        lines = [line for line in f if line.strip()]
     try:
         header = json.loads(lines[0]) if lines else {}
-        if header.get("config") != _journal_key(config):
-            raise JournalError(f"{path} belongs to a match with other settings; "
-                               "use another --sgf-dir or the same engines and options")
         games = {}
         for line in lines[1:]:
             try:
@@ -103,7 +95,19 @@ def load_journal(config: MatchConfig, path: str) -> list[GameResult]:
             games[row["index"]] = GameResult(**row)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise JournalError(f"{path}: not a match journal ({exc})") from None
-    return [games[i] for i in sorted(games)]
+    return header, [games[i] for i in sorted(games)]
+
+
+def load_journal(config: MatchConfig, path: str) -> list[GameResult]:
+    """The finished games of an interrupted match (none when the journal does not exist yet)."""
+    try:
+        header, games = read_journal(path)
+    except FileNotFoundError:
+        return []
+    if header.get("config") != _journal_key(config):
+        raise JournalError(f"{path} belongs to a match with other settings; "
+                           "use another --sgf-dir or the same engines and options")
+    return games
 
 
 class _Journal:
