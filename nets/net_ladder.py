@@ -62,8 +62,11 @@ def _tally(entry: dict, base: Path) -> tuple[int, int, int, str]:
             raise ManifestError(f"{path}: no such file (a zerogo match folder holds results.json, "
                                 "or games.jsonl while it is played)")
         try:
-            t = json.loads(path.read_text())["summary"]["tally"]
-            return int(t["wins"]), int(t["losses"]), int(t["draws"]), entry["dir"]
+            match = json.loads(path.read_text())
+            t = match["summary"]["tally"]
+            source = entry["dir"] + (f" (stopped on request after {match['summary']['games']} of "
+                                     f"{match['config']['games']} games)" if match["summary"].get("stopped") else "")
+            return int(t["wins"]), int(t["losses"]), int(t["draws"]), source
         except (ValueError, KeyError, TypeError) as exc:
             raise ManifestError(f"{path}: not a zerogo match results file ({exc!r})") from None
     try:

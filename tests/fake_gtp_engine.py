@@ -6,7 +6,7 @@ off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove
 ``pass`` (passes), ``claim:RESULT`` (passes, and claims ``final_score`` RESULT),
 ``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes),
 ``resign-after:N`` (passes N times, then resigns), ``crash-once:FILE`` (exits on its first genmove if FILE
-does not exist, creating it; otherwise resigns).
+does not exist, creating it; otherwise resigns), ``slow-pass:SECONDS`` (sleeps SECONDS, then passes).
 """
 
 import os
@@ -46,6 +46,8 @@ def main(mode: str) -> None:
                 mode = "resign"
             if mode == "slow":
                 time.sleep(30)
+            if mode.startswith("slow-pass:"):
+                time.sleep(float(mode.split(":", 1)[1]))
             reply = {"resign": "resign", "illegal": "Z99"}.get(mode, "pass")
             print(f"= {reply}\n", flush=True)
         elif name == "list_commands":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from collections import Counter
 
 import click
@@ -62,6 +65,35 @@ def find_openings(directory: str | None) -> list[str]:
     return files
 
 
+@contextlib.contextmanager
+def first_ctrl_c_finishes_games(stop_request: threading.Event):
+    """The first Ctrl-C (SIGINT) sets ``stop_request`` (no new games); the second, or SIGTERM, stops at once.
+
+    A SIGINT the parent shell ignores (a background job) stays ignored.
+    """
+    log = logging.getLogger("zerogo.match")
+
+    def first(signum, frame):
+        stop_request.set()
+        log.warning("Ctrl-C: no new games; the games in progress are finished and journalled "
+                    "(Ctrl-C again to stop at once: those games are played again on --resume)")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {signal.SIGINT: first, signal.SIGTERM: signal.default_int_handler}
+    previous = {sig: signal.getsignal(sig) for sig in handlers}
+    installed = [sig for sig in handlers if previous[sig] is not signal.SIG_IGN]
+    for sig in installed:
+        signal.signal(sig, handlers[sig])
+    try:
+        yield
+    finally:
+        for sig in installed:
+            signal.signal(sig, previous[sig])
+
+
 _MATCH = MatchConfig(black="", white="")   # option defaults come from the settings dataclass
 
 
@@ -107,7 +139,11 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
 def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
                   setup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs,
                   resume, replay_crashes, quiet):
-    """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval."""
+    """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval.
+
+    Ctrl-C once: the games in progress are finished, then the match stops (resume it
+    with --resume); Ctrl-C twice, or SIGTERM: it stops at once.
+    """
     from engine.rules import RulesError, rules_by_name
     from gtp.match.referee import MatchConfig
     from gtp.match.runner import JournalError, results_json, run_match, table
@@ -126,8 +162,11 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
     if resume and not sgf_dir:
         raise click.UsageError("--resume needs --sgf-dir (the match's journal lives there)")
     journal = os.path.join(sgf_dir, "games.jsonl") if sgf_dir else None
+    stop_request = threading.Event()
     try:
-        game_results, summary = run_match(config, progress=not quiet, journal=journal, resume=resume)
+        with first_ctrl_c_finishes_games(stop_request):
+            game_results, summary = run_match(config, progress=not quiet, journal=journal, resume=resume,
+                                              stop_request=stop_request)
     except JournalError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(table(config, summary))

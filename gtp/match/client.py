@@ -206,3 +206,36 @@ class GtpClient:
     def _close_stderr(self) -> None:
         if self._stderr is not subprocess.DEVNULL:
             self._stderr.close()
+
+
+class LiveEngines:
+    """The engines of the games in progress, so a match stopped at once can kill them all."""
+
+    def __init__(self) -> None:
+        self._clients: set[GtpClient] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def add(self, client: GtpClient) -> GtpClient:
+        """Track ``client`` (killed at once when the match is already being stopped)."""
+        with self._lock:
+            if not self._closed:
+                self._clients.add(client)
+                return client
+        client.kill()
+        return client
+
+    def discard(self, client: GtpClient) -> None:
+        """Stop tracking ``client`` (its game is over)."""
+        with self._lock:
+            self._clients.discard(client)
+
+    def kill_all(self) -> int:
+        """Kill every tracked engine, and any added later; the number killed now."""
+        with self._lock:
+            self._closed = True
+            clients, self._clients = list(self._clients), set()
+        for client in clients:
+            client.kill()
+        return len(clients)
+

@@ -26,7 +26,7 @@ from engine.game import Game
 from engine.rules import default_komi, rules_by_name
 from engine.runtimes import machine_summary
 from engine.timecontrol import Clock, TimeSettings, charge
-from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout
+from gtp.match.client import GtpClient, GtpClientError, GtpCommandFailed, GtpEngineDied, GtpTimeout, LiveEngines
 from gtp.match.playout import play_out
 
 log = logging.getLogger("zerogo.match")
@@ -294,8 +294,11 @@ def start_game(config: MatchConfig, index: int) -> Game:
     return Game(config.size, rules=config.rules, komi=config.komi)
 
 
-def play_game(config: MatchConfig, index: int) -> GameResult:
-    """Start both engines, play game ``index``, write its SGF; never raises for engine trouble."""
+def play_game(config: MatchConfig, index: int, live: LiveEngines | None = None) -> GameResult:
+    """Start both engines, play game ``index``, write its SGF; never raises for engine trouble.
+
+    With ``live`` the engines are tracked there while the game lasts.
+    """
     swap = config.alternate and index % 2 == 1
     names = ("B", "A") if swap else ("A", "B")
     commands = (config.white, config.black) if swap else (config.black, config.white)
@@ -305,7 +308,8 @@ def play_game(config: MatchConfig, index: int) -> GameResult:
         game = start_game(config, index)
         for colour, command in zip("bw", commands):
             log_path = os.path.join(config.log_dir, f"game{index:04d}-{colour}.log") if config.log_dir else None
-            clients.append(GtpClient(command, stderr_path=log_path, timeout=config.setup_timeout))
+            client = GtpClient(command, stderr_path=log_path, timeout=config.setup_timeout)
+            clients.append(live.add(client) if live else client)
         ref = Referee(config, clients[0], clients[1], game)
         winner, reason, detail = ref.setup() or ref.play()
         out.winner, out.reason, out.detail = winner, reason, detail
@@ -326,6 +330,8 @@ def play_game(config: MatchConfig, index: int) -> GameResult:
     finally:
         for client in clients:
             client.close()
+            if live:
+                live.discard(client)
     return out
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from engine.atomic_files import write_text_atomic
+from gtp.match.client import LiveEngines
 from gtp.match.referee import GameResult, MatchConfig, play_game
 from gtp.match.stats import Tally, elo_with_interval, fmt_elo, json_number, sprt, wilson_interval
 
@@ -33,6 +34,7 @@ class MatchSummary:
     disagreements: int
     sprt: dict | None
     machines: dict = dataclasses.field(default_factory=dict)   # machine -> games played on it
+    stopped: bool = False       # stopped on request before all games were played (resumable)
 
 
 def summarize(config: MatchConfig, results: list[GameResult]) -> MatchSummary:
@@ -135,11 +137,14 @@ class _Journal:
 
 
 def run_match(config: MatchConfig, progress: bool = True, journal: str | None = None,
-              resume: bool = False) -> tuple[list[GameResult], MatchSummary]:
+              resume: bool = False, stop_request: threading.Event | None = None,
+              ) -> tuple[list[GameResult], MatchSummary]:
     """Play up to ``config.games`` games, ``config.parallel`` at a time; stop early on SPRT.
 
     With ``journal`` every finished game is appended to that file at once; with
     ``resume`` the games already in it are kept and only the others are played.
+    Once ``stop_request`` is set no new game starts: the games in progress are
+    finished (and journalled), then the match ends with ``summary.stopped``.
     """
     results: list[GameResult] = load_journal(config, journal) if (journal and resume) else []
     results = [r for r in results if r.index < config.games]
@@ -149,18 +154,28 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
     if finished:
         log.warning("resuming: %d games already played, %d to play", len(finished), len(todo))
     stop = threading.Event()
+    stop_request = stop_request or threading.Event()
     if config.sprt and results and summarize(config, results).sprt["decision"] != "continue":
         stop.set()
     bar = _progress(len(todo), progress)
     replays: dict[int, int] = {}
+    live = LiveEngines()
     with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
         pending = set()
         while todo or pending:
-            while todo and len(pending) < config.parallel and not stop.is_set():
-                pending.add(pool.submit(play_game, config, todo.pop(0)))
+            while todo and len(pending) < config.parallel and not (stop.is_set() or stop_request.is_set()):
+                pending.add(pool.submit(play_game, config, todo.pop(0), live))
             if not pending:
                 break
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            try:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:     # stop at once: the games in progress are played again on --resume
+                live.kill_all()
+                bar.close()
+                log.warning("stopped at once: %d game%s in progress dropped (--resume plays them again)",
+                            len(pending), "" if len(pending) == 1 else "s")
+                _drop_unfinished(pending)
+                raise
             for future in done:
                 result = future.result()
                 if result.reason == "crash" and replays.get(result.index, 0) < config.replay_crashes:
@@ -176,7 +191,18 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
                 stop.set()
     bar.close()
     results.sort(key=lambda r: r.index)
-    return results, summarize(config, results)
+    summary = summarize(config, results)
+    summary.stopped = bool(todo) and stop_request.is_set() and not stop.is_set()
+    return results, summary
+
+
+def _drop_unfinished(futures) -> None:
+    """Remove the SGFs of games whose engines were killed mid-game (they are not in the journal)."""
+    done, _ = wait(futures, timeout=30)
+    for future in done:
+        result = future.result()
+        if result.sgf and os.path.exists(result.sgf):
+            os.remove(result.sgf)
 
 
 def _set_aside(result: GameResult, replay: int) -> None:
@@ -231,6 +257,9 @@ def table(config: MatchConfig, s: MatchSummary) -> str:
     if s.sprt:
         rows.append(f"SPRT elo0={s.sprt['elo0']:g} elo1={s.sprt['elo1']:g}: LLR {s.sprt['llr']:.2f} "
                     f"[{s.sprt['lower']:.2f}, {s.sprt['upper']:.2f}] -> {s.sprt['decision']}")
+    if s.stopped:
+        rows.append(f"stopped on request after {s.games} of {config.games} games: "
+                    "--resume with the same --sgf-dir plays the rest")
     if len(s.machines) > 1:     # a match resumed elsewhere: its games are not all alike
         rows += [f"played on {name}: {n} game{'' if n == 1 else 's'}" for name, n in s.machines.items()]
     return "\n".join(rows)
