@@ -17,6 +17,7 @@ SUBCOMMANDS = {
                  "KataGo's JSON analysis engine on stdin/stdout (for KaTrain, web tools)."),
     "match": ("gtp.match.cli:match_command", "Play engine-vs-engine matches between GTP engines."),
     "match-times": ("gtp.match.cli:match_times_command", "Move times and results from zerogo match SGFs."),
+    "match-status": ("gtp.match.cli:match_status_command", "Standings of a match from its journal, while it runs."),
     "bench": ("gtp.bench.cli:bench_group", "Speed benchmarks: board, nn, search, features."),
     "import-katago": ("gtp.server.cli:import_katago_command",
                       "Convert a KataGo network (.bin.gz) to ONNX (no torch needed)."),

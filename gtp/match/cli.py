@@ -195,3 +195,36 @@ def match_times_command(dirs):
         t.sort()
         click.echo(f"{name}: moves {len(t)} mean {sum(t) / len(t):.2f} s median {t[len(t) // 2]:.2f} "
                    f"max {t[-1]:.2f} >1.5s {sum(x > 1.5 for x in t)}")
+
+
+def _game_line(game) -> str:
+    """One journal game as a status row: number, A's colour, result, how it ended, length."""
+    colour = "black" if game.black_engine == "A" else "white"
+    won = {"A": "A won", "B": "B won"}.get(game.winner_engine(), "no winner")
+    minutes = sum(game.seconds.values()) / 60 if game.seconds else 0.0
+    return (f"game {game.index + 1:3d}  A {colour}  {game.result:<8} {game.reason:<9} {won:<9} "
+            f"{game.moves:4d} moves  {minutes:5.1f} min thinking")
+
+
+@click.command("match-status")
+@click.argument("sgf_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--games/--no-games", "list_games", default=True, show_default=True,
+              help="List every finished game before the table.")
+def match_status_command(sgf_dir, list_games):
+    """Standings of a match from its journal (SGF_DIR/games.jsonl), while it is played or after."""
+    from gtp.match.referee import MatchConfig
+    from gtp.match.runner import JournalError, read_journal, summarize, table
+    path = os.path.join(sgf_dir, "games.jsonl")
+    try:
+        header, games = read_journal(path)
+    except FileNotFoundError:
+        raise click.ClickException(f"no match journal in {sgf_dir} (zerogo match --sgf-dir writes games.jsonl)")
+    except JournalError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = header.get("config", {})
+    config = MatchConfig(settings.get("black", "?"), settings.get("white", "?"), games=len(games))
+    if list_games:
+        for game in games:
+            click.echo(_game_line(game))
+    click.echo(table(config, summarize(config, games)))
+

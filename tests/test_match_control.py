@@ -1,4 +1,4 @@
-"""Stopping ``zerogo match`` by hand: Ctrl-C once finishes the games in progress, twice stops at once."""
+"""Long matches by hand: Ctrl-C once finishes the games in progress, twice stops at once; ``zerogo match-status``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import threading
 import time
 
 import pytest
+from click.testing import CliRunner
 
+from gtp.match.cli import match_status_command
 from gtp.match.referee import MatchConfig
 from gtp.match.runner import read_journal, run_match, table
 from nets.net_ladder import load
@@ -84,3 +86,31 @@ def test_ctrl_c_twice_or_sigterm_stops_at_once_and_kills_the_engines(tmp_path, s
     assert games == [] and sorted(p.name for p in (tmp_path / "m").iterdir()) == ["games.jsonl"]
     time.sleep(0.5)
     assert not _engines_left(tmp_path)
+
+
+def test_match_status_shows_the_standings_of_a_match_in_progress(tmp_path):
+    journal = tmp_path / "games.jsonl"
+    config = MatchConfig(fake("pass"), fake("pass"), games=3, size=5, komi=0.5, alternate=True)
+    run_match(config, progress=False, journal=str(journal))     # two passes: white wins by komi
+    with open(journal, "a", encoding="utf-8") as f:
+        f.write('{"index": 3, "black_e')        # the game being played when its line was cut
+    out = CliRunner().invoke(match_status_command, [str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[:3] == [
+        "game   1  A black  W+0.5    score     B won        2 moves    0.0 min thinking",
+        "game   2  A white  W+0.5    score     A won        2 moves    0.0 min thinking",
+        "game   3  A black  W+0.5    score     B won        2 moves    0.0 min thinking"]
+    assert lines[3] == f"A = {config.black}" and "games 3, draws 0" in out.output
+    assert "A score 33.3%" in out.output
+    brief = CliRunner().invoke(match_status_command, [str(tmp_path), "--no-games"])
+    assert brief.output.splitlines()[0] == f"A = {config.black}"
+
+
+def test_match_status_without_a_journal_is_a_clear_error(tmp_path):
+    out = CliRunner().invoke(match_status_command, [str(tmp_path)])
+    assert out.exit_code == 1 and "no match journal in" in out.output and "Traceback" not in out.output
+    (tmp_path / "games.jsonl").write_text("not json\n")
+    out = CliRunner().invoke(match_status_command, [str(tmp_path)])
+    assert out.exit_code == 1 and "not a match journal" in out.output
+
