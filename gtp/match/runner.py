@@ -161,34 +161,34 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
     replays: dict[int, int] = {}
     live = LiveEngines()
     with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
-        pending = set()
-        while todo or pending:
-            while todo and len(pending) < config.parallel and not (stop.is_set() or stop_request.is_set()):
-                pending.add(pool.submit(play_game, config, todo.pop(0), live))
-            if not pending:
-                break
-            try:
+        pending: set = set()
+        try:
+            while todo or pending:
+                while todo and len(pending) < config.parallel and not (stop.is_set() or stop_request.is_set()):
+                    pending.add(pool.submit(play_game, config, todo.pop(0), live))
+                if not pending:
+                    break
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:     # stop at once: the games in progress are played again on --resume
-                live.kill_all()
-                bar.close()
-                log.warning("stopped at once: %d game%s in progress dropped (--resume plays them again)",
-                            len(pending), "" if len(pending) == 1 else "s")
-                _drop_unfinished(pending)
-                raise
-            for future in done:
-                result = future.result()
-                if result.reason == "crash" and replays.get(result.index, 0) < config.replay_crashes:
-                    replays[result.index] = replays.get(result.index, 0) + 1
-                    _set_aside(result, replays[result.index])
-                    todo.insert(0, result.index)
-                    continue
-                results.append(result)
-                log_file.add(result)
-                bar.update(1)
-                _postfix(bar, config, results)
-            if config.sprt and summarize(config, results).sprt["decision"] != "continue":
-                stop.set()
+                for future in done:
+                    result = future.result()
+                    if result.reason == "crash" and replays.get(result.index, 0) < config.replay_crashes:
+                        replays[result.index] = replays.get(result.index, 0) + 1
+                        _set_aside(result, replays[result.index])
+                        todo.insert(0, result.index)
+                        continue
+                    results.append(result)
+                    log_file.add(result)
+                    bar.update(1)
+                    _postfix(bar, config, results)
+                if config.sprt and summarize(config, results).sprt["decision"] != "continue":
+                    stop.set()
+        except KeyboardInterrupt:     # stop at once: the games in progress are played again on --resume
+            live.kill_all()
+            bar.close()
+            log.warning("stopped at once: %d game%s in progress dropped (--resume plays them again)",
+                        len(pending), "" if len(pending) == 1 else "s")
+            _drop_unfinished(pending)
+            raise
     bar.close()
     results.sort(key=lambda r: r.index)
     summary = summarize(config, results)
@@ -200,8 +200,8 @@ def _drop_unfinished(futures) -> None:
     """Remove the SGFs of games whose engines were killed mid-game (they are not in the journal)."""
     done, _ = wait(futures, timeout=30)
     for future in done:
-        result = future.result()
-        if result.sgf and os.path.exists(result.sgf):
+        result = future.result() if future.exception() is None else None
+        if result and result.sgf and os.path.exists(result.sgf):
             os.remove(result.sgf)
 
 
