@@ -30,6 +30,14 @@ plane      meaning (1.0 where true)
 6    1 if the previous move was a pass
 ===  =================================================================
 
+Inputs 3-5 are those of the scoring's standard rule set (``rule_inputs``):
+Chinese's (positional superko, no suicide) under area scoring and Japanese's
+(simple ko, no suicide) under territory scoring, whatever the game's own ko
+and suicide rules. zerogo's nets learn from Chinese and Japanese games only;
+shown AGA's situational superko or Tromp-Taylor's suicide, which they never
+saw, they misjudged even the empty board by 24-56 points. The search keeps
+the game's own rules for which moves are legal.
+
 The per-board arrays (stones, liberty classes) are kept on the board object
 (``board_arrays``), because in a search the same boards appear in many
 positions' histories. ``encode_batch`` writes straight into one preallocated array.
@@ -41,7 +49,7 @@ import numpy as np
 
 from engine.board import BLACK, WHITE, Board
 from engine.evaluation import Position
-from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
+from engine.rules import TERRITORY, Rules
 from engine.symmetry import (  # noqa: F401  (re-exported: the symmetry half of the contract)
     NUM_SYMMETRIES, apply_each, apply_symmetry_planes, apply_symmetry_policy, inverse_symmetry,
     inverse_symmetry_planes, inverse_symmetry_policy, shape_preserving, transformed_shape, undo_each,
@@ -199,16 +207,22 @@ def encode_globals(position: Position, out: np.ndarray | None = None) -> np.ndar
     return g
 
 
+def rule_inputs(rules: Rules) -> tuple[float, float, float, float]:
+    """Global inputs 2-5 (territory scoring, simple ko, situational superko, suicide) as the net sees them.
+
+    The scoring's standard rule set stands in for the game's ko and suicide rules:
+    Chinese (positional superko, no suicide) for area, Japanese (simple ko) for territory.
+    """
+    return (1.0, 1.0, 0.0, 0.0) if rules.scoring == TERRITORY else (0.0, 0.0, 0.0, 0.0)
+
+
 def _globals_row(position: Position) -> tuple[float, ...]:
     """The ``NUM_GLOBALS`` global inputs as Python floats."""
     board, rules = position.boards[0], position.rules
     komi = rules.komi if board.to_play == WHITE else -rules.komi
     return (komi / KOMI_SCALE,
             1.0 if board.to_play == BLACK else 0.0,
-            1.0 if rules.scoring == TERRITORY else 0.0,
-            1.0 if rules.ko == SIMPLE_KO else 0.0,
-            1.0 if rules.ko == SITUATIONAL_SUPERKO else 0.0,
-            1.0 if rules.suicide else 0.0,
+            *rule_inputs(rules),
             1.0 if board.passes >= 1 else 0.0)
 
 

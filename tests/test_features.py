@@ -188,10 +188,34 @@ def test_globals_komi_and_rules():
     g = Game(9, rules="japanese", komi=6.5)
     _, glob = F.encode(Position.from_game(g))
     assert glob.tolist() == pytest.approx([-6.5 / 20, 1, 1, 1, 0, 0, 0])
-    g = Game(9, rules="new-zealand")
+    g = Game(9, rules="new-zealand")      # situational superko and suicide: the net sees Chinese's rules
     g.play(0)
     _, glob = F.encode(Position.from_game(g))
-    assert glob.tolist() == pytest.approx([7.0 / 20, 0, 0, 0, 1, 1, 0])
+    assert glob.tolist() == pytest.approx([7.0 / 20, 0, 0, 0, 0, 0, 0])
+
+
+def test_the_net_sees_chinese_rules_under_area_scoring_and_japanese_under_territory():
+    from gtp.server.kata_rules import parse_kata_rules
+    area = [rules_by_name(n, 7.5) for n in ("chinese", "aga", "tromp-taylor", "new-zealand")]
+    area.append(parse_kata_rules("chinese").with_komi(7.5))     # KataGo's Chinese: simple ko
+    territory = [rules_by_name(n, 7.5) for n in ("japanese", "korean")]
+    for group, expected in ((area, (0, 0, 0, 0)), (territory, (1, 1, 0, 0))):
+        for rules in group:
+            assert F.rule_inputs(rules) == expected, rules
+            _, glob = F.encode(Position.from_game(Game(9, rules=rules)))
+            assert glob.tolist() == pytest.approx([-7.5 / 20, 1, *expected, 0])
+
+
+def test_the_shipped_19x19_net_judges_the_empty_board_alike_under_every_area_rule_set():
+    """Shown AGA's or Tromp-Taylor's ko and suicide inputs, which it never saw, it said white +56 and +24."""
+    from engine.evaluator import EvaluatorConfig, load_evaluator
+    from tests.gtp_session import REPO
+    net = load_evaluator(f"{REPO}/weights/zerogo-19x19.onnx", EvaluatorConfig(threads=1))
+    evals = [net.evaluate([Position.from_game(Game(19, rules=rules_by_name(n, 7.5)))])[0]
+             for n in ("chinese", "aga", "tromp-taylor", "new-zealand")]
+    assert all(e.value == pytest.approx(evals[0].value) and e.score_lead == pytest.approx(evals[0].score_lead)
+               for e in evals)
+    assert abs(evals[0].score_lead) < 3
 
 
 def test_encode_batch_pads_smaller_boards():

@@ -22,6 +22,9 @@ import numpy as np
 
 from engine.color import BLACK
 from engine.grid import neighbor_table, zobrist_table
+from engine.compiled.numba_cache import configure as configure_numba_cache
+
+configure_numba_cache()   # before this module's kernels are compiled or loaded from the cache
 
 OK, OCCUPIED, KO, SUICIDE = 0, 1, 2, 3     # play()'s status
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numba
 
 from engine.compiled.board_kernels import legal_mask, liberty_classes
-from engine.compiled.pool import KO_SIMPLE, KO_SITUATIONAL, KOMI_NET, SCORING_TERRITORY, SUICIDE
+from engine.compiled.pool import KOMI_NET, SCORING_TERRITORY, SUICIDE
+from engine.compiled.numba_cache import configure as configure_numba_cache
+
+configure_numba_cache()   # before this module's kernels are compiled or loaded from the cache
 
 
 @numba.njit(cache=True)
@@ -57,9 +60,9 @@ def encode(pool, leaf, root, root_history, params, nbr, planes, glob, libs, lega
         flat[base + 3, ko] = 1.0
     glob[0] = (params[KOMI_NET] if me == -1 else -params[KOMI_NET]) / 20.0
     glob[1] = 1.0 if me == 1 else 0.0
-    glob[2] = params[SCORING_TERRITORY]
-    glob[3] = params[KO_SIMPLE]
-    glob[4] = params[KO_SITUATIONAL]
-    glob[5] = params[SUICIDE]
+    glob[2] = params[SCORING_TERRITORY]     # 2-5 as engine.features.rule_inputs: the scoring's standard rules
+    glob[3] = params[SCORING_TERRITORY]     # simple ko under territory scoring (Japanese)
+    glob[4] = 0.0
+    glob[5] = 0.0
     glob[6] = 1.0 if pool.passes[leaf] >= 1 else 0.0
     legal_mask(stones, libs, me, ko, nbr, params[SUICIDE] != 0, legal)

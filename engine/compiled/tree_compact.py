@@ -6,6 +6,9 @@ import numba
 import numpy as np
 
 from engine.compiled.pool import EDGES, NODES
+from engine.compiled.numba_cache import configure as configure_numba_cache
+
+configure_numba_cache()   # before this module's kernels are compiled or loaded from the cache
 
 
 @numba.njit(cache=True)

@@ -34,6 +34,9 @@ from engine.compiled.pool import (
     C_BASE, C_INIT, CENTRE_BLACK, EDGES, FORCED_K, FPU, FPU_ROOT, ILLEGAL, INV_DYNAMIC, INV_STATIC, K_DYNAMIC,
     K_STATIC, KO_SIMPLE, KO_SITUATIONAL, KOMI_TOTAL, MAX_DEPTH, NODES, SUICIDE, UTILITY,
 )
+from engine.compiled.numba_cache import configure as configure_numba_cache
+
+configure_numba_cache()   # before this module's kernels are compiled or loaded from the cache
 
 
 # ----------------------------------------------------------------- selection
