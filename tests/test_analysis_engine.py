@@ -246,6 +246,21 @@ def test_stdout_is_json_only_and_stdin_end_finishes_queue():
     assert "NN avg batch size" in proc.stderr
 
 
+@pytest.mark.parametrize("network, reason", [("missing.onnx", "does not exist"),
+                                             ("bad.onnx", "not a readable ONNX network"),
+                                             ("none", "no network")])
+def test_a_network_that_cannot_load_stops_it_at_start_up(tmp_path, network, reason):
+    """As KataGo's analysis engine: no ready line and no per-query 'internal error' for a bad --network."""
+    (tmp_path / "bad.onnx").write_bytes(b"not onnx")
+    path = network if network == "none" else str(tmp_path / network)
+    query = json.dumps(katrain_query("q", [("B", "E5")], visits=4))
+    proc = subprocess.run([sys.executable, "-c", "from gtp.cli import main; main()", "analysis", "--network", path],
+                          input=query + "\n", capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"cannot analyse with network {path}" in proc.stderr and reason in proc.stderr
+    assert "ready to begin" not in proc.stderr
+
+
 def test_katrain_engine_class_drives_zerogo_analysis(tmp_path):
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_WINDOW", "1")

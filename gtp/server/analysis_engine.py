@@ -130,6 +130,14 @@ class AnalysisEngine:
                               runtime=self.settings.runtime, precision=self.settings.precision)
         return load_evaluator(name, cfg)
 
+    def preload(self) -> None:
+        """Load a network named by --network now, as KataGo does (``auto`` loads each board's on first use).
+
+        Raises QueryError for ``none`` and ModelLoadError for a file that cannot be loaded.
+        """
+        if self.settings.network.strip().lower() != "auto":
+            self._batcher(19, 19)
+
     def _batcher(self, width: int, height: int) -> tuple[str, SharedBatcher]:
         """The shared batcher of the network for this board (loaded on first use)."""
         name = self._network_for(width, height)

@@ -195,10 +195,17 @@ def analysis_command(network, visits, analysis_threads, batch_size, threads, per
                                 batch_size=batch_size, threads=threads, perspective=perspective.upper(),
                                 pv_len=pv_len, runtime=runtime, precision=precision, tree=tree, seed=seed,
                                 quit_without_waiting=quit_without_waiting)
+    from engine.evaluator import ModelLoadError
+    from gtp.server.analysis_query import QueryError
+    engine = AnalysisEngine(settings, sys.stdout)
+    try:
+        engine.preload()
+    except (ModelLoadError, QueryError) as exc:
+        raise click.UsageError(f"cannot analyse with network {network}: {exc}") from None
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     print("zerogo analysis engine: ready to begin handling requests", file=sys.stderr, flush=True)
-    AnalysisEngine(settings, sys.stdout).serve(sys.stdin)
+    engine.serve(sys.stdin)
 
 
 @click.command("import-katago")
