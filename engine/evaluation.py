@@ -62,7 +62,9 @@ class Position:
 
         Board size (every empty board hashes to 0), the history boards' hashes
         and ko state, the side to move, whether the last move was a pass, and
-        the rules the net sees (komi, scoring, ko rule, suicide).
+        the rules (komi, scoring, and the ko and suicide rules, which decide the
+        legal moves an evaluation's policy is masked to though the net itself
+        sees only the scoring's standard ones: ``engine.features.rule_inputs``).
         """
         board, rules = self.board, self.rules
         return hash((board.width, board.height,
