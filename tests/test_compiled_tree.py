@@ -283,8 +283,9 @@ NET9 = Path(__file__).resolve().parents[1] / "weights" / "zerogo-9x9.onnx"
 
 
 def test_bench_search_runs_both_trees_side_by_side():
-    """zerogo bench search --tree both: a row for each tree on a shipped network, the compiled one's share
-    of the time beside the network smaller."""
+    """zerogo bench search --tree both: a row for each tree on a shipped network, each with its visits, visits
+    a second and microseconds a visit beside the network (which is faster is the benchmark's to say: under
+    load the 64-visit sample flipped it)."""
     from click.testing import CliRunner
 
     from nets.cli import bench_search_command
@@ -294,7 +295,6 @@ def test_bench_search_runs_both_trees_side_by_side():
     rows = [line.split() for line in result.output.strip().splitlines()[-2:]]
     assert [r[14] for r in rows] == ["python", "compiled"]
     assert all(int(r[5]) >= 63 and float(r[7]) > 0 and float(r[12]) > 0 for r in rows)
-    assert float(rows[1][12]) < float(rows[0][12])          # microseconds a visit beside the network
 
 
 def test_zerogo_gtp_plays_and_analyses_on_the_compiled_tree():
