@@ -24,24 +24,17 @@ import subprocess
 import sys
 
 import click
-from sgfmill import sgf
 
 from engine import coords
+from engine.sgf import load_sgf_file
 
 
 def game_moves(path: str) -> tuple[int, float, str, list[list[str]]]:
-    """(board size, komi, rules, moves as [colour, GTP vertex]) of an SGF game's main line."""
-    with open(path, "rb") as f:
-        game = sgf.Sgf_game.from_bytes(f.read())
-    size, root = game.get_size(), game.get_root()
-    rules = root.get("RU").lower() if root.has_property("RU") else "chinese"
-    moves = []
-    for node in game.get_main_sequence():
-        colour, point = node.get_move()
-        if colour is None:
-            continue
-        moves.append([colour.upper(), coords.to_gtp(coords.from_sgfmill(point, size, size), size, size)])
-    return size, game.get_komi(), rules, moves
+    """(board size, komi, rules, moves as [colour, GTP vertex]) of an SGF game's main line (engine.sgf)."""
+    game = load_sgf_file(path)
+    size = game.width
+    moves = [[coords.color_name(colour).upper(), coords.to_gtp(move, size, size)] for colour, move in game.moves]
+    return size, game.rules.komi, game.rules.name, moves
 
 
 @click.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 
 from engine.compiled.board_kernels import legal_mask, liberty_classes
-from engine.compiled.pool import KOMI_NET, SCORING_TERRITORY, SUICIDE
+from engine.compiled.pool import KOMI_NET, NET_RULES, SUICIDE
 from engine.compiled.numba_cache import configure as configure_numba_cache
 
 configure_numba_cache()   # before this module's kernels are compiled or loaded from the cache
@@ -60,9 +60,7 @@ def encode(pool, leaf, root, root_history, params, nbr, planes, glob, libs, lega
         flat[base + 3, ko] = 1.0
     glob[0] = (params[KOMI_NET] if me == -1 else -params[KOMI_NET]) / 20.0
     glob[1] = 1.0 if me == 1 else 0.0
-    glob[2] = params[SCORING_TERRITORY]     # 2-5 as engine.features.rule_inputs: the scoring's standard rules
-    glob[3] = params[SCORING_TERRITORY]     # simple ko under territory scoring (Japanese)
-    glob[4] = 0.0
-    glob[5] = 0.0
+    for k in range(4):                      # the rules as the net sees them (engine.features.rule_inputs)
+        glob[2 + k] = params[NET_RULES + k]
     glob[6] = 1.0 if pool.passes[leaf] >= 1 else 0.0
     legal_mask(stones, libs, me, ko, nbr, params[SUICIDE] != 0, legal)

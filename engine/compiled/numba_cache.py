@@ -34,8 +34,11 @@ def cache_folder(env: dict | None = None) -> Path:
 
 
 def configure() -> None:
-    """Point numba's cache at ``cache_folder()`` unless NUMBA_CACHE_DIR chooses one (before any kernel compiles)."""
+    """Point numba's cache at ``cache_folder()`` unless NUMBA_CACHE_DIR chose one (before any kernel compiles).
+
+    Each kernel module calls it; the first call sets numba's CACHE_DIR, so the others hash nothing.
+    """
     import numba
-    if os.environ.get("NUMBA_CACHE_DIR"):
+    if numba.config.CACHE_DIR:       # NUMBA_CACHE_DIR, or an earlier call
         return
     numba.config.CACHE_DIR = str(cache_folder())

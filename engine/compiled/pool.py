@@ -14,8 +14,8 @@ MAX_DEPTH = 4096            # a descent deeper than this stops there (no game is
 
 # params: the float settings of one search, in this order
 C_INIT, C_BASE, FPU, FPU_ROOT, FORCED_K, UTILITY, K_STATIC, INV_STATIC, K_DYNAMIC, INV_DYNAMIC, \
-    CENTRE_BLACK, KOMI_TOTAL, KOMI_NET, SCORING_TERRITORY, KO_SIMPLE, KO_SITUATIONAL, SUICIDE = range(17)
-NUM_PARAMS = 17
+    CENTRE_BLACK, KOMI_TOTAL, KOMI_NET, KO_SIMPLE, KO_SITUATIONAL, SUICIDE, NET_RULES = range(17)
+NUM_PARAMS = NET_RULES + 4   # NET_RULES..+3: the net's global inputs 2-5 (engine.features.rule_inputs)
 # counts: int64 counters
 NODES, EDGES = 0, 1
 

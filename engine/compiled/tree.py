@@ -30,7 +30,7 @@ from engine.ladder_prior import ladder_aware_prior
 from engine.mcts import node_reached
 from engine.mcts_node import PuctConfig, ScoreUtility, _Stub
 from engine.onnx_model import check_outputs
-from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO, TERRITORY
+from engine.rules import SIMPLE_KO, SITUATIONAL_SUPERKO
 
 _NO_EDGES = np.zeros(0, np.int64)
 NODE_FIELD_BYTES = 100   # a node's own fields (P._NODE_FIELDS), rounded up
@@ -67,7 +67,7 @@ def search_params(game, puct: PuctConfig) -> np.ndarray:
         params[P.CENTRE_BLACK] = puct.utility.centre_black
     params[P.KOMI_TOTAL] = rules.komi + rules.handicap_compensation(game.handicap)
     params[P.KOMI_NET] = rules.komi
-    params[P.SCORING_TERRITORY] = float(rules.scoring == TERRITORY)
+    params[P.NET_RULES:P.NET_RULES + 4] = features.rule_inputs(rules)
     params[P.KO_SIMPLE] = float(rules.ko == SIMPLE_KO)
     params[P.KO_SITUATIONAL] = float(rules.ko == SITUATIONAL_SUPERKO)
     params[P.SUICIDE] = float(rules.suicide)
