@@ -62,15 +62,34 @@ def test_quiet_exit_still_kills_what_the_engine_left_behind(tmp_path):
     assert _gone(pgid)
 
 
-@pytest.mark.parametrize("white", ["sh -c 'sleep 1000'", fake("stuck-setup")])
-def test_engine_stuck_in_setup_loses_on_time(white, tmp_path):
-    cfg = MatchConfig(fake("pass"), white, games=1, size=9, move_timeout=5, setup_timeout=1.0,
+def test_engine_stuck_in_setup_loses_on_time(tmp_path):
+    cfg = MatchConfig(fake("pass"), fake("stuck-setup"), games=1, size=9, move_timeout=5, setup_timeout=1.0,
                       sgf_dir=str(tmp_path))
     t = time.monotonic()
     result = play_game(cfg, 0)
     assert time.monotonic() - t < 15
     assert (result.reason, result.winner, result.result) == ("time", "B", "B+T"), result
     assert "W engine did not answer during setup" in result.detail
+
+
+@pytest.mark.parametrize("white", ["sh -c 'sleep 1000'", fake("slow-start:1000")])
+def test_engine_that_never_starts_gives_no_result_not_a_loss(white, tmp_path):
+    cfg = MatchConfig(fake("pass"), white, games=1, size=9, setup_timeout=0.5, startup_timeout=1.5,
+                      sgf_dir=str(tmp_path))
+    t = time.monotonic()
+    result = play_game(cfg, 0)
+    assert time.monotonic() - t < 15
+    assert (result.reason, result.winner, result.result) == ("error", None, "?"), result
+    assert "W engine did not start: no answer within 1.5 s" in result.detail
+
+
+def test_slow_first_start_gets_the_startup_timeout_not_the_setup_timeout(tmp_path):
+    # A first run compiles kernels before the engine answers: the game is played, not lost on time.
+    cfg = MatchConfig(fake("slow-start:2"), fake("pass"), games=1, size=9, setup_timeout=0.5,
+                      startup_timeout=30, sgf_dir=str(tmp_path))
+    result = play_game(cfg, 0)
+    assert result.reason == "score", result
+    assert result.moves == 2
 
 
 def test_engine_stuck_on_play_loses_on_time_not_crash(tmp_path):
@@ -96,7 +115,7 @@ def test_genmove_uses_the_move_timeout_not_a_fixed_30_s(tmp_path):
 def test_no_process_left_behind_after_a_match_with_a_wrapped_engine(tmp_path):
     marker = f"zerogo-harden-{os.getpid()}"
     cfg = MatchConfig(fake("pass"), f"bash -c '(exec -a {marker} sleep 1000); echo done'", games=1, size=9,
-                      setup_timeout=0.5)
+                      setup_timeout=0.5, startup_timeout=0.5)
     play_game(cfg, 0)
     time.sleep(0.2)
     leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).startswith(marker)]

@@ -117,6 +117,10 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
               type=click.FloatRange(0.1),
               help="Seconds an engine may take to answer any other command (setup, play, "
                    "final_score); a stuck engine loses on time and its process group is killed.")
+@click.option("--startup-timeout", default=_MATCH.startup_timeout, show_default=True,
+              type=click.FloatRange(0.1),
+              help="Seconds an engine may take to answer its first command (loading a net, compiling "
+                   "kernels on a first run); one that does not has not started: the game has no result.")
 @click.option("--parallel", default=_MATCH.parallel, show_default=True, type=click.IntRange(1), help="Games at once.")
 @click.option("--sgf-dir", type=click.Path(file_okay=False), default=_MATCH.sgf_dir,
               help="Write one SGF per game here.")
@@ -137,8 +141,8 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
                    "gameNNNN-crashK.sgf); 0: the engine that died loses the game.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def match_command(black, white, games, size, komi, rules, alternate, time_text, lag, move_timeout,
-                  setup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results, engine_logs,
-                  resume, replay_crashes, quiet):
+                  setup_timeout, startup_timeout, parallel, sgf_dir, openings, max_moves, sprt_text, results,
+                  engine_logs, resume, replay_crashes, quiet):
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval.
 
     Ctrl-C once: the games in progress are finished, then the match stops (resume it
@@ -158,7 +162,8 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
             os.makedirs(folder, exist_ok=True)
     config = MatchConfig(black, white, games, size, komi, rules, alternate, parse_time(time_text), lag,
                          move_timeout, parallel, sgf_dir, find_openings(openings), max_moves,
-                         parse_sprt(sprt_text), engine_logs, setup_timeout, replay_crashes)
+                         parse_sprt(sprt_text), engine_logs, setup_timeout, replay_crashes,
+                         startup_timeout=startup_timeout)
     if resume and not sgf_dir:
         raise click.UsageError("--resume needs --sgf-dir (the match's journal lives there)")
     journal = os.path.join(sgf_dir, "games.jsonl") if sgf_dir else None

@@ -54,6 +54,7 @@ class MatchConfig:
     log_dir: str | None = None    # engines' stderr, one file per game and colour
     setup_timeout: float = 10.0   # every other command (setup, play, time_left, final_score)
     replay_crashes: int = 0       # play a game again (up to this many times) when an engine dies in it
+    startup_timeout: float = 120.0   # an engine's first answer: loading a net, compiling kernels
 
     def __post_init__(self) -> None:
         if self.komi is None:
@@ -139,12 +140,23 @@ class Referee:
         self.game_moves: int | None = None      # moves before a clean-up play-out, when there was one
         self.playout = None
 
-    def setup(self) -> tuple[str, str, str] | None:
+    def setup(self) -> tuple[str | None, str, str] | None:
         """Board, komi, rules, clocks and the opening position on both engines.
 
-        An engine that does not answer in ``setup_timeout`` loses on time: the
-        outcome tuple (winner, "time", detail); None when both are ready.
+        Each engine's first answer may take ``startup_timeout`` (a net to load,
+        kernels to compile on a first run); one that never answers did not
+        start, and the game has no result (winner None, "error"). An engine
+        that started but does not answer a setup command in ``setup_timeout``
+        loses on time. The outcome tuple (winner, reason, detail); None when
+        both are ready.
         """
+        for color, client in self.clients.items():
+            name = coords.color_name(color)
+            try:
+                client.send_raw("protocol_version", timeout=self.config.startup_timeout)
+            except GtpTimeout:
+                return (None, "error", f"{name} engine did not start: no answer within "
+                                       f"{self.config.startup_timeout:g} s (--startup-timeout)")
         for color, client in self.clients.items():
             try:
                 self._setup_one(client)

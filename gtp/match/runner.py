@@ -76,7 +76,7 @@ class JournalError(ValueError):
 def _journal_key(config: MatchConfig) -> dict:
     """The settings a resumed match must share with the journal's (games may grow)."""
     cfg = dataclasses.asdict(config)
-    for name in ("games", "parallel", "sgf_dir", "log_dir", "sprt", "replay_crashes"):
+    for name in ("games", "parallel", "sgf_dir", "log_dir", "sprt", "replay_crashes", "startup_timeout"):
         cfg.pop(name)
     return json.loads(json.dumps(cfg))
 
