@@ -33,6 +33,8 @@ class DistilSettings:
     size_weights: tuple = ()               # default: equal
     rules: tuple = ("chinese", "japanese")
     komi_spread: float = 1.5               # komi = usual komi + a multiple of 0.5 in +-spread
+    komi_wide_prob: float = 0.0            # share of games whose komi spread is komi_wide_spread instead
+    komi_wide_spread: float = 10.0         # (a wide tail, as KataGo's, so the net knows odd komi too)
     handicap_prob: float = 0.05
     opening_moves: int = 2                 # 0..N random first moves
     policy: str = "raw"                    # raw or search
@@ -65,6 +67,8 @@ class DistilSettings:
             raise ValueError("give one size weight per board size")
         for r in self.rules:
             rules_by_name(r)
+        if not 0 <= self.komi_wide_prob <= 1 or self.komi_spread < 0 or self.komi_wide_spread < 0:
+            raise ValueError("komi spreads >= 0 and a komi-wide probability in [0, 1] needed")
         if self.games < 0 or self.parallel < 1 or self.visits < 1 or self.temperature <= 0 \
                 or self.late_temperature <= 0:
             raise ValueError("games >= 0, parallel >= 1, visits >= 1 and temperatures > 0 needed")
@@ -109,7 +113,10 @@ def draw_setup(s: DistilSettings, rng: np.random.Generator) -> GameSetup:
         komi = 0.5
     else:
         base = (7.0 if size <= 9 else 7.5) if area_scoring else 6.5
-        steps = round(2 * s.komi_spread)
+        spread = s.komi_spread
+        if s.komi_wide_prob > 0 and rng.random() < s.komi_wide_prob:   # no draw when off: old runs replay
+            spread = s.komi_wide_spread
+        steps = round(2 * spread)
         komi = base + 0.5 * int(rng.integers(-steps, steps + 1))
     opening = int(rng.integers(0, s.opening_moves + 1)) if s.opening_moves > 0 else 0
     return GameSetup(size, rules, komi, handicap, opening)

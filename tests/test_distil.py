@@ -146,6 +146,24 @@ def test_setups_cover_sizes_rules_komi_and_handicap():
     assert game.handicap == 3 and len(game.moves) == 2
 
 
+def test_wide_komi_tail_reaches_far_komi_and_leaves_old_draws_alone():
+    base = DistilSettings(sizes=(9,), rules=("chinese",), handicap_prob=0.0)
+    old = [draw_setup(base, np.random.default_rng(3)) for _ in range(50)]
+    again = [draw_setup(DistilSettings(sizes=(9,), rules=("chinese",), handicap_prob=0.0, komi_wide_spread=3),
+                        np.random.default_rng(3)) for _ in range(50)]
+    assert old == again     # the tail off: the same draws as before it existed
+    wide = DistilSettings(sizes=(9,), rules=("chinese",), handicap_prob=0.0, komi_wide_prob=0.5,
+                          komi_wide_spread=7)
+    rng = np.random.default_rng(0)
+    komis = [draw_setup(wide, rng).komi for _ in range(400)]
+    assert min(komis) == 0.0 and max(komis) == 14.0
+    assert all((2 * k) == int(2 * k) for k in komis)
+    near = sum(5.5 <= k <= 8.5 for k in komis) / len(komis)
+    assert 0.5 < near < 0.8     # half the games in the usual +-1.5, the rest spread over +-7
+    with pytest.raises(ValueError):
+        DistilSettings(komi_wide_prob=1.5).check()
+
+
 def test_teacher_targets_blend():
     b = {"value": torch.tensor([1.0, -1.0]), "teacher_value": torch.tensor([0.5, 0.2]),
          "score": torch.tensor([4.0, 0.0]), "teacher_score": torch.tensor([2.0, 6.0]),

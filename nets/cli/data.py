@@ -88,6 +88,11 @@ def _float_list(text: str) -> tuple:
               help="Rule sets to draw from (chinese, japanese, ...).")
 @click.option("--komi-spread", default=_DISTIL.komi_spread, show_default=True,
               help="Komi = the rules' usual komi + a multiple of 0.5 within +-this.")
+@click.option("--komi-wide-prob", default=_DISTIL.komi_wide_prob, show_default=True,
+              help="Share of games whose komi is drawn within +-(--komi-wide-spread) instead, so the "
+              "student also knows komi far from the usual (0.5 on 9x9, reverse komi).")
+@click.option("--komi-wide-spread", default=_DISTIL.komi_wide_spread, show_default=True,
+              help="The komi spread of those games.")
 @click.option("--handicap-prob", default=_DISTIL.handicap_prob, show_default=True)
 @click.option("--opening-moves", default=_DISTIL.opening_moves, show_default=True,
               help="Play 0..N uniformly random first moves.")
