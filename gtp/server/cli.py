@@ -92,7 +92,8 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               help="ONNX network file, or a KataGo network (.bin.gz, converted once into "
                    "~/.cache/zerogo/onnx); 'auto' takes weights/zerogo-SIZExSIZE.onnx (else the 9x9, "
                    "19x19 or plain zerogo.onnx net); 'none' plays without a network (random legal "
-                   "moves that never fill own eyes). A missing or bad file falls back to 'none'.")
+                   "moves that never fill own eyes). A missing or bad file is an error at start-up "
+                   "(exit code 2, with the reason).")
 @click.option("--visits", type=click.IntRange(1), default=DEFAULTS.visits,
               help="Search visits per move (default: the searcher's, cut by any time limit).")
 @click.option("--time-per-move", type=click.FloatRange(0), default=DEFAULTS.time_per_move,
