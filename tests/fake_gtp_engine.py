@@ -6,8 +6,8 @@ off-board point), ``crash`` (exits on genmove), ``slow`` (sleeps 30 s on genmove
 ``pass`` (passes), ``claim:RESULT`` (passes, and claims ``final_score`` RESULT),
 ``cleanup-claim:RESULT`` (the same, and also knows ``kgs-genmove_cleanup``, where it passes),
 ``resign-after:N`` (passes N times, then resigns), ``crash-once:FILE`` (exits on its first genmove if FILE
-does not exist, creating it; otherwise resigns), ``slow-pass:SECONDS`` (sleeps SECONDS, then passes), ``slow-start:SECONDS`` (sleeps SECONDS
-before it reads its first command, then passes).
+does not exist, creating it; otherwise resigns), ``slow-pass:SECONDS`` (sleeps SECONDS, then passes),
+``slow-start:SECONDS`` (sleeps SECONDS before it reads its first command, then passes).
 """
 
 import os
