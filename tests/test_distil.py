@@ -116,6 +116,9 @@ def test_cli_runs_and_reports_throughput(tiny_teacher, tmp_path):
                                           str(tmp_path / "d"), "--policy", "search",
                                           "--sizes", "1"])
     assert bad.exit_code != 0 and "board sizes" in bad.output
+    wide = CliRunner().invoke(data_group, ["distil", "--teacher", str(tiny_teacher), "--out",
+                                           str(tmp_path / "w"), "--komi-wide-prob", "2"])
+    assert wide.exit_code != 0 and "komi-wide probability" in wide.output
 
 
 def test_teacher_runs_on_the_chosen_runtime(tiny_teacher, tmp_path, caplog):
