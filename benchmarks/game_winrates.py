@@ -33,7 +33,7 @@ def game_moves(path: str) -> tuple[int, float, str, list[list[str]]]:
     """(board size, komi, rules, moves as [colour, GTP vertex]) of an SGF game's main line (engine.sgf)."""
     game = load_sgf_file(path)
     size = game.width
-    moves = [[coords.color_name(colour).upper(), coords.to_gtp(move, size, size)] for colour, move in game.moves]
+    moves = [[coords.color_name(colour), coords.to_gtp(move, size, size)] for colour, move in game.moves]
     return size, game.rules.komi, game.rules.name, moves
 
 
