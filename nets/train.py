@@ -16,9 +16,10 @@ The checkpoint ``RUN/checkpoint.pt`` (shared format with ``nets.model`` and
 ``nets.export``: ``config``, ``model``, ``step``, ``meta``) also holds the
 optimiser, AMP scaler, RNG states and the data cursor ``(epoch, cursor,
 window)``. It is written atomically (tmp + os.replace) every
-``checkpoint_minutes``, every ``checkpoint_every`` steps if set, and at the
-end; a run killed at any point resumes from it without losing or repeating a
-batch.
+``checkpoint_minutes``, every ``checkpoint_every`` steps if set, at the end,
+and after the step in flight when SIGINT or SIGTERM arrives (the run then
+exits with 128 + the signal number; a second signal stops it at once); a run
+killed at any point resumes from it without losing or repeating a batch.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from nets.losses import autocast_dtype, lr_at, make_optimizer, to_torch, train_s
 from nets.metrics import MetricsLogger
 from nets.model import ConfigError, build_model
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards, pick_replay, shard_length
+from nets.stop_signals import StopRequest
 from nets.train_settings import TrainError, TrainSettings
 from nets.widen import WidenError, widen_into
 
@@ -93,6 +95,14 @@ class Dist:
             return flag
         t = torch.tensor([int(flag)], device=self.device)
         dist.broadcast(t, src=0)
+        return bool(t.item())
+
+    def any(self, flag: bool) -> bool:
+        """True on every rank if ``flag`` is true on any rank (a signal may reach one rank only)."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([int(flag)], device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item())
 
     def sync_buffers(self, model) -> None:
@@ -263,32 +273,39 @@ class Trainer:
                    disable=not self.dist.main)
         last: dict = {}
         acc = self.pending      # a resumed run averages the same steps as an uninterrupted one
-        while self.step < self.s.steps:
-            if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
-                break
-            t0 = time.monotonic()
-            acc.append(self._one_step())
-            self.train_seconds += time.monotonic() - t0
-            bar.update(1)
-            if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
-                last = {k: float(np.mean([a[k] for a in acc])) for k in acc[0]}
-                last["lr"] = lr_at(self.step - 1, self.s)
-                metrics.log(self.step, last)
-                bar.set_postfix(loss=f"{last['loss']:.3f}")
-                acc.clear()
-            timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
-            if timed or (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0):
-                self.save()
-            if timed:
-                last_ckpt = time.monotonic()
-                if metrics:
-                    metrics.plot(self.s.ratings or None)
-        bar.close()
-        self.dist.sync_buffers(self.model)
-        self.save()
-        if metrics:
-            metrics.plot(self.s.ratings or None)
-            metrics.close()
+        with StopRequest() as stop:
+            while self.step < self.s.steps:
+                if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
+                    break
+                t0 = time.monotonic()
+                acc.append(self._one_step())
+                self.train_seconds += time.monotonic() - t0
+                bar.update(1)
+                if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
+                    last = {k: float(np.mean([a[k] for a in acc])) for k in acc[0]}
+                    last["lr"] = lr_at(self.step - 1, self.s)
+                    metrics.log(self.step, last)
+                    bar.set_postfix(loss=f"{last['loss']:.3f}")
+                    acc.clear()
+                if self.dist.any(stop.signum is not None):
+                    break
+                timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
+                if timed or (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0):
+                    self.save()
+                if timed:
+                    last_ckpt = time.monotonic()
+                    if metrics:
+                        metrics.plot(self.s.ratings or None)
+            bar.close()
+            self.dist.sync_buffers(self.model)
+            self.save()
+            if metrics:
+                metrics.plot(self.s.ratings or None)
+                metrics.close()
+        if self.dist.any(stop.signum is not None):
+            log.warning("stopped by a signal: checkpoint written at step %d of %d; run the same "
+                        "command to carry on", self.step, self.s.steps)
+            raise SystemExit(stop.exit_code)
         return last
 
     def _one_step(self) -> dict:

@@ -1,12 +1,15 @@
-"""Kill -9 a training run after a checkpoint, resume it: the step counter and data order continue."""
+"""Stop a training run (kill -9 after a checkpoint, or SIGTERM at any step), resume it: the step
+counter and data order continue."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from nets.data import convert
@@ -16,10 +19,10 @@ from tests.test_data import write_games
 STEPS = 160
 
 
-def _cmd(shards, run_dir, batch_log) -> list[str]:
+def _cmd(shards, run_dir, batch_log, every: int = 7) -> list[str]:
     return [sys.executable, "-m", "gtp.cli", "train", "--data", str(shards), "--run-dir",
             str(run_dir), "--config", "b2c16", "--batch-size", "16", "--steps", str(STEPS),
-            "--warmup-steps", "5", "--checkpoint-every", "7", "--log-every", "10",
+            "--warmup-steps", "5", "--checkpoint-every", str(every), "--log-every", "10",
             "--batch-log", str(batch_log), "--threads", "1", "--no-tensorboard"]
 
 
@@ -37,14 +40,38 @@ def _last_per_step(path) -> dict[int, str]:
     return seen
 
 
-def test_kill_and_resume_continues_steps_and_data_order(tmp_path):
-    write_games(tmp_path / "sgf", 6)
-    convert([tmp_path / "sgf"], tmp_path / "shards", progress_bar=False)
-    ref_log, run_log = tmp_path / "ref.log", tmp_path / "run.log"
-    subprocess.run(_cmd(tmp_path / "shards", tmp_path / "ref", ref_log), env=_env(),
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """Shards and an uninterrupted run over them: (shards, batch log, checkpoint)."""
+    tmp = tmp_path_factory.mktemp("resume")
+    write_games(tmp / "sgf", 6)
+    convert([tmp / "sgf"], tmp / "shards", progress_bar=False)
+    subprocess.run(_cmd(tmp / "shards", tmp / "ref", tmp / "ref.log"), env=_env(),
                    check=True, capture_output=True, timeout=120)
+    return tmp / "shards", tmp / "ref.log", tmp / "ref" / "checkpoint.pt"
 
-    proc = subprocess.Popen(_cmd(tmp_path / "shards", tmp_path / "run", run_log), env=_env(),
+
+def _resume_matches_reference(reference, run_dir, run_log, stopped_at: int) -> None:
+    """Run the same command again: it carries on from ``stopped_at`` and ends as the reference."""
+    shards, ref_log, ref_ckpt = reference
+    logged_before = len(run_log.read_text().splitlines())
+    subprocess.run(_cmd(shards, run_dir, run_log), env=_env(), check=True, capture_output=True,
+                   timeout=120)
+    resumed_lines = run_log.read_text().splitlines()[logged_before:]
+    assert int(resumed_lines[0].split()[0]) == stopped_at + 1  # the step counter continues
+    assert _last_per_step(run_log) == _last_per_step(ref_log)  # same batches, in order
+    assert sorted(_last_per_step(run_log)) == list(range(1, STEPS + 1))
+
+    ref, _ = load_checkpoint(ref_ckpt)
+    run, ck = load_checkpoint(run_dir / "checkpoint.pt")
+    assert ck["step"] == STEPS
+    for (name, a), b in zip(ref.state_dict().items(), run.state_dict().values()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-4), name
+
+
+def test_kill_and_resume_continues_steps_and_data_order(reference, tmp_path):
+    run_log = tmp_path / "run.log"
+    proc = subprocess.Popen(_cmd(reference[0], tmp_path / "run", run_log), env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ckpt = tmp_path / "run" / "checkpoint.pt"
     deadline = time.monotonic() + 60
@@ -56,18 +83,25 @@ def test_kill_and_resume_continues_steps_and_data_order(tmp_path):
     proc.wait()
     killed_at = torch.load(ckpt, weights_only=False)["step"]
     assert 0 < killed_at < STEPS and killed_at % 7 == 0
-    logged_before = len(run_log.read_text().splitlines())
-    assert logged_before >= killed_at
+    assert len(run_log.read_text().splitlines()) >= killed_at
+    _resume_matches_reference(reference, tmp_path / "run", run_log, killed_at)
 
-    subprocess.run(_cmd(tmp_path / "shards", tmp_path / "run", run_log), env=_env(),
-                   check=True, capture_output=True, timeout=120)
-    resumed_lines = run_log.read_text().splitlines()[logged_before:]
-    assert int(resumed_lines[0].split()[0]) == killed_at + 1  # the step counter continues
-    assert _last_per_step(run_log) == _last_per_step(ref_log)  # same batches, in order
-    assert sorted(_last_per_step(run_log)) == list(range(1, STEPS + 1))
 
-    ref, _ = load_checkpoint(tmp_path / "ref" / "checkpoint.pt")
-    run, ck = load_checkpoint(ckpt)
-    assert ck["step"] == STEPS
-    for (name, a), b in zip(ref.state_dict().items(), run.state_dict().values()):
-        assert torch.allclose(a.float(), b.float(), atol=1e-4), name
+def test_sigterm_saves_the_step_in_flight_and_resumes(reference, tmp_path):
+    """No periodic checkpoint: SIGTERM alone must save, after the step it interrupts."""
+    run_log = tmp_path / "run.log"
+    proc = subprocess.Popen(_cmd(reference[0], tmp_path / "run", run_log, every=0), env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while (not run_log.exists() or len(run_log.read_text().splitlines()) < 3) \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "run the same command to carry on" in err
+    stopped_at = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"]
+    assert 3 <= stopped_at < STEPS
+    assert len(run_log.read_text().splitlines()) == stopped_at  # the step in flight was finished
+    _resume_matches_reference(reference, tmp_path / "run", run_log, stopped_at)
