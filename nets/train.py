@@ -282,11 +282,7 @@ class Trainer:
                 self.train_seconds += time.monotonic() - t0
                 bar.update(1)
                 if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
-                    last = {k: float(np.mean([a[k] for a in acc])) for k in acc[0]}
-                    last["lr"] = lr_at(self.step - 1, self.s)
-                    metrics.log(self.step, last)
-                    bar.set_postfix(loss=f"{last['loss']:.3f}")
-                    acc.clear()
+                    last = self._log_losses(metrics, acc, bar)
                 if self.dist.any(stop.signum is not None):
                     break
                 timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
@@ -306,6 +302,15 @@ class Trainer:
             log.warning("stopped by a signal: checkpoint written at step %d of %d; run the same "
                         "command to carry on", self.step, self.s.steps)
             raise SystemExit(stop.exit_code)
+        return last
+
+    def _log_losses(self, metrics: MetricsLogger, acc: list[dict], bar) -> dict:
+        """Log the mean of the losses in ``acc`` (then emptied) as this step's metrics row; returns it."""
+        last = {k: float(np.mean([a[k] for a in acc])) for k in acc[0]}
+        last["lr"] = lr_at(self.step - 1, self.s)
+        metrics.log(self.step, last)
+        bar.set_postfix(loss=f"{last['loss']:.3f}")
+        acc.clear()
         return last
 
     def _one_step(self) -> dict:
