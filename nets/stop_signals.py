@@ -2,8 +2,8 @@
 
 The first SIGINT or SIGTERM only records the signal (the job finishes its
 current step, saves, and exits with 128 + the signal number, as the default
-handler would); a second one raises ``KeyboardInterrupt`` at once, for a user
-who will not wait. Handlers are installed only in the main thread (Python
+handler would); a second one raises ``StopNow`` (a ``KeyboardInterrupt``) at
+once, for a user who will not wait. Handlers are installed only in the main thread (Python
 allows no other) and the previous ones are restored on exit.
 """
 
@@ -13,6 +13,14 @@ import signal
 import threading
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopNow(KeyboardInterrupt):
+    """Raised by a second stop signal; ``exit_code`` is 128 + that signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"signal {signum} again: stopping at once")
+        self.exit_code = 128 + signum
 
 
 class StopRequest:
@@ -34,7 +42,7 @@ class StopRequest:
 
     def _on_signal(self, signum, frame) -> None:
         if self.signum is not None:
-            raise KeyboardInterrupt(f"signal {signum} again: stopping at once")
+            raise StopNow(signum)
         self.signum = signum
 
     @property

@@ -47,7 +47,7 @@ from nets.losses import autocast_dtype, lr_at, make_optimizer, to_torch, train_s
 from nets.metrics import MetricsLogger
 from nets.model import ConfigError, build_model
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards, pick_replay, shard_length
-from nets.stop_signals import StopRequest
+from nets.stop_signals import StopNow, StopRequest
 from nets.train_settings import TrainError, TrainSettings
 from nets.widen import WidenError, widen_into
 
@@ -146,6 +146,7 @@ class Trainer:
         self.sizes_seen: set = set()
         self.pending: list[dict] = []     # losses since the last metrics row (kept across resume)
         self._load_state()
+        self.saved_step: int | None = self.step if self.ckpt_path.exists() else None   # on disk
         self.net = self.model
         if self.dist.world > 1:
             ids = [self.dist.device.index] if self.dist.device.type == "cuda" else None
@@ -260,6 +261,7 @@ class Trainer:
         """Write the checkpoint (rank 0 only)."""
         if self.dist.main:
             atomic_save(self.checkpoint_dict(), self.ckpt_path)
+        self.saved_step = self.step
 
     # ------------------------------------------------------------ loop
     def run(self) -> dict:
@@ -268,40 +270,52 @@ class Trainer:
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
         metrics = MetricsLogger(self.run_dir, self.step, self.s.tensorboard) if self.dist.main else None
-        start = last_ckpt = time.monotonic()
         bar = tqdm(total=self.s.steps, initial=self.step, desc="train", unit="step",
                    disable=not self.dist.main)
-        last: dict = {}
-        acc = self.pending      # a resumed run averages the same steps as an uninterrupted one
         with StopRequest() as stop:
-            while self.step < self.s.steps:
-                if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
-                    break
-                t0 = time.monotonic()
-                acc.append(self._one_step())
-                self.train_seconds += time.monotonic() - t0
-                bar.update(1)
-                if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
-                    last = self._log_losses(metrics, acc, bar)
-                if self.dist.any(stop.signum is not None):
-                    break
-                timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
-                if timed or (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0):
-                    self.save()
-                if timed:
-                    last_ckpt = time.monotonic()
-                    if metrics:
-                        metrics.plot(self.s.ratings or None)
-            bar.close()
-            self.dist.sync_buffers(self.model)
-            self.save()
-            if metrics:
-                metrics.plot(self.s.ratings or None)
-                metrics.close()
+            try:
+                last = self._train_until_done(stop, metrics, bar)
+            except StopNow as now:
+                on_disk = ("no checkpoint written yet" if self.saved_step is None
+                           else f"the checkpoint of step {self.saved_step} stands")
+                log.warning("stopped at once by a second signal at step %d: %s; run the same "
+                            "command to carry on", self.step, on_disk)
+                raise SystemExit(now.exit_code) from None
         if self.dist.any(stop.signum is not None):
             log.warning("stopped by a signal: checkpoint written at step %d of %d; run the same "
                         "command to carry on", self.step, self.s.steps)
             raise SystemExit(stop.exit_code)
+        return last
+
+    def _train_until_done(self, stop: StopRequest, metrics: MetricsLogger | None, bar) -> dict:
+        """The training loop: steps, logs and checkpoints until done, timed out or asked to stop."""
+        start = last_ckpt = time.monotonic()
+        last: dict = {}
+        acc = self.pending      # a resumed run averages the same steps as an uninterrupted one
+        while self.step < self.s.steps:
+            if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
+                break
+            t0 = time.monotonic()
+            acc.append(self._one_step())
+            self.train_seconds += time.monotonic() - t0
+            bar.update(1)
+            if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
+                last = self._log_losses(metrics, acc, bar)
+            if self.dist.any(stop.signum is not None):
+                break
+            timed = time.monotonic() - last_ckpt > self.s.checkpoint_minutes * 60
+            if timed or (self.s.checkpoint_every and self.step % self.s.checkpoint_every == 0):
+                self.save()
+            if timed:
+                last_ckpt = time.monotonic()
+                if metrics:
+                    metrics.plot(self.s.ratings or None)
+        bar.close()
+        self.dist.sync_buffers(self.model)
+        self.save()
+        if metrics:
+            metrics.plot(self.s.ratings or None)
+            metrics.close()
         return last
 
     def _log_losses(self, metrics: MetricsLogger, acc: list[dict], bar) -> dict:

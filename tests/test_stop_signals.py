@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from nets.stop_signals import StopRequest
+from nets.stop_signals import StopNow, StopRequest
 
 
 def test_first_signal_is_recorded_and_the_second_interrupts():
@@ -18,8 +18,10 @@ def test_first_signal_is_recorded_and_the_second_interrupts():
         os.kill(os.getpid(), signal.SIGTERM)
         assert stop.signum == signal.SIGTERM
         assert stop.exit_code == 128 + signal.SIGTERM
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(StopNow) as now:     # a KeyboardInterrupt, exit status from the second
             os.kill(os.getpid(), signal.SIGINT)
+        assert isinstance(now.value, KeyboardInterrupt)
+        assert now.value.exit_code == 128 + signal.SIGINT
     assert signal.getsignal(signal.SIGTERM) is before
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -133,6 +136,28 @@ def test_run_writes_checkpoint_metrics_and_plot(shard_dir, tmp_path):
     assert again.step == 6
     again.run()
     assert again.step == 8
+
+
+def test_a_second_signal_stops_at_once_and_keeps_the_last_checkpoint(shard_dir, tmp_path, caplog):
+    trainer = Trainer(_settings(shard_dir, tmp_path / "run", steps=10, checkpoint_every=2))
+    one_step = trainer._one_step
+
+    def step_then_two_signals():
+        losses = one_step()
+        if trainer.step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)    # recorded: finish the step, save, exit
+            os.kill(os.getpid(), signal.SIGINT)     # the user will not wait: stop here
+        return losses
+
+    trainer._one_step = step_then_two_signals
+    before = signal.getsignal(signal.SIGINT)
+    with caplog.at_level(logging.WARNING, logger="nets.train"), pytest.raises(SystemExit) as stop:
+        trainer.run()
+    assert stop.value.code == 128 + signal.SIGINT
+    assert signal.getsignal(signal.SIGINT) is before
+    _, ck = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert ck["step"] == 4            # the periodic save before the signals; step 5 never saved
+    assert "second signal at step 5: the checkpoint of step 4 stands" in caplog.text
 
 
 def test_bad_settings_and_missing_data(tmp_path, shard_dir):
