@@ -3,8 +3,8 @@
 The first SIGINT or SIGTERM only records the signal (the job finishes its
 current step, saves, and exits with 128 + the signal number, as the default
 handler would); a second one raises ``StopNow`` (a ``KeyboardInterrupt``) at
-once, for a user who will not wait. Handlers are installed only in the main thread (Python
-allows no other) and the previous ones are restored on exit.
+once, for a user who will not wait. Handlers are installed only in the main
+thread (Python allows no other) and the previous ones are restored on exit.
 """
 
 from __future__ import annotations
