@@ -15,12 +15,17 @@ import threading
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def signal_exit_code(signum: int) -> int:
+    """128 + the signal number (what a shell reports for a job the signal killed)."""
+    return 128 + signum
+
+
 class StopNow(KeyboardInterrupt):
     """Raised by a second stop signal; ``exit_code`` is 128 + that signal's number."""
 
     def __init__(self, signum: int):
         super().__init__(f"signal {signum} again: stopping at once")
-        self.exit_code = 128 + signum
+        self.exit_code = signal_exit_code(signum)
 
 
 class StopRequest:
@@ -47,5 +52,5 @@ class StopRequest:
 
     @property
     def exit_code(self) -> int:
-        """128 + the signal number (what a shell reports for a job the signal killed)."""
-        return 128 + (self.signum or signal.SIGTERM)
+        """The exit status for the recorded signal (SIGTERM's if none came)."""
+        return signal_exit_code(self.signum or signal.SIGTERM)
