@@ -12,6 +12,10 @@ with ``engine.features.encode`` (the same function play uses) and given:
   one point (a resigned game, or one with dead stones left on the board, has
   no ownership target).
 
+With a teacher (``nets.relabel``) the policy target is the teacher's raw
+policy instead of the move played, and each row also holds the teacher's
+value, score lead and ownership.
+
 Games without a usable result, too short, or with an unreadable or illegal
 record are skipped with a counted reason (``SkipGame``).
 """
@@ -25,6 +29,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +40,9 @@ from engine.features import encode
 from engine.game import Game
 from engine.scoring import area_ownership, tromp_taylor_score
 from engine.sgf import SgfError, load_sgf
+
+if TYPE_CHECKING:
+    from nets.relabel import TeacherLabeller
 
 _RESULT = re.compile(r"^\s*([BW])\s*\+\s*(.*)$", re.IGNORECASE)
 PROGRESS_SUFFIX = "-progress.json"  # one progress file per shard prefix
@@ -56,6 +64,7 @@ class DataSettings:
     min_moves: int = 10              # games with fewer moves are skipped
     positions_per_shard: int = 8192  # a shard is written after the game that reaches this
     prefix: str = "sgf"
+    compact: bool = False            # compact shards (nets.shard_codec: policy and ownership quantised)
 
 
 def parse_result(text: str) -> tuple[int, float | None]:
@@ -100,8 +109,9 @@ def _final_targets(game: Game, winner: int, margin: float | None) -> tuple[np.nd
     return own, abs(tt - winner * margin) <= 1.0 if winner else abs(tt) <= 1.0
 
 
-def game_rows(data: bytes | str, settings: DataSettings = DataSettings()) -> list[dict]:
-    """The training rows of one SGF record; raises SkipGame with the reason."""
+def game_rows(data: bytes | str, settings: DataSettings = DataSettings(),
+              teacher: TeacherLabeller | None = None) -> list[dict]:
+    """The training rows of one SGF record (labelled by ``teacher`` if given); raises SkipGame with the reason."""
     try:
         final = load_sgf(data)
         game = load_sgf(data, max_moves=0)
@@ -111,7 +121,7 @@ def game_rows(data: bytes | str, settings: DataSettings = DataSettings()) -> lis
     if len(final.moves) < settings.min_moves:
         raise SkipGame("too short", f"{len(final.moves)} moves")
     own_black, own_valid = _final_targets(final, winner, margin)
-    rows = []
+    rows, snapshots = [], []
     area = game.board.area
     for color, move in final.moves:
         game.board.to_play = color  # a record may give one colour two moves in a row
@@ -122,7 +132,12 @@ def game_rows(data: bytes | str, settings: DataSettings = DataSettings()) -> lis
                      "value": float(winner * color), "score": float((margin or 0.0) * winner * color),
                      "ownership": own_black * color, "score_valid": margin is not None,
                      "ownership_valid": own_valid})
+        if teacher is not None:
+            snapshots.append(game.copy())
         game.play(move, color)
+    if teacher is not None:
+        for row, (policy, evaluation) in zip(rows, teacher.label(snapshots)):
+            row["policy"], row["teacher"] = policy, evaluation
     return rows
 
 
@@ -169,6 +184,7 @@ class Progress:
     positions: int = 0
     skipped: Counter = field(default_factory=Counter)
     examples: dict = field(default_factory=dict)
+    teacher: str | None = None   # the teacher's file name, for shards labelled by one
 
     @classmethod
     def load(cls, path: Path) -> "Progress":
@@ -177,12 +193,13 @@ class Progress:
             return cls()
         d = json.loads(path.read_text())
         return cls(set(d["done"]), d["next_index"], d["games"], d["positions"],
-                   Counter(d["skipped"]), d.get("examples", {}))
+                   Counter(d["skipped"]), d.get("examples", {}), d.get("teacher"))
 
     def save(self, path: Path) -> None:
         """Write atomically to path."""
         d = {"done": sorted(self.done), "next_index": self.next_index, "games": self.games,
-             "positions": self.positions, "skipped": dict(self.skipped), "examples": self.examples}
+             "positions": self.positions, "skipped": dict(self.skipped), "examples": self.examples,
+             "teacher": self.teacher}
         write_text_atomic(path, json.dumps(d, indent=1))
 
     def skip(self, game_id: str, exc: SkipGame) -> None:
@@ -194,8 +211,8 @@ class Progress:
 
 
 def convert(inputs: list, out_dir: Path | str, settings: DataSettings = DataSettings(),
-            progress_bar: bool = True) -> Progress:
-    """Convert SGF inputs into shards in out_dir; resumes from out_dir/{prefix}-progress.json."""
+            progress_bar: bool = True, teacher: TeacherLabeller | None = None) -> Progress:
+    """Convert SGF inputs into shards in out_dir (labelled by ``teacher`` if given); resumes from its progress file."""
     from tqdm import tqdm
 
     from nets.shards import ShardWriter
@@ -207,14 +224,21 @@ def convert(inputs: list, out_dir: Path | str, settings: DataSettings = DataSett
     if not prog_path.exists() and any(out_dir.glob(f"{settings.prefix}-*.npz")):
         raise FileExistsError(f"{out_dir} already holds {settings.prefix}-*.npz shards that no "
                               "conversion there made: choose another --prefix or directory")
-    writer = ShardWriter(out_dir, settings.prefix, None, prog.next_index, source="sgf")   # cut between games
+    name = None if teacher is None else teacher.name
+    if prog_path.exists() and prog.teacher != name:
+        raise ValueError(f"{prog_path} was begun {_labelled_by(prog.teacher)}, this run is "
+                         f"{_labelled_by(name)}: choose another --prefix or directory")
+    prog.teacher = name
+    source = "sgf" if name is None else f"sgf+teacher:{name}"
+    writer = ShardWriter(out_dir, settings.prefix, None, prog.next_index, source=source,   # cut between games
+                         compact=settings.compact)
     pending: list[str] = []  # games done since the last shard, in the writer's buffer or skipped
     for game_id, data in tqdm(iter_inputs(inputs), desc="games", unit="game",
                               disable=not progress_bar):
         if game_id in prog.done:
             continue
         try:
-            rows = game_rows(data, settings)
+            rows = game_rows(data, settings, teacher)
         except SkipGame as exc:
             prog.skip(game_id, exc)
             rows = []
@@ -227,6 +251,11 @@ def convert(inputs: list, out_dir: Path | str, settings: DataSettings = DataSett
             _commit(writer, prog, pending, prog_path)
     _commit(writer, prog, pending, prog_path)
     return prog
+
+
+def _labelled_by(teacher: str | None) -> str:
+    """How a conversion's labels are described in an error."""
+    return "with the moves played as policy" if teacher is None else f"labelled by the teacher {teacher}"
 
 
 def _commit(writer, prog: Progress, pending: list[str], prog_path: Path) -> None:

@@ -52,6 +52,7 @@ from engine.game import Game
 from engine.scoring import area_ownership
 from nets.distil_io import DistilSink, FinishedGame, Progress
 from nets.distil_setup import DistilSettings, GameSetup, draw_setup
+from nets.relabel import legal_policy
 from nets.selfplay import GAME_WAIT, SelfPlayConfig, play_game, run_in_threads
 from nets.selfplay_search import MoveResult, MoveSearch, SearchSettings
 
@@ -83,9 +84,7 @@ class TeacherMover:
         if self.search is not None:
             self.search.searcher.config.temperature_moves = self._temperature_moves(game)
         ev = self.evaluator.evaluate([Position.from_game(game)])[0]
-        legal = game.legal_mask()
-        policy = np.where(legal, ev.policy, 0.0).astype(np.float64)
-        policy = policy / policy.sum() if policy.sum() > 0 else legal / legal.sum()
+        policy = legal_policy(ev.policy, game.legal_mask())
         if self.search is not None:
             res = self.search.run(game, full=True)
             target = res.target if res.target is not None else policy

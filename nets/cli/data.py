@@ -15,6 +15,7 @@ from nets.data import DataSettings, convert
 from nets.distil import DistilSettings, run_distil
 from nets.distil_eval import evaluate_net
 from nets.gnugo_games import GnuGoGameSettings, generate
+from nets.relabel import TeacherLabeller, TeacherSettings
 from nets.cli.options import runtime_options
 from nets.shards import ShardError, list_shards
 
@@ -32,24 +33,44 @@ def data_group():
 @click.option("--positions-per-shard", default=8192, show_default=True)
 @click.option("--min-moves", default=10, show_default=True, help="Skip shorter games.")
 @click.option("--prefix", default="sgf", show_default=True, help="Shard file name prefix.")
+@click.option("--compact/--plain-shards", default=False, show_default=True,
+              help="Compact shards (policy and ownership quantised, about a sixth of the bytes) or plain ones.")
+@click.option("--teacher", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Label every position with this net's raw evaluation (a KataGo .bin.gz or an ONNX "
+              "file): its policy over the legal moves replaces the move played as the policy target, "
+              "and its value, score lead and ownership are kept as teacher targets.")
+@click.option("--threads", default=0, show_default=True,
+              help="ONNX Runtime threads for the teacher (0: physical cores).")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1),
+              help="Positions a teacher batch.")
+@runtime_options("onnxruntime", "fp32", "the teacher")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def from_sgf(inputs, out_dir, positions_per_shard, min_moves, prefix, quiet):
+def from_sgf(inputs, out_dir, positions_per_shard, min_moves, prefix, compact, teacher, threads, batch_size,
+             runtime, precision, quiet):
     """Convert SGF files, directories, .zip and .tar(.gz) archives into shards.
 
     Broken or unsupported games are skipped and counted by reason. Run the same
     command again to resume after an interruption: games already in shards are
-    not read twice.
+    not read twice. With --teacher, the policy targets are the teacher's (the
+    DAgger step: the positions of the student's own games, judged by the teacher).
     """
     if positions_per_shard < 1 or min_moves < 0:
         raise click.BadParameter("--positions-per-shard must be >= 1 and --min-moves >= 0")
     settings = DataSettings(min_moves=min_moves, positions_per_shard=positions_per_shard,
-                            prefix=prefix)
+                            prefix=prefix, compact=compact)
+    t0 = time.monotonic()
     try:
-        prog = convert(list(inputs), out_dir, settings, progress_bar=not quiet)
-    except (OSError, ValueError) as exc:
+        labeller = None if teacher is None else TeacherLabeller.load(TeacherSettings(
+            teacher, threads=threads, batch_size=batch_size, runtime=runtime, precision=precision))
+        prog = convert(list(inputs), out_dir, settings, progress_bar=not quiet, teacher=labeller)
+    except (OSError, ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"games used: {prog.games}, positions: {prog.positions}, "
                f"shards: {prog.next_index}, skipped: {sum(prog.skipped.values())}", err=True)
+    if labeller is not None:
+        wall = time.monotonic() - t0
+        click.echo(f"teacher {labeller.name}: {labeller.positions} positions labelled in {wall:.0f} s "
+                   f"({labeller.positions / max(wall, 1e-9):.1f} a second)", err=True)
     for reason, n in sorted(prog.skipped.items()):
         click.echo(f"  skipped {n:6d}  {reason}  e.g. {prog.examples.get(reason, [''])[0]}",
                    err=True)
