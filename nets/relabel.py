@@ -14,6 +14,7 @@ as DAgger does, teaches the student the positions of its own games.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class TeacherLabeller:
         evaluator = load_evaluator(s.teacher, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size,
                                                               cache_size=0, runtime=s.runtime,
                                                               precision=s.precision))
-        return cls(evaluator, s.teacher.rsplit("/", 1)[-1], s.batch_size)
+        return cls(evaluator, Path(s.teacher).name, s.batch_size)
 
     def label(self, games: list[Game]) -> list[tuple[np.ndarray, Evaluation]]:
         """For each game's current position: (policy target over its legal moves, the teacher's evaluation)."""
