@@ -7,6 +7,7 @@ with ``from tests.conftest import game_from_diagram, at``.
 
 from __future__ import annotations
 
+import gzip
 import os
 
 import pytest
@@ -15,6 +16,7 @@ from engine import coords
 from engine.board import Board
 from engine.evaluation import UniformEvaluator
 from engine.game import Game
+from tests.katago_tiny import dump_model, random_model
 
 
 def pytest_configure(config):
@@ -57,3 +59,12 @@ def diagram():
 def uniform_evaluator() -> UniformEvaluator:
     """A network stand-in: uniform policy, value 0."""
     return UniformEvaluator()
+
+
+@pytest.fixture
+def tiny_teacher(tmp_path, monkeypatch):
+    """A tiny random KataGo model file (version 8, like the b15 teacher), converted in tmp."""
+    monkeypatch.setenv("ZEROGO_ONNX_CACHE", str(tmp_path / "onnx-cache"))
+    path = tmp_path / "tiny-teacher.bin.gz"
+    path.write_bytes(gzip.compress(dump_model(random_model(8, channels=8, seed=5))))
+    return path

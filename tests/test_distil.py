@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from pathlib import Path
@@ -19,18 +18,8 @@ from nets.distil import DistilSettings, GameSetup, draw_setup, run_distil
 from nets.losses import compute_losses, teacher_targets, to_torch
 from nets.shards import ShardSet, is_compact, list_shards, load_shard
 from nets.train import TrainSettings
-from tests.katago_tiny import dump_model, random_model
 
 B15 = "g170e-b15c192-s1672170752-d466197061.bin.gz"
-
-
-@pytest.fixture
-def tiny_teacher(tmp_path, monkeypatch):
-    """A tiny random KataGo model file (version 8, like the b15 teacher), converted in tmp."""
-    monkeypatch.setenv("ZEROGO_ONNX_CACHE", str(tmp_path / "onnx-cache"))
-    path = tmp_path / "tiny-teacher.bin.gz"
-    path.write_bytes(gzip.compress(dump_model(random_model(8, channels=8, seed=5))))
-    return path
 
 
 def _settings(teacher, out, **kw) -> DistilSettings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import numpy as np
@@ -20,17 +19,7 @@ from nets.model import build_model
 from nets.relabel import TeacherLabeller, TeacherSettings, legal_policy
 from nets.shards import ShardSet, is_compact, list_shards, load_shard
 from nets.train import TrainSettings
-from tests.katago_tiny import dump_model, random_model
 from tests.test_data import random_game_sgf, write_games
-
-
-@pytest.fixture
-def tiny_teacher(tmp_path, monkeypatch):
-    """A tiny random KataGo model file (version 8, like the b15 teacher), converted in tmp."""
-    monkeypatch.setenv("ZEROGO_ONNX_CACHE", str(tmp_path / "onnx-cache"))
-    path = tmp_path / "tiny-teacher.bin.gz"
-    path.write_bytes(gzip.compress(dump_model(random_model(8, channels=8, seed=11))))
-    return path
 
 
 def _labeller(path, batch_size: int = 5) -> TeacherLabeller:
