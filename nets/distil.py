@@ -55,6 +55,7 @@ from nets.distil_setup import DistilSettings, GameSetup, draw_setup
 from nets.relabel import legal_policy
 from nets.selfplay import GAME_WAIT, SelfPlayConfig, play_game, run_in_threads
 from nets.selfplay_search import MoveResult, MoveSearch, SearchSettings
+from nets.stop_signals import signal_exit_code
 
 log = logging.getLogger(__name__)
 DEAD_THRESHOLD = 0.5     # a stone is dead when the teacher gives its point this much to the other side
@@ -178,7 +179,7 @@ def run_distil(s: DistilSettings, teacher: Evaluator | None = None) -> Progress:
                          f"{sink.progress.positions} positions on disk; run the same command "
                          "to carry on\n")
         sys.stderr.flush()
-        os._exit(128 + signum)  # threads inside ONNX Runtime cannot be unwound cleanly
+        os._exit(signal_exit_code(signum))  # threads inside ONNX Runtime cannot be unwound cleanly
 
     old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     seed = [s.seed, sink.progress.games]
