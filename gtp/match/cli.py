@@ -65,24 +65,35 @@ def find_openings(directory: str | None) -> list[str]:
     return files
 
 
+class StopAtOnce(KeyboardInterrupt):
+    """Raised by a second Ctrl-C or by SIGTERM; ``exit_code`` is 128 + that signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"signal {signum}: stopping at once")
+        self.exit_code = 128 + signum
+
+
 @contextlib.contextmanager
 def first_ctrl_c_finishes_games(stop_request: threading.Event):
-    """The first Ctrl-C (SIGINT) sets ``stop_request`` (no new games); the second, or SIGTERM, stops at once.
+    """The first Ctrl-C (SIGINT) sets ``stop_request`` (no new games); the second, or SIGTERM, raises StopAtOnce.
 
     A SIGINT the parent shell ignores (a background job) stays ignored.
     """
     log = logging.getLogger("zerogo.match")
 
+    def at_once(signum, frame):
+        raise StopAtOnce(signum)
+
     def first(signum, frame):
         stop_request.set()
         log.warning("Ctrl-C: no new games; the games in progress are finished and journalled "
                     "(Ctrl-C again to stop at once: those games are played again on --resume)")
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, at_once)
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    handlers = {signal.SIGINT: first, signal.SIGTERM: signal.default_int_handler}
+    handlers = {signal.SIGINT: first, signal.SIGTERM: at_once}
     previous = {sig: signal.getsignal(sig) for sig in handlers}
     installed = [sig for sig in handlers if previous[sig] is not signal.SIG_IGN]
     for sig in installed:
@@ -146,7 +157,7 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
     """Play GTP engine A (--black) against B (--white); print wins, Elo and its interval.
 
     Ctrl-C once: the games in progress are finished, then the match stops (resume it
-    with --resume); Ctrl-C twice, or SIGTERM: it stops at once.
+    with --resume); Ctrl-C twice, or SIGTERM: it stops at once (exit status 128 + the signal).
     """
     from engine.rules import RulesError, rules_by_name
     from gtp.match.referee import MatchConfig
@@ -174,6 +185,8 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
                                               stop_request=stop_request)
     except JournalError as exc:
         raise click.UsageError(str(exc)) from None
+    except StopAtOnce as stop:
+        sys.exit(stop.exit_code)        # the runner has logged what it dropped; no click "Aborted!"
     click.echo(table(config, summary))
     path = results or (os.path.join(sgf_dir, "results.json") if sgf_dir else None)
     if path:
