@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from gtp.match.client import GtpClient, GtpTimeout
 from gtp.match.referee import MatchConfig, play_game
+from gtp.match.runner import read_journal, run_match
 from tests.gtp_session import REPO
 
 FAKE = os.path.join(REPO, "tests", "fake_gtp_engine.py")
@@ -90,6 +92,21 @@ def test_slow_first_start_gets_the_startup_timeout_not_the_setup_timeout(tmp_pat
     result = play_game(cfg, 0)
     assert result.reason == "score", result
     assert result.moves == 2
+
+
+def test_resume_plays_again_a_game_whose_engine_did_not_start(tmp_path):
+    # The first run gave the slow engine too little time to start: no result, journalled as such.
+    journal = str(tmp_path / "games.jsonl")
+    cfg = MatchConfig(fake("slow-start:2"), fake("pass"), games=2, size=9, setup_timeout=0.5,
+                      startup_timeout=0.5, sgf_dir=str(tmp_path))
+    first, summary = run_match(cfg, progress=False, journal=journal)
+    assert [(r.reason, r.winner) for r in first] == [("error", None)] * 2 and summary.no_result == 2
+    more = dataclasses.replace(cfg, games=3, startup_timeout=30)       # the key a resume checks is unchanged
+    results, summary = run_match(more, progress=False, journal=journal, resume=True)
+    assert [(r.index, r.reason) for r in results] == [(0, "score"), (1, "score"), (2, "score")]
+    assert summary.no_result == 0 and summary.games == 3
+    _, journalled = read_journal(journal)
+    assert [r.reason for r in journalled] == ["score"] * 3
 
 
 def test_engine_stuck_on_play_loses_on_time_not_crash(tmp_path):

@@ -146,7 +146,9 @@ _MATCH = MatchConfig(black="", white="")   # option defaults come from the setti
               help="Keep each engine's stderr here, one file per game and colour.")
 @click.option("--resume", is_flag=True,
               help="Keep the games already played into SGF_DIR (its games.jsonl journal) and play the "
-                   "rest; the engines and options must be the same (--games may grow).")
+                   "rest (and any an engine error left without a result, such as an engine that did "
+                   "not start); the engines and options must be the same (--games, --parallel and "
+                   "--startup-timeout may change).")
 @click.option("--replay-crashes", default=_MATCH.replay_crashes, show_default=True, type=click.IntRange(0),
               help="Play a game again, up to N times, when an engine dies in it (its SGF is kept as "
                    "gameNNNN-crashK.sgf); 0: the engine that died loses the game.")

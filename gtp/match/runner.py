@@ -136,18 +136,29 @@ class _Journal:
             os.fsync(f.fileno())
 
 
+def _no_result(result: GameResult) -> bool:
+    """A game an engine error left without a winner (an engine that did not start): --resume plays it again."""
+    return result.winner is None and result.reason == "error"
+
+
 def run_match(config: MatchConfig, progress: bool = True, journal: str | None = None,
               resume: bool = False, stop_request: threading.Event | None = None,
               ) -> tuple[list[GameResult], MatchSummary]:
     """Play up to ``config.games`` games, ``config.parallel`` at a time; stop early on SPRT.
 
     With ``journal`` every finished game is appended to that file at once; with
-    ``resume`` the games already in it are kept and only the others are played.
+    ``resume`` the games already in it are kept and only the others are played
+    (a game an engine error left without a result is played again).
     Once ``stop_request`` is set no new game starts: the games in progress are
     finished (and journalled), then the match ends with ``summary.stopped``.
     """
     results: list[GameResult] = load_journal(config, journal) if (journal and resume) else []
     results = [r for r in results if r.index < config.games]
+    unplayed = [r.index + 1 for r in results if _no_result(r)]
+    if unplayed:
+        log.warning("resuming: game%s %s had no result (an engine error): played again",
+                    "" if len(unplayed) == 1 else "s", ", ".join(map(str, unplayed)))
+        results = [r for r in results if not _no_result(r)]
     finished = {r.index for r in results}
     log_file = _Journal(config, journal, results)
     todo = [i for i in range(config.games) if i not in finished]
