@@ -155,10 +155,10 @@ def run_match(config: MatchConfig, progress: bool = True, journal: str | None = 
     results: list[GameResult] = load_journal(config, journal) if (journal and resume) else []
     results = [r for r in results if r.index < config.games]
     unplayed = [r.index + 1 for r in results if _no_result(r)]
+    results = [r for r in results if not _no_result(r)]
     if unplayed:
         log.warning("resuming: game%s %s had no result (an engine error): played again",
                     "" if len(unplayed) == 1 else "s", ", ".join(map(str, unplayed)))
-        results = [r for r in results if not _no_result(r)]
     finished = {r.index for r in results}
     log_file = _Journal(config, journal, results)
     todo = [i for i in range(config.games) if i not in finished]
