@@ -55,7 +55,7 @@ from nets.distil_setup import DistilSettings, GameSetup, draw_setup
 from nets.relabel import legal_policy
 from nets.selfplay import GAME_WAIT, SelfPlayConfig, play_game, run_in_threads
 from nets.selfplay_search import MoveResult, MoveSearch, SearchSettings
-from nets.stop_signals import signal_exit_code
+from gtp.match.stop_signals import signal_exit_code
 
 log = logging.getLogger(__name__)
 DEAD_THRESHOLD = 0.5     # a stone is dead when the teacher gives its point this much to the other side

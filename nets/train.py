@@ -47,7 +47,7 @@ from nets.losses import autocast_dtype, lr_at, make_optimizer, to_torch, train_s
 from nets.metrics import MetricsLogger
 from nets.model import ConfigError, build_model
 from nets.shards import ShardError, ShardSet, epoch_plan, list_shards, pick_replay, shard_length
-from nets.stop_signals import StopNow, StopRequest
+from gtp.match.stop_signals import StopNow, StopRequest
 from nets.train_settings import TrainError, TrainSettings
 from nets.widen import WidenError, widen_into
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from nets.stop_signals import StopNow, StopRequest
+from gtp.match.stop_signals import StopNow, StopRequest
 
 
 def test_first_signal_is_recorded_and_the_second_interrupts():

@@ -15,6 +15,7 @@ from collections import Counter
 import click
 
 from gtp.match.referee import MatchConfig
+from gtp.match.stop_signals import StopNow
 from engine.timecontrol import TimeSettings, TimeSettingsError
 from gtp.match.times import collect
 
@@ -65,24 +66,16 @@ def find_openings(directory: str | None) -> list[str]:
     return files
 
 
-class StopAtOnce(KeyboardInterrupt):
-    """Raised by a second Ctrl-C or by SIGTERM; ``exit_code`` is 128 + that signal's number."""
-
-    def __init__(self, signum: int):
-        super().__init__(f"signal {signum}: stopping at once")
-        self.exit_code = 128 + signum
-
-
 @contextlib.contextmanager
 def first_ctrl_c_finishes_games(stop_request: threading.Event):
-    """The first Ctrl-C (SIGINT) sets ``stop_request`` (no new games); the second, or SIGTERM, raises StopAtOnce.
+    """The first Ctrl-C (SIGINT) sets ``stop_request`` (no new games); the second, or SIGTERM, raises StopNow.
 
     A SIGINT the parent shell ignores (a background job) stays ignored.
     """
     log = logging.getLogger("zerogo.match")
 
     def at_once(signum, frame):
-        raise StopAtOnce(signum)
+        raise StopNow(signum)
 
     def first(signum, frame):
         stop_request.set()
@@ -187,7 +180,7 @@ def match_command(black, white, games, size, komi, rules, alternate, time_text, 
                                               stop_request=stop_request)
     except JournalError as exc:
         raise click.UsageError(str(exc)) from None
-    except StopAtOnce as stop:
+    except StopNow as stop:
         sys.exit(stop.exit_code)        # the runner has logged what it dropped; no click "Aborted!"
     click.echo(table(config, summary))
     path = results or (os.path.join(sgf_dir, "results.json") if sgf_dir else None)

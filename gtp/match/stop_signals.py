@@ -5,6 +5,10 @@ current step, saves, and exits with 128 + the signal number, as the default
 handler would); a second one raises ``StopNow`` (a ``KeyboardInterrupt``) at
 once, for a user who will not wait. Handlers are installed only in the main
 thread (Python allows no other) and the previous ones are restored on exit.
+
+Used by ``zerogo train`` and ``zerogo data distil`` (nets) and by ``zerogo
+match``, whose first Ctrl-C finishes the games in progress and whose SIGTERM
+raises ``StopNow`` at once (gtp.match.cli).
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ def signal_exit_code(signum: int) -> int:
 
 
 class StopNow(KeyboardInterrupt):
-    """Raised by a second stop signal; ``exit_code`` is 128 + that signal's number."""
+    """Raised by a stop signal that means "now"; ``exit_code`` is 128 + that signal's number."""
 
     def __init__(self, signum: int):
-        super().__init__(f"signal {signum} again: stopping at once")
+        super().__init__(f"signal {signum}: stopping at once")
         self.exit_code = signal_exit_code(signum)
 
 
