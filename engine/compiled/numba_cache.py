@@ -6,15 +6,24 @@ callee after the callee's file changes (a ``git pull`` that edits
 ``feature_kernels.py`` left ``tree_kernels``' cached search on the old
 features). Keying the folder by a hash of every source here makes any edit
 start a fresh cache. ``NUMBA_CACHE_DIR``, when set, is left alone.
+
+Each use stamps its folder (``last-used``); folders of other sources not used
+for ``STALE_DAYS`` (older checkouts, earlier versions) are removed then, so
+the cache does not grow by a folder (about 9 MB) with every kernel edit while
+a second checkout in use keeps its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+STAMP = "last-used"
+STALE_DAYS = 30
 
 
 def sources_digest(folder: Path = HERE) -> str:
@@ -41,4 +50,26 @@ def configure() -> None:
     import numba
     if numba.config.CACHE_DIR:       # NUMBA_CACHE_DIR, or an earlier call
         return
-    numba.config.CACHE_DIR = str(cache_folder())
+    folder = cache_folder()
+    numba.config.CACHE_DIR = str(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / STAMP).touch()
+        prune_stale(folder.parent, keep=folder.name)
+    except OSError:                  # a read-only or shared cache: numba copes, pruning can wait
+        pass
+
+
+def prune_stale(root: Path, keep: str, max_age_days: float = STALE_DAYS, now: float | None = None) -> list[Path]:
+    """Remove the folders under ``root`` but ``keep`` not used (stamp, else folder time) in ``max_age_days``."""
+    now = time.time() if now is None else now
+    removed = []
+    for child in root.iterdir():
+        if child.name == keep or not child.is_dir():
+            continue
+        stamp = child / STAMP
+        used = (stamp if stamp.exists() else child).stat().st_mtime
+        if now - used > max_age_days * 86400:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
