@@ -45,8 +45,9 @@ class Tree:
 
     pipelines = True   # collect and finish can overlap the network (engine.search's pipeline)
 
-    def __init__(self, game, history: int = 8, ladder_factor: float = 1.0):
+    def __init__(self, game, history: int = 8, ladder_factor: float = 1.0, policy_temperature: float = 1.0):
         self.ladder_factor = ladder_factor   # < 1: the root and its children play down futile ladder escapes
+        self.policy_temperature = policy_temperature   # > 1: flatter priors (Node.expand)
         self.rules = game.rules
         self.handicap = game.handicap
         self.history = history
@@ -232,7 +233,7 @@ class Tree:
         """Expand ``collect``'s leaves with their evaluations and back them up; returns visits done."""
         for leaf, ev in zip(leaves, evals):
             leaf.pending = False
-            leaf.expand(ev)
+            leaf.expand(ev, self.policy_temperature)
             if leaf.parent is self.root:
                 self._play_down_futile_escapes(leaf)
             self.backup(leaf, float(ev.value), float(ev.score_lead))

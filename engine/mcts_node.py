@@ -132,8 +132,8 @@ class Node:
         n = self.parent.child_N[self.index]
         return float(-self.parent.child_W[self.index] / n) if n > 0 else 0.0
 
-    def expand(self, ev: Evaluation) -> None:
-        """Set up the children arrays from an evaluation's policy."""
+    def expand(self, ev: Evaluation, temperature: float = 1.0) -> None:
+        """Set up the children arrays from an evaluation's policy (each prior to the power 1/``temperature``)."""
         board = self.board
         area = board.area
         candidate = np.empty(area + 1, dtype=bool)
@@ -143,6 +143,8 @@ class Node:
             candidate[board.ko_point] = False
         moves = candidate.nonzero()[0]
         p = np.asarray(ev.policy, dtype=np.float64)[moves]
+        if temperature != 1.0:
+            p = p ** (1.0 / temperature)
         total = p.sum()
         k = len(moves)
         if total > 0:

@@ -46,6 +46,7 @@ class SearchConfig:
     ponder_max_visits: int = 10_000_000   # cap without a visit limit (time, ponder, analysis)
     max_tree_mb: int = 1024            # tree memory; past it the least-visited subtrees are pruned (0: no cap)
     ladder_factor: float = 0.02        # root prior of a move that only runs a caught ladder, times this (1: off)
+    policy_temperature: float = 1.0    # > 1 flattens the net's priors at every node (Lc0's PolicyTemperature)
     # KataGo's score utility (engine.mcts_node.ScoreUtility); 0 and 0: moves judged by value alone
     static_score_utility: float = 0.0
     dynamic_score_utility: float = 0.0
@@ -67,6 +68,8 @@ class SearchConfig:
             raise ValueError("batch_size and visits must be at least 1")
         if self.static_score_scale <= 0 or self.dynamic_score_scale <= 0:
             raise ValueError("score utility scales must be positive")
+        if not 0 < self.policy_temperature <= 10:
+            raise ValueError(f"policy_temperature must be in (0, 10], not {self.policy_temperature}")
 
     def puct(self, forced: bool, utility: ScoreUtility | None = None) -> PuctConfig:
         """The selection settings for one search."""

@@ -45,11 +45,11 @@ def make_tree(game, config: SearchConfig, evaluator, warned: set):
         if reason is None:
             from engine.compiled.tree import CompiledTree, raw_network
             return CompiledTree(game, raw_network(evaluator), config.batch_size, config.history,
-                                config.ladder_factor)
+                                config.ladder_factor, policy_temperature=config.policy_temperature)
         if config.tree == "compiled" and reason not in warned:
             warned.add(reason)
             log.warning("the compiled search tree cannot run: %s; searching on the Python tree", reason)
-    return Tree(game, config.history, config.ladder_factor)
+    return Tree(game, config.history, config.ladder_factor, config.policy_temperature)
 
 
 def warm_up(config: SearchConfig, evaluator) -> None:

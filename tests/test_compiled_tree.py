@@ -112,6 +112,27 @@ def test_score_utility_and_forced_playouts_match_too():
     assert np.allclose(ours.policy_target, theirs.policy_target)
 
 
+@pytest.mark.parametrize("tree", ["python", "compiled"])
+def test_policy_temperature_flattens_the_priors_the_search_starts_from(tree):
+    """Each tree's root priors are the net's legal-move policy to the power 1/T, renormalised."""
+    game = random_game(9, 20, seed=5)
+    _, plain = search(game, tree, visits=50)
+    _, warm = search(game, tree, visits=50, policy_temperature=1.6)
+    p = plain.tree.root.prior
+    expected = p ** (1 / 1.6) / (p ** (1 / 1.6)).sum()
+    assert np.allclose(warm.tree.root.prior, expected, atol=1e-5)
+    assert warm.tree.root.prior.max() < p.max()      # flatter: the top move's share falls
+
+
+def test_policy_temperature_searches_as_the_python_tree():
+    game = random_game(9, 25, seed=6)
+    ours, _ = search(game, "compiled", visits=400, policy_temperature=1.4)
+    theirs, _ = search(game, "python", visits=400, policy_temperature=1.4)
+    assert [(c.move, c.visits) for c in ours.candidates] == [(c.move, c.visits) for c in theirs.candidates]
+    plain, _ = search(game, "compiled", visits=400)
+    assert [(c.move, c.visits) for c in plain.candidates] != [(c.move, c.visits) for c in ours.candidates]
+
+
 def test_the_leaves_get_the_features_of_engine_features():
     """Every position the compiled tree sent to the network is encoded exactly as engine.features encodes it."""
     game = random_game(9, 12, seed=5)
@@ -473,3 +494,13 @@ def test_without_numba_auto_searches_on_the_python_tree(monkeypatch, caplog):
     _, searcher = search(game, "compiled", visits=24)
     assert type(searcher.tree).__name__ == "Tree"
     assert "numba is not installed" in caplog.text and "cpu-fast" in caplog.text
+
+
+def test_a_policy_temperature_out_of_range_is_refused():
+    from click.testing import CliRunner
+
+    from gtp.server.cli import gtp_command
+    with pytest.raises(ValueError, match="policy_temperature"):
+        SearchConfig(policy_temperature=0)
+    out = CliRunner().invoke(gtp_command, ["--policy-temperature", "0"])
+    assert out.exit_code == 2 and "--policy-temperature" in out.output

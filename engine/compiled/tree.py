@@ -80,9 +80,10 @@ class CompiledTree:
     pipelines = False      # the searcher runs its batches one at a time
 
     def __init__(self, game, net: NetEvaluator | RawClient, batch_size: int, history: int = 8,
-                 ladder_factor: float = 1.0, nodes: int = 4096):
+                 ladder_factor: float = 1.0, nodes: int = 4096, policy_temperature: float = 1.0):
         board = game.board
         self.net, self.history, self.ladder_factor = net, history, ladder_factor
+        self.inverse_temperature = np.float32(1.0 / policy_temperature)   # finish's softmax of the logits
         self.symmetry_rng = symmetry_rng(net)      # each leaf under a random symmetry (self-play), or None
         self.symmetries = np.array(features.shape_preserving(board.height, board.width))
         self.width, self.height, self.area = board.width, board.height, board.area
@@ -159,7 +160,8 @@ class CompiledTree:
                 K.abandon(pool, self.leaves, count)   # the tree stays searchable after a failed network run
                 raise
             self.net.evaluations += count
-            K.finish(pool, self.leaves, count, logits, value, score, self.legal, self.policy)
+            K.finish(pool, self.leaves, count, logits, value, score, self.legal, self.policy,
+                     self.inverse_temperature)
             leaves = self.leaves[:count]
             self.own_sum += np.einsum("bhw,b->hw", own, pool.to_play[leaves].astype(np.float64))
             self.own_count += count

@@ -369,8 +369,9 @@ def expand(pool, node, policy):
 
 
 @numba.njit(cache=True, nogil=True)     # other threads' Python runs meanwhile (self-play's games)
-def finish(pool, leaves, count, logits, values, scores, legal, policy):
-    """Softmax each leaf's logits over its legal moves (into ``policy``), expand it and back it up."""
+def finish(pool, leaves, count, logits, values, scores, legal, policy, inverse_temperature):
+    """Softmax each leaf's logits times ``inverse_temperature`` over its legal moves (into ``policy``),
+    expand it and back it up."""
     moves = logits.shape[1]
     for j in range(count):
         leaf = leaves[j]
@@ -382,7 +383,7 @@ def finish(pool, leaves, count, logits, values, scores, legal, policy):
         total = np.float32(0.0)
         for m in range(moves):
             if legal[j, m]:
-                row[m] = np.exp(logits[j, m] - top)
+                row[m] = np.exp((logits[j, m] - top) * inverse_temperature)
                 total += row[m]
             else:
                 row[m] = 0.0

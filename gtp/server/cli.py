@@ -135,6 +135,10 @@ def run_engine(options: EngineOptions, stdin=None, stdout=None) -> None:
               show_default=True,
               help="Weight of gaining points around the score expected now, so won and lost games are "
                    "still played for points (KataGo's dynamicScoreUtilityFactor).")
+@click.option("--policy-temperature", type=click.FloatRange(0, 10, min_open=True),
+              default=DEFAULTS.policy_temperature, show_default=True,
+              help="Softmax temperature of the network's move priors at every node of the search: above 1 the "
+                   "search tries moves the net rates low more often (Lc0's PolicyTemperature).")
 @click.option("--status-network", default=DEFAULTS.status_network, show_default=True,
               help="Dead stones and final_score: a strong network's ownership as extra evidence beside the "
                    "play-outs: auto (a KataGo net in $ZEROGO_KATAGO_NETS, default "

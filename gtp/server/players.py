@@ -52,6 +52,7 @@ class EngineOptions:
     resign_threshold: float = 0.05     # resign below this win rate (0 disables)
     static_score_utility: float = 0.0   # KataGo's score utility factors (engine.mcts_node.ScoreUtility)
     dynamic_score_utility: float = 0.0
+    policy_temperature: float = 1.0    # > 1: flatter priors in the search (engine.search_config)
     status_network: str = "auto"       # dead stones: a strong net's ownership (auto: a cached KataGo net), none, FILE
     ponder: bool = False
     log_file: str | None = None
@@ -116,7 +117,8 @@ def _mcts_player(network: Path, options: EngineOptions) -> Player:
                 "resign_threshold": options.resign_threshold,
                 "seed": options.seed, "max_tree_mb": options.max_tree_mb,
                 "static_score_utility": options.static_score_utility,
-                "dynamic_score_utility": options.dynamic_score_utility}
+                "dynamic_score_utility": options.dynamic_score_utility,
+                "policy_temperature": options.policy_temperature}
     if options.visits is not None:
         settings["visits"] = options.visits
     status = DeadStoneConfig(status_net=options.status_network)   # loaded near the game's end
