@@ -16,7 +16,7 @@ from nets.distil import DistilSettings, run_distil
 from nets.distil_eval import evaluate_net
 from nets.gnugo_games import GnuGoGameSettings, generate
 from nets.relabel import TeacherLabeller, TeacherSettings
-from nets.cli.options import runtime_options
+from nets.cli.options import teacher_options
 from nets.shards import ShardError, list_shards
 
 
@@ -39,11 +39,7 @@ def data_group():
               help="Label every position with this net's raw evaluation (a KataGo .bin.gz or an ONNX "
               "file): its policy over the legal moves replaces the move played as the policy target, "
               "and its value, score lead and ownership are kept as teacher targets.")
-@click.option("--threads", default=0, show_default=True,
-              help="ONNX Runtime threads for the teacher (0: physical cores).")
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1),
-              help="Positions a teacher batch.")
-@runtime_options("onnxruntime", "fp32", "the teacher")
+@teacher_options(threads=0, batch_size=64, runtime="onnxruntime", precision="fp32")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def from_sgf(inputs, out_dir, positions_per_shard, min_moves, prefix, compact, teacher, threads, batch_size,
              runtime, precision, quiet):
@@ -139,10 +135,7 @@ def _float_list(text: str) -> tuple:
 @click.option("--prefix", default=_DISTIL.prefix, show_default=True,
               help="Shard prefix (one per process writing the same folder).")
 @click.option("--seed", default=_DISTIL.seed, show_default=True)
-@click.option("--threads", default=_DISTIL.threads, show_default=True,
-              help="ONNX Runtime threads for the teacher (0: physical cores).")
-@click.option("--batch-size", default=_DISTIL.batch_size, show_default=True)
-@runtime_options(_DISTIL.runtime, _DISTIL.precision, "the teacher")
+@teacher_options(_DISTIL.threads, _DISTIL.batch_size, _DISTIL.runtime, _DISTIL.precision)
 @click.option("--log-seconds", default=_DISTIL.log_seconds, show_default=True,
               help="Log the throughput this often (0: never).")
 @click.option("--quiet", is_flag=True, help="Warnings only on stderr.")
