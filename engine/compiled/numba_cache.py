@@ -7,8 +7,9 @@ callee after the callee's file changes (a ``git pull`` that edits
 features). Keying the folder by a hash of every source here makes any edit
 start a fresh cache. ``NUMBA_CACHE_DIR``, when set, is left alone.
 
-Each use stamps its folder (``last-used``); folders of other sources not used
-for ``STALE_DAYS`` (older checkouts, earlier versions) are removed then, so
+The first use each day stamps its folder (``last-used``) and removes the
+folders of other sources not used for ``STALE_DAYS`` (older checkouts,
+earlier versions); other starts only read the stamp's time. So
 the cache does not grow by a folder (about 9 MB) with every kernel edit while
 a second checkout in use keeps its own.
 """
@@ -52,9 +53,12 @@ def configure() -> None:
         return
     folder = cache_folder()
     numba.config.CACHE_DIR = str(folder)
+    stamp = folder / STAMP
     try:
+        if stamp.exists() and time.time() - stamp.stat().st_mtime < 86400:
+            return                   # stamped and pruned today: nothing more at start-up
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / STAMP).touch()
+        stamp.touch()
         prune_stale(folder.parent, keep=folder.name)
     except OSError:                  # a read-only or shared cache: numba copes, pruning can wait
         pass
