@@ -18,11 +18,23 @@ from engine.evaluator import EvaluatorConfig, OnnxEvaluator, softmax_legal
 from nets.shards import load_shard
 
 
-def _legal(planes: np.ndarray) -> np.ndarray:
+def legal_points(planes: np.ndarray) -> np.ndarray:
     """Empty points and pass (zerogo planes 1 and 2: the current stones); ko ignored."""
     n = planes.shape[0]
     empty = (planes[:, 1] + planes[:, 2]).reshape(n, -1) == 0
     return np.concatenate([empty, np.ones((n, 1), bool)], 1)
+
+
+def net_outputs(ev: OnnxEvaluator, arrays: dict, batch: int):
+    """Yield ``(rows, policy, value, score)`` of the net on a shard's rows, ``batch`` at a time.
+
+    ``rows`` is the slice of the shard; the policy is softmaxed over
+    ``legal_points`` (identity symmetry).
+    """
+    for i in range(0, len(arrays["planes"]), batch):
+        planes = arrays["planes"][i:i + batch].astype(np.float32)
+        logits, value, score, _ = ev.run(planes, arrays["globals"][i:i + batch])
+        yield slice(i, i + len(planes)), softmax_legal(logits, legal_points(planes)), value, score
 
 
 def evaluate_net(net: Path, shards: list[Path], batch: int = 256) -> dict:
@@ -32,18 +44,14 @@ def evaluate_net(net: Path, shards: list[Path], batch: int = 256) -> dict:
     rows = 0
     for path in shards:
         a = load_shard(path).arrays
-        for i in range(0, len(a["value"]), batch):
-            planes = a["planes"][i:i + batch].astype(np.float32)
-            glob = a["globals"][i:i + batch]
-            logits, value, score, _ = ev.run(planes, glob)
-            p = softmax_legal(logits, _legal(planes))
-            target = a["policy"][i:i + batch]
+        for sl, p, value, score in net_outputs(ev, a, batch):
+            target = a["policy"][sl]
             ce += float(-(target * np.log(np.maximum(p, 1e-9))).sum())
             top1 += float((p.argmax(1) == target.argmax(1)).sum())
-            v_teacher += float(((value - a["teacher_value"][i:i + batch]) ** 2).sum())
-            v_game += float(((value - a["value"][i:i + batch]) ** 2).sum())
-            s_err += float(np.abs(score - a["teacher_score"][i:i + batch]).sum())
-            rows += len(planes)
+            v_teacher += float(((value - a["teacher_value"][sl]) ** 2).sum())
+            v_game += float(((value - a["value"][sl]) ** 2).sum())
+            s_err += float(np.abs(score - a["teacher_score"][sl]).sum())
+            rows += len(target)
     return {"net": str(net), "rows": rows, "policy_ce": ce / rows, "top1_teacher": top1 / rows,
             "value_mse_teacher": v_teacher / rows, "value_mse_game": v_game / rows,
             "score_mae_teacher": s_err / rows}

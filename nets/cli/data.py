@@ -1,4 +1,4 @@
-"""``zerogo data``: shards from SGF files, KataGo teacher games (``distil``), compact copies, GNU Go games."""
+"""``zerogo data``: shards from SGF files, teacher games, compact and surprise-weighted copies, GNU Go games."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from nets.gnugo_games import GnuGoGameSettings, generate
 from nets.relabel import TeacherLabeller, TeacherSettings
 from nets.cli.options import teacher_options
 from nets.shards import ShardError, list_shards
+from nets.surprise import SurpriseSettings, write_surprise_weighted
 
 
 # ------------------------------------------------------------ from nets.data_cli
@@ -191,6 +192,45 @@ def distil_eval_command(nets, shard_args):
     shards = _shard_paths(shard_args)
     for net in nets:
         click.echo(json.dumps(evaluate_net(Path(net), shards)))
+
+_SURPRISE = SurpriseSettings()
+
+
+@data_group.command("surprise")
+@click.argument("student", type=click.Path(exists=True, dir_okay=False))
+@click.option("--shards", "shard_args", multiple=True, required=True, type=click.Path(exists=True),
+              help="Teacher-labelled shards (files or folders).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the weighted copies (not a source folder).")
+@click.option("--policy-share", type=click.FloatRange(0, 1), default=_SURPRISE.policy_share,
+              show_default=True, help="Share of the weight in proportion to the policy's KL divergence.")
+@click.option("--value-share", type=click.FloatRange(0, 1), default=_SURPRISE.value_share,
+              show_default=True, help="Share of the weight in proportion to the value's squared error.")
+@click.option("--seed", default=_SURPRISE.seed, show_default=True, help="Seed of the copies' draw.")
+def surprise_command(student, shard_args, out_dir, policy_share, value_share, seed):
+    """Copy shards with each row repeated by how much it surprises STUDENT (KataGo's surprise weighting).
+
+    Weights average 1: --value-share of the total in proportion to the squared
+    gap between the student's value and the row's (teacher's) value, --policy-share
+    in proportion to the KL divergence of the row's policy target from the
+    student's policy, the rest evenly. A row of weight w is written floor(w)
+    times and once more with probability w - floor(w); train on the copies
+    with ``zerogo train --data OUT``. Copies already in OUT are kept, so an
+    interrupted run carries on (same student, settings and seed).
+    """
+    out = Path(out_dir)
+    paths = _shard_paths(shard_args)
+    if any(p.resolve().parent == out.resolve() for p in paths):
+        raise click.BadParameter("--out must not be a folder the shards come from")
+    try:
+        settings = SurpriseSettings(policy_share=policy_share, value_share=value_share, seed=seed)
+        r = write_surprise_weighted(Path(student), paths, out, settings)
+    except (ShardError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{r.rows_in} rows -> {r.rows_out} copies in {r.shards_written} new shards "
+               f"({r.shards_kept} kept); policy KL mean {r.policy_kl_mean:.3f}, value squared error "
+               f"mean {r.value_gap_mean:.3f}, largest weight {r.weight_max:.2f}", err=True)
+
 
 @data_group.command("compact")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
