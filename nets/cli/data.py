@@ -193,6 +193,7 @@ def distil_eval_command(nets, shard_args):
     for net in nets:
         click.echo(json.dumps(evaluate_net(Path(net), shards)))
 
+
 _SURPRISE = SurpriseSettings()
 
 
