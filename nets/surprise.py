@@ -26,19 +26,21 @@ from nets.shards import is_compact, load_shard, write_shard
 
 @dataclass(frozen=True)
 class SurpriseSettings:
-    """How the weight is shared out, the draw's seed and the student's batch size."""
+    """How the weight is shared out, the draw's seed, the student's batch size and threads (0: every core)."""
 
     policy_share: float = 0.5
     value_share: float = 0.1
     seed: int = 0
     batch_size: int = 256
+    threads: int = 0
 
     def __post_init__(self):
         if self.policy_share < 0 or self.value_share < 0 or self.policy_share + self.value_share > 1:
             raise ValueError(f"the policy and value shares must be >= 0 and add up to at most 1 "
                              f"(got {self.policy_share} and {self.value_share})")
-        if self.batch_size < 1:
-            raise ValueError(f"the batch size must be at least 1 (got {self.batch_size})")
+        if self.batch_size < 1 or self.threads < 0:
+            raise ValueError(f"the batch size must be at least 1 and the threads at least 0 "
+                             f"(got {self.batch_size} and {self.threads})")
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def copy_name(path: Path) -> str:
 def write_surprise_weighted(student: Path, shards: list[Path], out_dir: Path,
                             s: SurpriseSettings = SurpriseSettings()) -> SurpriseReport:
     """Write the surprise-weighted copies of ``shards`` for ``student`` (an ONNX net) into ``out_dir``."""
-    ev = OnnxEvaluator(student, EvaluatorConfig(threads=1, batch_size=s.batch_size, cache_size=0))
+    ev = OnnxEvaluator(student, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size, cache_size=0))
     surprises = [student_surprise(ev, load_shard(p).arrays, s.batch_size) for p in shards]
     kl = np.concatenate([k for k, _ in surprises]) if surprises else np.zeros(0)
     gap = np.concatenate([g for _, g in surprises]) if surprises else np.zeros(0)

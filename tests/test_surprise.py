@@ -67,7 +67,7 @@ def test_surprising_rows_are_copied_more_and_a_rerun_keeps_the_copies(tmp_path):
 
     net, src, odd = _student_shard(tmp_path)
     out = tmp_path / "weighted"
-    args = ["surprise", str(net), "--shards", str(src), "--out", str(out), "--seed", "5"]
+    args = ["surprise", str(net), "--shards", str(src), "--out", str(out), "--seed", "5", "--threads", "1"]
     res = CliRunner().invoke(data_group, args)
     assert res.exit_code == 0, res.output
     assert "40 rows ->" in res.output and "1 new shards" in res.output

@@ -208,7 +208,9 @@ _SURPRISE = SurpriseSettings()
 @click.option("--value-share", type=click.FloatRange(0, 1), default=_SURPRISE.value_share,
               show_default=True, help="Share of the weight in proportion to the value's squared error.")
 @click.option("--seed", default=_SURPRISE.seed, show_default=True, help="Seed of the copies' draw.")
-def surprise_command(student, shard_args, out_dir, policy_share, value_share, seed):
+@click.option("--threads", type=click.IntRange(0), default=_SURPRISE.threads, show_default=True,
+              help="The student's threads (0: every core).")
+def surprise_command(student, shard_args, out_dir, policy_share, value_share, seed, threads):
     """Copy shards with each row repeated by how much it surprises STUDENT (KataGo's surprise weighting).
 
     Weights average 1: --value-share of the total in proportion to the squared
@@ -224,7 +226,8 @@ def surprise_command(student, shard_args, out_dir, policy_share, value_share, se
     if any(p.resolve().parent == out.resolve() for p in paths):
         raise click.BadParameter("--out must not be a folder the shards come from")
     try:
-        settings = SurpriseSettings(policy_share=policy_share, value_share=value_share, seed=seed)
+        settings = SurpriseSettings(policy_share=policy_share, value_share=value_share, seed=seed,
+                                    threads=threads)
         r = write_surprise_weighted(Path(student), paths, out, settings)
     except (ShardError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
