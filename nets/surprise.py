@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.evaluator import EvaluatorConfig, OnnxEvaluator
+from nets.archive import policy_kl
 from nets.distil_eval import net_outputs
 from nets.shards import is_compact, load_shard, write_shard
 
@@ -66,9 +67,7 @@ def student_surprise(ev: OnnxEvaluator, arrays: dict, batch: int) -> tuple[np.nd
     teacher = arrays.get("teacher_valid", np.zeros(n, bool))
     target_value = np.where(teacher, arrays.get("teacher_value", 0.0), arrays["value"])
     for rows, p, value, _ in net_outputs(ev, arrays, batch):
-        t = arrays["policy"][rows].astype(np.float64)
-        logs = np.log(np.maximum(t, 1e-12)) - np.log(np.maximum(p, 1e-9))
-        kl[rows] = np.maximum(0.0, (t * logs).sum(1)) * arrays["policy_valid"][rows]
+        kl[rows] = np.maximum(0.0, policy_kl(arrays["policy"][rows], p)) * arrays["policy_valid"][rows]
         gap[rows] = (target_value[rows] - value) ** 2
     return kl, gap
 
@@ -101,20 +100,19 @@ def write_surprise_weighted(student: Path, shards: list[Path], out_dir: Path,
     """Write the surprise-weighted copies of ``shards`` for ``student`` (an ONNX net) into ``out_dir``."""
     ev = OnnxEvaluator(student, EvaluatorConfig(threads=s.threads, batch_size=s.batch_size, cache_size=0))
     surprises = [student_surprise(ev, load_shard(p).arrays, s.batch_size) for p in shards]
-    kl = np.concatenate([k for k, _ in surprises]) if surprises else np.zeros(0)
-    gap = np.concatenate([g for _, g in surprises]) if surprises else np.zeros(0)
+    kl = np.concatenate([np.zeros(0)] + [k for k, _ in surprises])
+    gap = np.concatenate([np.zeros(0)] + [g for _, g in surprises])
     weights = surprise_weights(kl, gap, s)
     counts = repeat_counts(weights, np.random.default_rng(s.seed))
     out_dir.mkdir(parents=True, exist_ok=True)
-    start = written = kept = 0
-    for path, (k, _) in zip(shards, surprises):
-        mine = counts[start:start + len(k)]
-        start += len(k)
+    written = kept = 0
+    ends = np.cumsum([len(k) for k, _ in surprises])
+    for path, mine in zip(shards, np.split(counts, ends[:-1])):
         dst = out_dir / copy_name(path)
         if dst.exists():
             kept += 1
             continue
-        rows = np.repeat(np.arange(len(k)), mine)
+        rows = np.repeat(np.arange(len(mine)), mine)
         if len(rows) == 0:
             continue
         arrays = load_shard(path).arrays
