@@ -37,9 +37,9 @@ def net_outputs(ev: OnnxEvaluator, arrays: dict, batch: int):
         yield slice(i, i + len(planes)), softmax_legal(logits, legal_points(planes)), value, score
 
 
-def evaluate_net(net: Path, shards: list[Path], batch: int = 256) -> dict:
-    """Agreement of ``net`` with the teacher targets of ``shards`` (see the module docstring)."""
-    ev = OnnxEvaluator(net, EvaluatorConfig(threads=1, batch_size=batch, cache_size=0))
+def evaluate_net(net: Path, shards: list[Path], batch: int = 256, threads: int = 0) -> dict:
+    """Agreement of ``net`` with the teacher targets of ``shards`` (see the module docstring; 0 threads: every core)."""
+    ev = OnnxEvaluator(net, EvaluatorConfig(threads=threads, batch_size=batch, cache_size=0))
     ce = top1 = v_teacher = v_game = s_err = 0.0
     rows = 0
     for path in shards:

@@ -232,3 +232,10 @@ def test_distil_eval_scores_a_net_against_the_teacher(tiny_teacher, tmp_path):
     res = CliRunner().invoke(data_group, ["distil-eval", str(net), "--shards", str(tmp_path / "e")])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output.strip().splitlines()[-1]) == r
+    one = CliRunner().invoke(data_group, ["distil-eval", str(net), "--shards", str(tmp_path / "e"),
+                                          "--threads", "1"])
+    assert one.exit_code == 0, one.output
+    assert json.loads(one.output.strip().splitlines()[-1]) == pytest.approx(r, rel=1e-4)
+    bad = CliRunner().invoke(data_group, ["distil-eval", str(net), "--shards", str(tmp_path / "e"),
+                                          "--threads", "-1"])
+    assert bad.exit_code == 2 and "--threads" in bad.output

@@ -182,7 +182,9 @@ def _shard_paths(sources) -> list[Path]:
 @click.argument("nets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--shards", "shard_args", multiple=True, required=True, type=click.Path(exists=True),
               help="Held-out teacher shards (files or folders).")
-def distil_eval_command(nets, shard_args):
+@click.option("--threads", type=click.IntRange(0), default=0, show_default=True,
+              help="Each net's threads (0: every core).")
+def distil_eval_command(nets, shard_args, threads):
     """Agreement of zerogo nets with the teacher on held-out teacher shards (one JSON line each).
 
     Policy cross-entropy against the teacher's policy, share of rows where the
@@ -191,7 +193,7 @@ def distil_eval_command(nets, shard_args):
     """
     shards = _shard_paths(shard_args)
     for net in nets:
-        click.echo(json.dumps(evaluate_net(Path(net), shards)))
+        click.echo(json.dumps(evaluate_net(Path(net), shards, threads=threads)))
 
 
 _SURPRISE = SurpriseSettings()
