@@ -495,12 +495,3 @@ def test_without_numba_auto_searches_on_the_python_tree(monkeypatch, caplog):
     assert type(searcher.tree).__name__ == "Tree"
     assert "numba is not installed" in caplog.text and "cpu-fast" in caplog.text
 
-
-def test_a_policy_temperature_out_of_range_is_refused():
-    from click.testing import CliRunner
-
-    from gtp.server.cli import gtp_command
-    with pytest.raises(ValueError, match="policy_temperature"):
-        SearchConfig(policy_temperature=0)
-    out = CliRunner().invoke(gtp_command, ["--policy-temperature", "0"])
-    assert out.exit_code == 2 and "--policy-temperature" in out.output

@@ -424,3 +424,13 @@ def test_a_reused_tree_is_not_stopped_early_before_a_rate_is_measured():
     searcher.search(game, MoveLimits(visits=200))
     result = searcher.search(game, MoveLimits(seconds_target=0.5, seconds_max=1.0), clock=FakeClock(0.001))
     assert result.playouts >= 8
+
+
+def test_a_policy_temperature_out_of_range_is_refused():
+    from click.testing import CliRunner
+
+    from gtp.server.cli import gtp_command
+    with pytest.raises(ValueError, match="policy_temperature"):
+        SearchConfig(policy_temperature=0)
+    out = CliRunner().invoke(gtp_command, ["--policy-temperature", "0"])
+    assert out.exit_code == 2 and "--policy-temperature" in out.output
