@@ -5,7 +5,9 @@ net, over every row of the shards (identity symmetry): the policy cross-entropy
 against the teacher's policy target, the share of rows where the net's top
 move is the teacher's top move, the value MSE against the teacher's value and
 against the game result, and the mean absolute score error against the
-teacher's score lead.
+teacher's score lead; and how sharp each policy is: the mean entropy of the
+net's policy beside the teacher's (a student much flatter than its teacher
+spreads its search thinner than the teacher's policy would).
 """
 
 from __future__ import annotations
@@ -40,13 +42,15 @@ def net_outputs(ev: OnnxEvaluator, arrays: dict, batch: int):
 def evaluate_net(net: Path, shards: list[Path], batch: int = 256, threads: int = 0) -> dict:
     """Agreement of ``net`` with the teacher targets of ``shards`` (see the module docstring; 0 threads: every core)."""
     ev = OnnxEvaluator(net, EvaluatorConfig(threads=threads, batch_size=batch, cache_size=0))
-    ce = top1 = v_teacher = v_game = s_err = 0.0
+    ce = top1 = v_teacher = v_game = s_err = entropy = teacher_entropy = 0.0
     rows = 0
     for path in shards:
         a = load_shard(path).arrays
         for sl, p, value, score in net_outputs(ev, a, batch):
             target = a["policy"][sl]
             ce += float(-(target * np.log(np.maximum(p, 1e-9))).sum())
+            entropy += float(-(p * np.log(np.maximum(p, 1e-12))).sum())
+            teacher_entropy += float(-(target * np.log(np.maximum(target, 1e-12))).sum())
             top1 += float((p.argmax(1) == target.argmax(1)).sum())
             v_teacher += float(((value - a["teacher_value"][sl]) ** 2).sum())
             v_game += float(((value - a["value"][sl]) ** 2).sum())
@@ -54,4 +58,5 @@ def evaluate_net(net: Path, shards: list[Path], batch: int = 256, threads: int =
             rows += len(target)
     return {"net": str(net), "rows": rows, "policy_ce": ce / rows, "top1_teacher": top1 / rows,
             "value_mse_teacher": v_teacher / rows, "value_mse_game": v_game / rows,
-            "score_mae_teacher": s_err / rows}
+            "score_mae_teacher": s_err / rows, "policy_entropy": entropy / rows,
+            "teacher_policy_entropy": teacher_entropy / rows}

@@ -227,6 +227,9 @@ def test_distil_eval_scores_a_net_against_the_teacher(tiny_teacher, tmp_path):
     assert r["rows"] == prog.positions
     assert 0 <= r["top1_teacher"] <= 1 and r["policy_ce"] > 0
     assert 0 <= r["value_mse_teacher"] <= 4 and 0 <= r["value_mse_game"] <= 4
+    legal_most = np.log(5 * 5 + 1)                      # every point and pass
+    assert 0 < r["policy_entropy"] <= legal_most and 0 <= r["teacher_policy_entropy"] <= legal_most
+    assert r["policy_ce"] >= r["teacher_policy_entropy"] - 1e-6   # Gibbs: no net beats the target's own entropy
     from nets.cli import data_group
 
     res = CliRunner().invoke(data_group, ["distil-eval", str(net), "--shards", str(tmp_path / "e")])
