@@ -5,8 +5,8 @@ often; where the values are wrong (a small net misreading a big group) those
 departures are the slack moves that give a lead away. This script replays
 every game of a ``zerogo match`` folder where engine A is zerogo, asks a
 network for its policy before each of zerogo's moves (passes left out), and
-prints the share of moves whose prior was below ``--below``: for moves 1-99,
-100-199 and 200 on, and for won and lost games.
+prints the share of moves whose prior was below ``--below``: for moves 1-100,
+101-200 and 201 on, and for won and lost games.
 
 Example (weights/README.md, session 32: the same net with and without score utility)::
 
@@ -22,27 +22,34 @@ from pathlib import Path
 
 import click
 
+from engine.board import BLACK, WHITE
 from engine.evaluation import Position
 from engine.evaluator import EvaluatorConfig, load_evaluator
 from engine.sgf import load_sgf_file
 
-PHASES = ((0, 100, "1-99"), (100, 200, "100-199"), (200, 10**6, "200+"))
+PHASES = ((1, 100, "1-100"), (101, 200, "101-200"), (201, 10**6, "201+"))   # move numbers from 1
 
 
 def zerogo_priors(evaluator, sgf_path: Path, zerogo_black: bool) -> list[tuple[int, float]]:
-    """(move number from 0, the net's prior for the move played) for each of zerogo's moves but passes."""
+    """(move number from 1, the net's prior for the move played) for each of zerogo's moves but passes."""
     record = load_sgf_file(sgf_path)
     game = record.copy()
     while game.moves:
         game.undo()
     out = []
     pass_move = record.width * record.height
-    for number, (colour, move) in enumerate(record.moves):
-        if (number % 2 == 0) == zerogo_black and move != pass_move:
+    zerogo = BLACK if zerogo_black else WHITE
+    for number, (colour, move) in enumerate(record.moves, start=1):
+        if colour == zerogo and move != pass_move:
             policy = evaluator.evaluate([Position.from_game(game)])[0].policy   # before the board moves on
             out.append((number, float(policy[move])))
         game.play(move, colour)
     return out
+
+
+def phase_of(number: int) -> str:
+    """The label of the phase a move number (from 1) falls in."""
+    return next(label for first, last, label in PHASES if first <= number <= last)
 
 
 def tally(evaluator, folder: Path, below: float) -> dict:
@@ -54,7 +61,7 @@ def tally(evaluator, folder: Path, below: float) -> dict:
             continue
         outcome = "won" if game["winner_engine"] == "A" else "lost"
         for number, prior in zerogo_priors(evaluator, folder / Path(game["sgf"]).name, game["black_engine"] == "A"):
-            phase = next(label for first, last, label in PHASES if first <= number < last)
+            phase = phase_of(number)
             for key in (phase, outcome):
                 counts[key][0] += prior < below
                 counts[key][1] += 1

@@ -39,6 +39,11 @@ def net_outputs(ev: OnnxEvaluator, arrays: dict, batch: int):
         yield slice(i, i + len(planes)), softmax_legal(logits, legal_points(planes)), value, score
 
 
+def _xlogy_sum(x: np.ndarray, y: np.ndarray, floor: float) -> float:
+    """-sum(x * log y) over every row, y floored (cross-entropy; entropy when y is x)."""
+    return float(-(x * np.log(np.maximum(y, floor))).sum())
+
+
 def evaluate_net(net: Path, shards: list[Path], batch: int = 256, threads: int = 0) -> dict:
     """Agreement of ``net`` with the teacher targets of ``shards`` (see the module docstring; 0 threads: every core)."""
     ev = OnnxEvaluator(net, EvaluatorConfig(threads=threads, batch_size=batch, cache_size=0))
@@ -48,9 +53,9 @@ def evaluate_net(net: Path, shards: list[Path], batch: int = 256, threads: int =
         a = load_shard(path).arrays
         for sl, p, value, score in net_outputs(ev, a, batch):
             target = a["policy"][sl]
-            ce += float(-(target * np.log(np.maximum(p, 1e-9))).sum())
-            entropy += float(-(p * np.log(np.maximum(p, 1e-12))).sum())
-            teacher_entropy += float(-(target * np.log(np.maximum(target, 1e-12))).sum())
+            ce += _xlogy_sum(target, p, 1e-9)
+            entropy += _xlogy_sum(p, p, 1e-12)
+            teacher_entropy += _xlogy_sum(target, target, 1e-12)
             top1 += float((p.argmax(1) == target.argmax(1)).sum())
             v_teacher += float(((value - a["teacher_value"][sl]) ** 2).sum())
             v_game += float(((value - a["value"][sl]) ** 2).sum())

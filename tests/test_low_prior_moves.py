@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -49,7 +50,15 @@ def test_it_counts_zerogo_s_moves_only_and_leaves_passes_out(tmp_path):
     # game 0: zerogo black (3 stones played), won; game 1: zerogo white (one stone and a pass), lost
     _match_folder(folder, [(five, True, True), (five, False, False)])
     every = _counts(_run(str(folder), "--below", "1.01").stdout.strip())
-    assert every["won"] == (3, 3) and every["lost"] == (1, 1) and every["1-99"] == (4, 4)
-    assert every["100-199"] == (0, 0) and every["200+"] == (0, 0)
+    assert every["won"] == (3, 3) and every["lost"] == (1, 1) and every["1-100"] == (4, 4)
+    assert every["101-200"] == (0, 0) and every["201+"] == (0, 0)
     none = _counts(_run(str(folder), "--below", "0").stdout.strip())
     assert none["won"] == (0, 3) and none["lost"] == (0, 1)
+
+
+def test_each_move_number_falls_in_one_phase():
+    spec = importlib.util.spec_from_file_location("low_prior_moves", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert [script.phase_of(n) for n in (1, 100, 101, 200, 201, 900)] == [
+        "1-100", "1-100", "101-200", "101-200", "201+", "201+"]
