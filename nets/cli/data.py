@@ -16,7 +16,7 @@ from nets.distil import DistilSettings, run_distil
 from nets.distil_eval import evaluate_net
 from nets.gnugo_games import GnuGoGameSettings, generate
 from nets.relabel import TeacherLabeller, TeacherSettings
-from nets.cli.options import teacher_options
+from nets.cli.options import teacher_options, threads_option
 from nets.shards import ShardError, list_shards
 from nets.surprise import SurpriseSettings, write_surprise_weighted
 
@@ -182,8 +182,7 @@ def _shard_paths(sources) -> list[Path]:
 @click.argument("nets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--shards", "shard_args", multiple=True, required=True, type=click.Path(exists=True),
               help="Held-out teacher shards (files or folders).")
-@click.option("--threads", type=click.IntRange(0), default=0, show_default=True,
-              help="Each net's threads (0: every core).")
+@threads_option(0, "each net")
 def distil_eval_command(nets, shard_args, threads):
     """Agreement of zerogo nets with the teacher on held-out teacher shards (one JSON line each).
 
@@ -210,8 +209,7 @@ _SURPRISE = SurpriseSettings()
 @click.option("--value-share", type=click.FloatRange(0, 1), default=_SURPRISE.value_share,
               show_default=True, help="Share of the weight in proportion to the value's squared error.")
 @click.option("--seed", default=_SURPRISE.seed, show_default=True, help="Seed of the copies' draw.")
-@click.option("--threads", type=click.IntRange(0), default=_SURPRISE.threads, show_default=True,
-              help="The student's threads (0: every core).")
+@threads_option(_SURPRISE.threads, "the student")
 def surprise_command(student, shard_args, out_dir, policy_share, value_share, seed, threads):
     """Copy shards with each row repeated by how much it surprises STUDENT (KataGo's surprise weighting).
 

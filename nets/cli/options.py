@@ -18,14 +18,19 @@ def runtime_options(runtime: str, precision: str, what: str):
     return wrap
 
 
+def threads_option(default: int, what: str):
+    """``--threads`` for the runtime that runs ``what`` (0: every physical core)."""
+    return click.option("--threads", default=default, show_default=True, type=click.IntRange(0),
+                        help=f"Inference threads for {what} (0: every physical core).")
+
+
 def teacher_options(threads: int, batch_size: int, runtime: str, precision: str):
     """The teacher's ``--threads``, ``--batch-size``, ``--runtime`` and ``--precision`` with these defaults."""
     def wrap(command):
         command = runtime_options(runtime, precision, "the teacher")(command)
         command = click.option("--batch-size", default=batch_size, show_default=True, type=click.IntRange(1),
                                help="Positions a teacher batch.")(command)
-        return click.option("--threads", default=threads, show_default=True, type=click.IntRange(0),
-                            help="ONNX Runtime threads for the teacher (0: physical cores).")(command)
+        return threads_option(threads, "the teacher")(command)
     return wrap
 
 
