@@ -142,7 +142,7 @@ def auto_order(flags: frozenset[str], have_openvino: bool) -> list[tuple[str, st
         order.append(("onnxruntime", "int8"))
     if have_openvino and "avx512_bf16" in flags and ("openvino", "bf16") not in order:
         order.append(("openvino", "bf16"))
-    if not order and "avx2" in flags:
+    if not order and "avx2" in flags:      # none of the above: AVX2 alone
         if have_openvino:
             order.append(("openvino", "int8"))
         order.append(("onnxruntime", "int8"))

@@ -68,9 +68,14 @@ def fixed_batches():
     """128 fixed positions from shipped games the calibration never sees (games 400 on)."""
     positions = calibration.game_positions(calibration.SHIPPED_GAMES, 128, seed=5, size=9,
                                            skip_games=400, max_games=10_000)
+    return _batches(positions)
+
+
+def _batches(positions, size: int = 32) -> list[tuple[dict, np.ndarray]]:
+    """(feeds, legal masks) for ``positions``, ``size`` at a time."""
     out = []
-    for i in range(0, len(positions), 32):
-        chunk = positions[i:i + 32]
+    for i in range(0, len(positions), size):
+        chunk = positions[i:i + size]
         planes, glob = F.encode_batch(chunk)
         out.append(({"planes": planes, "globals": glob},
                     np.stack([p.board.legal_mask() for p in chunk])))
@@ -161,16 +166,9 @@ def test_the_19x19_nets_int8_copy_passes_autos_check(cache_dir):
     net = WEIGHTS_DIR / "zerogo-19x19.onnx"
     ref = OnnxEvaluator(net, EvaluatorConfig(threads=1, cache_size=0))
     ev = OnnxEvaluator(net, config(cache_dir, "onnxruntime", "int8"))
-    positions = calibration.game_positions(calibration.GAMES_BY_SIZE[19], 64, seed=11, size=19)
-    names = list(OUTPUT_NAMES)
-    parts = []
-    for i in range(0, len(positions), 32):
-        chunk = positions[i:i + 32]
-        planes, glob = F.encode_batch(chunk)
-        feeds = {"planes": planes, "globals": glob}
-        parts.append(runtime_accuracy.compare(ref.session.run(names, feeds), ev.session.run(names, feeds),
-                                              np.stack([p.board.legal_mask() for p in chunk])))
-    m = runtime_accuracy.summarize(parts)
+    batches = _batches(calibration.game_positions(calibration.GAMES_BY_SIZE[19], 64, seed=11, size=19))
+    probe = runtime_accuracy.Probe([], [feeds for feeds, _ in batches], [legal for _, legal in batches])
+    m = runtime_accuracy.check_accuracy(ref.session, ev.session, list(OUTPUT_NAMES), probe)
     assert m["positions"] == 64 and runtime_accuracy.AccuracyBounds().passes(m), m
 
 
