@@ -20,6 +20,11 @@ window)``. It is written atomically (tmp + os.replace) every
 and after the step in flight when SIGINT or SIGTERM arrives (the run then
 exits with 128 + the signal number; a second signal stops it at once); a run
 killed at any point resumes from it without losing or repeating a batch.
+
+With ``minutes`` and ``fit_steps`` the run times its own steps (after the
+first few, which load the shards) and lowers ``steps`` to what fits the time
+left, so a learning-rate schedule ends when the time does: "train for ten
+minutes on this GPU" without knowing its speed beforehand.
 """
 
 from __future__ import annotations
@@ -54,6 +59,14 @@ from nets.widen import WidenError, widen_into
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
+FIT_SKIP_STEPS = 10     # fit_steps: a run's first steps are not timed (they load the shards)
+FIT_MIN_STEPS = 20      # then at least this many steps, over at least a tenth of ``minutes``
+FIT_MARGIN = 0.97       # and the fitted schedule leaves this share of the time left for steps
+
+
+def fitted_steps(step: int, rate: float, seconds_left: float, cap: int) -> int:
+    """Total steps that fit ``seconds_left`` at ``rate`` steps a second after ``step``, within ``cap``."""
+    return max(step + 1, min(cap, step + int(rate * seconds_left * FIT_MARGIN)))
 
 
 def batch_hash(rows: np.ndarray) -> str:
@@ -293,6 +306,7 @@ class Trainer:
         start = last_ckpt = time.monotonic()
         last: dict = {}
         acc = self.pending      # a resumed run averages the same steps as an uninterrupted one
+        fit = _StepFit(self.step, start) if self.s.fit_steps and self.s.minutes else None
         while self.step < self.s.steps:
             if self.dist.agree(bool(self.s.minutes) and time.monotonic() - start > self.s.minutes * 60):
                 break
@@ -300,6 +314,9 @@ class Trainer:
             acc.append(self._one_step())
             self.train_seconds += time.monotonic() - t0
             bar.update(1)
+            if fit is not None and self._fit_schedule(fit):
+                fit, bar.total = None, self.s.steps
+                bar.refresh()
             if metrics and (self.step % self.s.log_every == 0 or self.step == self.s.steps):
                 last = self._log_losses(metrics, acc, bar)
             if self.dist.any(stop.signum is not None):
@@ -347,6 +364,25 @@ class Trainer:
         self.cursor += 1
         return losses
 
+    def _fit_schedule(self, fit: _StepFit) -> bool:
+        """fit_steps: once enough steps are timed, lower ``steps`` to what fits the time left; True then."""
+        now = time.monotonic()
+        if fit.mark is None:
+            if self.step - fit.first_step >= FIT_SKIP_STEPS:
+                fit.mark = (self.step, now)
+            return False
+        step0, t0 = fit.mark
+        timed = self.step - step0 >= FIT_MIN_STEPS and now - t0 >= self.s.minutes * 6
+        if not self.dist.agree(timed):
+            return False
+        rate = (self.step - step0) / max(now - t0, 1e-9)
+        left = self.s.minutes * 60 - (now - fit.start)
+        self.s.steps = self.dist.broadcast(fitted_steps(self.step, rate, left, self.s.steps))
+        log.info("fitted the schedule to the %.0f s left: %d steps in all at %.2f steps/s "
+                 "(to carry on with this schedule later: --steps %d)", left, self.s.steps, rate,
+                 self.s.steps)
+        return True
+
     def close(self) -> None:
         """Leave the process group (if any), first freeing the DDP wrapper that holds it."""
         if self.net is not self.model:
@@ -355,3 +391,12 @@ class Trainer:
             self.net = self.model
             gc.collect()
         self.dist.close()
+
+
+@dataclasses.dataclass
+class _StepFit:
+    """fit_steps' timing: where this run started, and the (step, time) its timed stretch starts at."""
+
+    first_step: int
+    start: float
+    mark: tuple[int, float] | None = None

@@ -21,6 +21,7 @@ class TrainSettings:
     batch_size: int = 256          # global batch (split across processes)
     steps: int = 1000              # train until this many steps in total
     minutes: float = 0.0           # also stop after this long in this run (0: no limit)
+    fit_steps: bool = False        # with minutes: lower steps to what fits the time (nets.train)
     optimizer: str = "sgd"         # sgd (with Nesterov momentum) or adamw
     lr: float = 0.02
     momentum: float = 0.9
@@ -59,6 +60,8 @@ class TrainSettings:
             raise TrainError("batch size, window and lr must be positive, steps >= 0")
         if not self.data_dirs:
             raise TrainError("no data directories given")
+        if self.fit_steps and not self.minutes > 0:
+            raise TrainError("fitting the steps to the time (--fit-steps) needs --minutes")
         if not 0.0 <= self.teacher_mix <= 1.0:
             raise TrainError("teacher mix must be in [0, 1]")
         if not 0.0 < self.replay_fraction < 1.0:

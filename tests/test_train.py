@@ -16,7 +16,7 @@ from nets.losses import autocast_dtype, compute_losses, lr_at, make_optimizer, t
 from nets.metrics import MetricsLogger, read_ratings
 from nets.model import build_model, load_checkpoint
 from nets.shards import ShardSet, epoch_plan, list_shards, shard_length
-from nets.train import TrainError, Trainer, TrainSettings
+from nets.train import FIT_MARGIN, FIT_MIN_STEPS, FIT_SKIP_STEPS, TrainError, Trainer, TrainSettings, fitted_steps
 from tests.test_data import write_games
 
 torch.set_num_threads(1)
@@ -138,6 +138,28 @@ def test_run_writes_checkpoint_metrics_and_plot(shard_dir, tmp_path):
     assert again.step == 8
 
 
+def test_fitted_steps_fill_the_time_left_within_the_cap():
+    assert fitted_steps(100, 10.0, 60.0, 10**6) == 100 + int(600 * FIT_MARGIN)
+    assert fitted_steps(100, 10.0, 60.0, 300) == 300
+    assert fitted_steps(100, 0.01, 1.0, 10**6) == 101
+
+
+def test_fit_steps_ends_the_schedule_with_the_time(shard_dir, tmp_path, caplog):
+    s = _settings(shard_dir, tmp_path / "run", steps=10**6, minutes=0.05, fit_steps=True,
+                  log_every=25, lr_schedule="cosine")
+    trainer = Trainer(s)
+    with caplog.at_level(logging.INFO, logger="nets.train"):
+        trainer.run()
+    fitted = trainer.s.steps
+    assert FIT_SKIP_STEPS + FIT_MIN_STEPS < fitted < 10**6
+    assert any(f"--steps {fitted})" in r.getMessage() for r in caplog.records)
+    _, ck = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert ck["settings"]["steps"] == fitted and ck["step"] >= 0.8 * fitted
+    with open(tmp_path / "run" / "metrics.csv") as f:
+        last_lr = float(list(csv.DictReader(f))[-1]["lr"])
+    assert last_lr < 0.2 * s.lr       # the cosine ran (nearly) to its end within the 3 s
+
+
 def test_a_second_signal_stops_at_once_and_keeps_the_last_checkpoint(shard_dir, tmp_path, caplog):
     trainer = Trainer(_settings(shard_dir, tmp_path / "run", steps=10, checkpoint_every=2))
     one_step = trainer._one_step
@@ -168,6 +190,8 @@ def test_bad_settings_and_missing_data(tmp_path, shard_dir):
         Trainer(_settings(shard_dir, tmp_path / "r2", batch_size=100000)).run()
     with pytest.raises(TrainError, match="optimizer"):
         Trainer(_settings(shard_dir, tmp_path / "r3", optimizer="rmsprop"))
+    with pytest.raises(TrainError, match="needs --minutes"):
+        Trainer(_settings(shard_dir, tmp_path / "r3", fit_steps=True))
     Trainer(_settings(shard_dir, tmp_path / "r4", steps=1)).run()
     with pytest.raises(TrainError, match="b2c16"):
         Trainer(_settings(shard_dir, tmp_path / "r4", config="b4c32"))

@@ -32,6 +32,9 @@ _D = TrainSettings()
 @click.option("--steps", default=_D.steps, show_default=True, help="Total steps to reach.")
 @click.option("--minutes", default=_D.minutes, show_default=True,
               help="Stop this run after so many minutes (0: no limit).")
+@click.option("--fit-steps/--no-fit-steps", default=_D.fit_steps, show_default=True,
+              help="With --minutes: time the first steps and lower --steps to what fits, so the "
+                   "learning-rate schedule ends with the time (the fitted --steps is logged).")
 @click.option("--optimizer", type=click.Choice(["sgd", "adamw"]), default=_D.optimizer,
               show_default=True)
 @click.option("--lr", default=_D.lr, show_default=True)
