@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Bigger 19x19 students on a lent GPU machine in one call (issue 15). Each net config in VARIANTS
+# starts from generation 2 (weights/zerogo-19x19-b6c64.pt, grown into the bigger config by
+# nets/widen.py: same outputs at the start) and trains on every kept teacher run in
+# weights/distil19/data at once, all configs side by side on the one GPU, for MINUTES with a
+# full cosine schedule (`zerogo train --minutes --fit-steps`). Then each is exported to ONNX
+# (13x13 and 19x19) with a weights-only checkpoint beside it. Everything lands under OUT:
+# V.onnx, V.pt, V-train-metrics.csv, V-train.log, gpu.txt. Scoring (held-out rows against
+# generation 2, then games at equal time) is left to the CPU machine afterwards.
+#
+# The device machine has torch, onnx and onnxruntime but no package registry: carry the
+# pure-Python wheels the CLI needs (made here with
+# `pip download --no-deps click sgfmill tqdm -d out/wheels`, `out/` is git-ignored):
+#
+#   run(command="OUT=$OUT MINUTES=7 benchmarks/student_on_gpu.sh", carry=["out/wheels"], timeout_s=590)
+#
+# A dry run on this CPU (a few minutes; checks the wheels, the growth, the fit and the export):
+#
+#   DEVICE=cpu MINUTES=1 VARIANTS=b6c128 OUT=/tmp/gpu-dry benchmarks/student_on_gpu.sh
+set -euo pipefail
+
+OUT=${OUT:?set OUT to the folder for the results}
+MINUTES=${MINUTES:-7}
+VARIANTS=${VARIANTS:-"b10c128 b6c128 b6c64"}
+DEVICE=${DEVICE:-cuda}
+BATCH=${BATCH:-256}
+LR=${LR:-5e-4}
+INIT=${INIT:-weights/zerogo-19x19-b6c64.pt}
+WORK=${WORK:-/tmp/student-on-gpu}
+WHEELS=${WHEELS:-out/wheels}
+D=weights/distil19/data
+DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/dagger1 $D/dagger3"}
+
+mkdir -p "$OUT" "$WORK"
+export PYTHONPATH="$PWD:$WORK/deps:${PYTHONPATH:-}"
+if ! python -c "import click, sgfmill, tqdm" 2>/dev/null; then
+    python -m pip install --quiet --no-index --no-deps --target "$WORK/deps" "$WHEELS"/*.whl
+fi
+zerogo() { python -c "from gtp.cli import main; main()" "$@"; }
+
+{ date -u +%FT%TZ; nvidia-smi 2>&1 || true; python -c "import torch; print('torch', torch.__version__, \
+'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"; \
+nproc; } > "$OUT/gpu.txt"
+
+data_args=()
+for d in $DATA; do data_args+=(--data "$d"); done
+pids=()
+for v in $VARIANTS; do
+    zerogo train "${data_args[@]}" --run-dir "$WORK/$v" --config "$v" --init "$INIT" \
+        --batch-size "$BATCH" --steps 1000000 --minutes "$MINUTES" --fit-steps \
+        --optimizer adamw --lr "$LR" --weight-decay 1e-4 --lr-schedule cosine --warmup-steps 100 \
+        --window 1000 --teacher-mix 0.8 --score-weight 0.3 --device "$DEVICE" \
+        --checkpoint-minutes 2 --log-every 50 --no-tensorboard --seed 40 > "$OUT/$v-train.log" 2>&1 &
+    pids+=($!)
+done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+
+for v in $VARIANTS; do
+    [ -f "$WORK/$v/checkpoint.pt" ] || { echo "$v: no checkpoint" >&2; status=1; continue; }
+    cp "$WORK/$v/metrics.csv" "$OUT/$v-train-metrics.csv"
+    python - "$WORK/$v/checkpoint.pt" "$OUT/$v.pt" <<'EOF'
+import sys
+from nets.checkpoints import atomic_save, read_checkpoint
+ck = read_checkpoint(sys.argv[1], need=("config", "model", "step"), advice="train it again")
+atomic_save({k: ck.get(k, {}) for k in ("config", "model", "step", "meta")}, sys.argv[2])
+EOF
+    zerogo export "$OUT/$v.pt" -o "$OUT/$v.onnx" --board-sizes 13,19 \
+        --provenance "generation 2 grown into $v, trained on weights/distil19/data ($DATA) for $MINUTES min" \
+        >> "$OUT/$v-train.log" 2>&1 || status=1
+done
+date -u +%FT%TZ >> "$OUT/gpu.txt"
+exit $status
