@@ -60,7 +60,10 @@ prepare)
     GIT_INDEX_FILE=$index git read-tree HEAD
     GIT_INDEX_FILE=$index git rm -r -q --cached $DROP
     GIT_INDEX_FILE=$index git add -f $KEEP
-    commit=$(git commit-tree "$(GIT_INDEX_FILE=$index git write-tree)" -p HEAD \
+    name=$(git config user.name || echo device-slim)          # a throwaway commit: any identity does
+    email=$(git config user.email || echo device-slim@localhost)
+    commit=$(git -c user.name="$name" -c user.email="$email" commit-tree \
+        "$(GIT_INDEX_FILE=$index git write-tree)" -p HEAD \
         -m "device-slim: main $(git rev-parse --short HEAD) without $DROP (but $KEEP)")
     git branch -f "$SLIM" "$commit"
     git checkout -q "$SLIM"
