@@ -88,16 +88,22 @@ def to_torch(batch: dict, device) -> dict:
     return {k: torch.from_numpy(np.asarray(v, np.float32)).to(device) for k, v in batch.items()}
 
 
-def autocast_dtype(device_type: str, amp: bool, flags: frozenset[str] | None = None) -> torch.dtype | None:
-    """The mixed precision a training step runs in: fp16 on a GPU, bf16 on a CPU with AMX-BF16, else None (fp32).
+def autocast_dtype(device_type: str, amp: bool, flags: frozenset[str] | None = None,
+                   gpu_bf16: bool | None = None) -> torch.dtype | None:
+    """The mixed precision a training step runs in: bf16 on a GPU that has it, else fp16; bf16 on a
+    CPU with AMX-BF16, else None (fp32).
 
-    A CPU without AMX would emulate bf16 matrix products and train slower
-    than in fp32, so it keeps fp32. ``flags`` defaults to this CPU's.
+    bf16 keeps fp32's range, so no loss scaling and no overflow in the heads;
+    GPUs before Ampere lack it and get fp16 with a loss scaler. A CPU without
+    AMX would emulate bf16 matrix products and train slower than in fp32, so
+    it keeps fp32. ``flags`` defaults to this CPU's, ``gpu_bf16`` to this GPU's.
     """
     if not amp:
         return None
     if device_type == "cuda":
-        return torch.float16
+        if gpu_bf16 is None:
+            gpu_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return torch.bfloat16 if gpu_bf16 else torch.float16
     if device_type == "cpu" and "amx_bf16" in (cpu_flags() if flags is None else flags):
         return torch.bfloat16
     return None
@@ -108,7 +114,7 @@ def train_step(model, optimizer, batch: dict, s: TrainSettings, scaler=None,
     """One optimiser step on a torch batch; returns the loss terms as floats.
 
     ``dtype`` (see ``autocast_dtype``) runs the forward pass under autocast;
-    an enabled ``scaler`` (fp16 on a GPU) scales the loss; bf16 needs none.
+    an enabled ``scaler`` (fp16 on an older GPU) scales the loss; bf16 needs none.
     """
     model.train()
     optimizer.zero_grad(set_to_none=True)

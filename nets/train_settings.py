@@ -38,7 +38,7 @@ class TrainSettings:
     score_weight: float = 0.1
     ownership_weight: float = 0.5
     teacher_mix: float = 0.0       # value/score/ownership target = (1-m) game + m teacher (shards with teacher targets)
-    amp: bool = True               # mixed precision: fp16 on a GPU, bf16 on a CPU with AMX
+    amp: bool = True               # mixed precision: bf16 (else fp16) on a GPU, bf16 on a CPU with AMX
     device: str = "auto"           # auto, cpu, cuda
     seed: int = 0
     checkpoint_minutes: float = 5.0

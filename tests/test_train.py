@@ -60,7 +60,8 @@ def test_autocast_dtype_follows_the_device_and_the_cpu():
     assert autocast_dtype("cpu", True, amx) is torch.bfloat16
     assert autocast_dtype("cpu", True, frozenset({"avx512f", "avx512_bf16"})) is None  # no AMX: fp32
     assert autocast_dtype("cpu", False, amx) is None
-    assert autocast_dtype("cuda", True, frozenset()) is torch.float16
+    assert autocast_dtype("cuda", True, frozenset(), gpu_bf16=True) is torch.bfloat16   # Ampere and later
+    assert autocast_dtype("cuda", True, frozenset(), gpu_bf16=False) is torch.float16   # older: fp16 + scaler
     assert autocast_dtype("cuda", False, frozenset()) is None
 
 

@@ -58,8 +58,8 @@ _D = TrainSettings()
               help="Value/score/ownership targets: this share from the teacher's evaluation "
               "(shards from `zerogo data distil`), the rest from the game.")
 @click.option("--amp/--no-amp", default=_D.amp, show_default=True,
-              help="Mixed precision: fp16 autocast on a GPU, bf16 on a CPU with AMX "
-              "(2-4x fp32 there); fp32 on other CPUs.")
+              help="Mixed precision: bf16 autocast on a GPU that has it (fp16 with loss scaling on "
+              "older ones), bf16 on a CPU with AMX (2-4x fp32 there); fp32 on other CPUs.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=_D.device,
               show_default=True)
 @click.option("--seed", default=_D.seed, show_default=True)
