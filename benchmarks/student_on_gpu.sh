@@ -4,8 +4,9 @@
 # nets/widen.py: same outputs at the start) and trains on every kept teacher run in
 # weights/distil19/data at once, all configs side by side on the one GPU, for MINUTES with a
 # full cosine schedule (`zerogo train --minutes --fit-steps`). Then each is exported to ONNX
-# (13x13 and 19x19) with a weights-only checkpoint beside it. Everything lands under OUT:
-# V.onnx, V.pt, V-train-metrics.csv, V-train.log, gpu.txt. Scoring (held-out rows against
+# (13x13 and 19x19) with a weights-only checkpoint beside it. Under OUT (a device call brings
+# back 8 files at most): V.onnx and V.pt for each V, and logs.tar.gz holding each
+# V-train-metrics.csv and V-train.log and gpu.txt (the machine, the times). Scoring (held-out rows against
 # generation 2, then games at equal time) is left to the CPU machine afterwards.
 #
 # The device machine has torch, onnx and onnxruntime but no package registry: carry the
@@ -38,13 +39,14 @@ DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-256}
 LR=${LR:-5e-4}
 INIT=${INIT:-weights/zerogo-19x19-b6c64.pt}
-WORK=${WORK:-/tmp/student-on-gpu}
+WORK=${WORK:-/tmp/student-on-gpu}     # run folders and logs (a run folder already there resumes)
 WHEELS=${WHEELS:-out/wheels}
 # the teacher runs: those staged in out/devdata by benchmarks/device_slim.sh, else the repository's
 if [ -d out/devdata ]; then D=out/devdata; else D=weights/distil19/data; fi
 DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/dagger1 $D/dagger3"}
 
-mkdir -p "$OUT" "$WORK"
+LOGS=$WORK/logs
+mkdir -p "$OUT" "$LOGS"
 export PYTHONPATH="$PWD:$WORK/deps:${PYTHONPATH:-}"
 if ! python -c "import click, sgfmill, tqdm" 2>/dev/null; then
     python -m pip install --quiet --no-index --no-deps --target "$WORK/deps" "$WHEELS"/*.whl
@@ -53,11 +55,11 @@ zerogo() { python -c "from gtp.cli import main; main()" "$@"; }
 
 { date -u +%FT%TZ; nvidia-smi 2>&1 || true; python -c "import torch; print('torch', torch.__version__, \
 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"; \
-nproc; } > "$OUT/gpu.txt"
+nproc; } > "$LOGS/gpu.txt"
 
 data_args=()
 for d in $DATA; do
-    if [ -d "$d" ]; then data_args+=(--data "$d"); else echo "no $d: left out" | tee -a "$OUT/gpu.txt" >&2; fi
+    if [ -d "$d" ]; then data_args+=(--data "$d"); else echo "no $d: left out" | tee -a "$LOGS/gpu.txt" >&2; fi
 done
 pids=()
 for v in $VARIANTS; do
@@ -65,7 +67,8 @@ for v in $VARIANTS; do
         --batch-size "$BATCH" --steps 1000000 --minutes "$MINUTES" --fit-steps \
         --optimizer adamw --lr "$LR" --weight-decay 1e-4 --lr-schedule cosine --warmup-steps 100 \
         --window 1000 --teacher-mix 0.8 --score-weight 0.3 --device "$DEVICE" \
-        --checkpoint-minutes 2 --log-every 50 --no-tensorboard --seed 40 > "$OUT/$v-train.log" 2>&1 &
+        --checkpoint-minutes 2 --log-every 50 --no-tensorboard --seed 40 --threads 4 \
+        > "$LOGS/$v-train.log" 2>&1 &
     pids+=($!)
 done
 status=0
@@ -73,7 +76,7 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 
 for v in $VARIANTS; do
     [ -f "$WORK/$v/checkpoint.pt" ] || { echo "$v: no checkpoint" >&2; status=1; continue; }
-    cp "$WORK/$v/metrics.csv" "$OUT/$v-train-metrics.csv"
+    cp "$WORK/$v/metrics.csv" "$LOGS/$v-train-metrics.csv"
     python - "$WORK/$v/checkpoint.pt" "$OUT/$v.pt" <<'EOF'
 import sys
 from nets.checkpoints import atomic_save, read_checkpoint
@@ -82,7 +85,8 @@ atomic_save({k: ck.get(k, {}) for k in ("config", "model", "step", "meta")}, sys
 EOF
     zerogo export "$OUT/$v.pt" -o "$OUT/$v.onnx" --board-sizes 13,19 \
         --provenance "generation 2 grown into $v, trained on weights/distil19/data ($DATA) for $MINUTES min" \
-        >> "$OUT/$v-train.log" 2>&1 || status=1
+        >> "$LOGS/$v-train.log" 2>&1 || status=1
 done
-date -u +%FT%TZ >> "$OUT/gpu.txt"
+date -u +%FT%TZ >> "$LOGS/gpu.txt"
+tar -czf "$OUT/logs.tar.gz" -C "$LOGS" .
 exit $status
