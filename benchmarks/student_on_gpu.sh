@@ -11,7 +11,8 @@
 #
 # The device machine has torch, onnx and onnxruntime but no package registry: carry the
 # pure-Python wheels the CLI needs (made here with
-# `pip download --no-deps click sgfmill tqdm -d out/wheels`, `out/` is git-ignored). And
+# `pip download --no-deps click sgfmill tqdm -d out/wheels`, `out/` is git-ignored; of the
+# three only sgfmill is missing from the device's image, per the device library's KINDS.md). And
 # what travels is limited to 64 MiB a call, far less than this repository tracks: first
 # `benchmarks/device_slim.sh prepare` (a checkout without weights/, the teacher runs staged in
 # out/devdata), then two calls back to back (a warm machine keeps the first call's carried
@@ -41,6 +42,7 @@ LR=${LR:-5e-4}
 INIT=${INIT:-weights/zerogo-19x19-b6c64.pt}
 WORK=${WORK:-/tmp/student-on-gpu}     # run folders and logs (a run folder already there resumes)
 WHEELS=${WHEELS:-out/wheels}
+PY=${PY:-python3}                 # the device's python3 holds its torch
 # the teacher runs: those staged in out/devdata by benchmarks/device_slim.sh, else the repository's
 if [ -d out/devdata ]; then D=out/devdata; else D=weights/distil19/data; fi
 DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/dagger1 $D/dagger3"}
@@ -48,12 +50,12 @@ DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/dagger1
 LOGS=$WORK/logs
 mkdir -p "$OUT" "$LOGS"
 export PYTHONPATH="$PWD:$WORK/deps:${PYTHONPATH:-}"
-if ! python -c "import click, sgfmill, tqdm" 2>/dev/null; then
-    python -m pip install --quiet --no-index --no-deps --target "$WORK/deps" "$WHEELS"/*.whl
+if ! "$PY" -c "import click, sgfmill, tqdm" 2>/dev/null; then
+    "$PY" -m pip install --quiet --no-index --no-deps --target "$WORK/deps" "$WHEELS"/*.whl
 fi
-zerogo() { python -c "from gtp.cli import main; main()" "$@"; }
+zerogo() { "$PY" -c "from gtp.cli import main; main()" "$@"; }
 
-{ date -u +%FT%TZ; nvidia-smi 2>&1 || true; python -c "import torch; print('torch', torch.__version__, \
+{ date -u +%FT%TZ; nvidia-smi 2>&1 || true; "$PY" -c "import torch; print('torch', torch.__version__, \
 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"; \
 nproc; } > "$LOGS/gpu.txt"
 
@@ -77,7 +79,7 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 for v in $VARIANTS; do
     [ -f "$WORK/$v/checkpoint.pt" ] || { echo "$v: no checkpoint" >&2; status=1; continue; }
     cp "$WORK/$v/metrics.csv" "$LOGS/$v-train-metrics.csv"
-    python - "$WORK/$v/checkpoint.pt" "$OUT/$v.pt" <<'EOF'
+    "$PY" - "$WORK/$v/checkpoint.pt" "$OUT/$v.pt" <<'EOF'
 import sys
 from nets.checkpoints import atomic_save, read_checkpoint
 ck = read_checkpoint(sys.argv[1], need=("config", "model", "step"), advice="train it again")
