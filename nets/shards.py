@@ -359,9 +359,57 @@ class ShardSet:
                 "teacher_valid": a["teacher_valid"][row]}
 
     def batch(self, items) -> dict:
-        """Stack samples for ``(shard, row, sym)`` triples into numpy batch arrays."""
-        samples = [self.sample(int(i), int(r), int(s)) for i, r, s in items]
-        return {k: np.stack([np.asarray(x[k]) for x in samples]) for k in samples[0]}
+        """Stack samples for ``(shard, row, sym)`` triples into numpy batch arrays (``sample``'s, row by row).
+
+        Rows are gathered a shard at a time and each symmetry is applied to all
+        its rows at once, so a batch costs a few numpy calls per shard rather
+        than a dozen per position (what a GPU waits for between steps).
+        """
+        items = np.asarray(items, dtype=np.int64).reshape(-1, 3)
+        ids, where = np.unique(items[:, 0], return_inverse=True)
+        shards = [self.shard(int(i)) for i in ids]
+        h, w = shards[0].size
+        if any(s.size != (h, w) for s in shards) or (h != w and (items[:, 2] >= 4).any()):
+            samples = [self.sample(int(i), int(r), int(k)) for i, r, k in items]   # mixed shapes
+            return {k: np.stack([np.asarray(x[k]) for x in samples]) for k in samples[0]}
+        out: dict[str, np.ndarray] = {}
+        for j, s in enumerate(shards):
+            at = np.flatnonzero(where == j)
+            for key, rows in self._rows(s, items[at, 1]).items():
+                if key not in out:   # floats as float32 (what the rows of any shard fit in)
+                    dtype = np.float32 if rows.dtype.kind == "f" else rows.dtype
+                    out[key] = np.empty((len(items),) + rows.shape[1:], dtype)
+                out[key][at] = rows
+        for k in np.unique(items[:, 2]):
+            at = items[:, 2] == k
+            for key in ("planes", "ownership", "teacher_ownership"):
+                out[key][at] = apply_symmetry_planes(out[key][at], int(k))
+            out["policy"][at] = apply_symmetry_policy(out["policy"][at], int(k), w, h)
+        return out
+
+    def _rows(self, s: Shard, rows: np.ndarray) -> dict:
+        """The arrays of a shard's ``rows`` as ``sample`` serves them, before any symmetry."""
+        a = s.arrays
+        shape = s.meta.get("planes_shape")
+        if shape is None:
+            planes = a["planes"][rows].astype(np.float32)
+        else:
+            flat = np.unpackbits(a["planes"][rows], axis=1, count=int(np.prod(shape)))
+            planes = flat.reshape((len(rows),) + tuple(shape)).astype(np.float32)
+        out = {"planes": planes, "globals": a["globals"][rows], "policy": a["policy"][rows],
+               "value": a["value"][rows], "score": a["score"][rows],
+               "ownership": a["ownership"][rows].astype(np.float32)}
+        out.update({k: a[k][rows] for k in ("policy_valid", "score_valid", "ownership_valid")})
+        if "teacher_valid" in a:
+            out.update(teacher_value=a["teacher_value"][rows], teacher_score=a["teacher_score"][rows],
+                       teacher_ownership=a["teacher_ownership"][rows].astype(np.float32),
+                       teacher_valid=a["teacher_valid"][rows])
+        else:
+            out.update(teacher_value=np.zeros(len(rows), np.float32),
+                       teacher_score=np.zeros(len(rows), np.float32),
+                       teacher_ownership=np.zeros((len(rows),) + s.size, np.float32),
+                       teacher_valid=np.zeros(len(rows), bool))
+        return out
 
 
 def epoch_plan(lengths: list[int], sizes: list[tuple[int, int]], seed: int, epoch: int,

@@ -127,6 +127,45 @@ def test_shard_set_with_a_small_cache_serves_the_same_samples(tmp_path):
     assert len(small._cache) == 1 and len(full._cache) == 3
 
 
+def _records(rng, n, h=5, w=5, teacher=True, halves=False):
+    rows = [_position(rng, h, w) for _ in range(n)]
+    rec = {k.rstrip("_"): np.stack([np.asarray(r[k]) for r in rows]) for k in rows[0]}
+    if halves:
+        rec["planes"] = rec["planes"] * 0.5      # not binary: kept as float16, not bit-packed
+    if teacher:
+        rec.update(teacher_value=rng.uniform(-1, 1, n), teacher_score=rng.normal(0, 9, n),
+                   teacher_ownership=rng.uniform(-1, 1, (n, h, w)), teacher_valid=rng.random(n) < 0.8)
+    return rec
+
+
+def test_batch_serves_what_sample_serves_row_by_row(tmp_path):
+    rng = np.random.default_rng(5)
+    paths = [write_shard(tmp_path / "a.npz", _records(rng, 6)),
+             write_shard(tmp_path / "b.npz", _records(rng, 5), compact=True),
+             write_shard(tmp_path / "c.npz", _records(rng, 4, teacher=False)),
+             write_shard(tmp_path / "d.npz", _records(rng, 3, halves=True))]
+    s = ShardSet(paths)
+    items = [(int(i), int(rng.integers(s.lengths[i])), int(rng.integers(8)))
+             for i in rng.integers(0, 4, 64)]
+    got = s.batch(items)
+    rows = [s.sample(*item) for item in items]
+    assert set(got) == set(rows[0])
+    for key in got:
+        np.testing.assert_array_equal(got[key], np.stack([np.asarray(r[key]) for r in rows]), err_msg=key)
+    assert got["planes"].dtype == np.float32 and got["teacher_valid"].dtype == bool
+
+
+def test_batch_on_a_rectangle_keeps_or_transposes_its_shape_as_sample_does(tmp_path):
+    rng = np.random.default_rng(6)
+    s = ShardSet([write_shard(tmp_path / "r.npz", _records(rng, 4, h=4, w=6))])
+    for syms in ((0, 1, 2, 3), (4, 5, 6, 7)):
+        items = [(0, r, k) for r, k in zip((0, 1, 2, 3), syms)]
+        got = s.batch(items)
+        assert got["planes"].shape[-2:] == ((4, 6) if syms[0] < 4 else (6, 4))
+        for key in got:
+            np.testing.assert_array_equal(got[key], np.stack([s.sample(*i)[key] for i in items]))
+
+
 def test_pick_replay_takes_whole_shards_for_the_fraction_and_a_new_pick_each_epoch(tmp_path):
     rng = np.random.default_rng(5)
     with ShardWriter(tmp_path, "r", positions_per_shard=10) as w:
