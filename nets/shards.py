@@ -361,9 +361,11 @@ class ShardSet:
     def batch(self, items) -> dict:
         """Stack samples for ``(shard, row, sym)`` triples into numpy batch arrays (``sample``'s, row by row).
 
-        Rows are gathered a shard at a time and each symmetry is applied to all
-        its rows at once, so a batch costs a few numpy calls per shard rather
-        than a dozen per position (what a GPU waits for between steps).
+        Each shard's rows are taken with one index per array, the batch is put
+        back in order with one more, binary planes are unpacked once, and each
+        symmetry is applied to all its rows at once: a few numpy calls per
+        shard rather than a dozen per position (what a GPU waits for between
+        steps).
         """
         items = np.asarray(items, dtype=np.int64).reshape(-1, 3)
         ids, where = np.unique(items[:, 0], return_inverse=True)
@@ -372,14 +374,23 @@ class ShardSet:
         if any(s.size != (h, w) for s in shards) or (h != w and (items[:, 2] >= 4).any()):
             samples = [self.sample(int(i), int(r), int(k)) for i, r, k in items]   # mixed shapes
             return {k: np.stack([np.asarray(x[k]) for x in samples]) for k in samples[0]}
-        out: dict[str, np.ndarray] = {}
-        for j, s in enumerate(shards):
-            at = np.flatnonzero(where == j)
-            for key, rows in self._rows(s, items[at, 1]).items():
-                if key not in out:   # floats as float32 (what the rows of any shard fit in)
-                    dtype = np.float32 if rows.dtype.kind == "f" else rows.dtype
-                    out[key] = np.empty((len(items),) + rows.shape[1:], dtype)
-                out[key][at] = rows
+        grouped = np.argsort(where, kind="stable")          # the batch's positions, shard by shard
+        rows = np.split(items[grouped, 1], np.cumsum(np.bincount(where))[:-1])
+        packed = len({str(s.meta.get("planes_shape")) for s in shards}) == 1 and \
+            shards[0].meta.get("planes_shape") is not None
+        parts: dict[str, list] = {}
+        for s, r in zip(shards, rows):
+            for key, value in self._rows(s, r, packed).items():
+                parts.setdefault(key, []).append(value)
+        back = np.empty_like(grouped)
+        back[grouped] = np.arange(len(grouped))
+        out = {key: np.concatenate(value)[back] for key, value in parts.items()}
+        if packed:
+            shape = tuple(shards[0].meta["planes_shape"])
+            out["planes"] = np.unpackbits(out["planes"], axis=1, count=int(np.prod(shape))).reshape(
+                (len(items),) + shape)
+        for key in ("planes", "policy", "ownership", "teacher_ownership", "teacher_value", "teacher_score"):
+            out[key] = out[key].astype(np.float32)
         for k in np.unique(items[:, 2]):
             at = items[:, 2] == k
             for key in ("planes", "ownership", "teacher_ownership"):
@@ -387,27 +398,24 @@ class ShardSet:
             out["policy"][at] = apply_symmetry_policy(out["policy"][at], int(k), w, h)
         return out
 
-    def _rows(self, s: Shard, rows: np.ndarray) -> dict:
-        """The arrays of a shard's ``rows`` as ``sample`` serves them, before any symmetry."""
+    def _rows(self, s: Shard, rows: np.ndarray, packed: bool) -> dict:
+        """A shard's ``rows`` before any symmetry: planes still bit-packed if ``packed``, else float32."""
         a = s.arrays
-        shape = s.meta.get("planes_shape")
-        if shape is None:
-            planes = a["planes"][rows].astype(np.float32)
-        else:
-            flat = np.unpackbits(a["planes"][rows], axis=1, count=int(np.prod(shape)))
-            planes = flat.reshape((len(rows),) + tuple(shape)).astype(np.float32)
-        out = {"planes": planes, "globals": a["globals"][rows], "policy": a["policy"][rows],
-               "value": a["value"][rows], "score": a["score"][rows],
-               "ownership": a["ownership"][rows].astype(np.float32)}
-        out.update({k: a[k][rows] for k in ("policy_valid", "score_valid", "ownership_valid")})
+        planes = a["planes"][rows]
+        if not packed:
+            shape = s.meta.get("planes_shape")
+            if shape is not None:
+                planes = np.unpackbits(planes, axis=1, count=int(np.prod(shape))).reshape(
+                    (len(rows),) + tuple(shape))
+            planes = planes.astype(np.float32)
+        out = {"planes": planes}
+        out.update({k: a[k][rows] for k in KEYS[1:]})
         if "teacher_valid" in a:
-            out.update(teacher_value=a["teacher_value"][rows], teacher_score=a["teacher_score"][rows],
-                       teacher_ownership=a["teacher_ownership"][rows].astype(np.float32),
-                       teacher_valid=a["teacher_valid"][rows])
+            out.update({k: a[k][rows] for k in TEACHER_KEYS})
         else:
             out.update(teacher_value=np.zeros(len(rows), np.float32),
                        teacher_score=np.zeros(len(rows), np.float32),
-                       teacher_ownership=np.zeros((len(rows),) + s.size, np.float32),
+                       teacher_ownership=np.zeros((len(rows),) + s.size, np.float16),
                        teacher_valid=np.zeros(len(rows), bool))
         return out
 

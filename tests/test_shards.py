@@ -145,14 +145,16 @@ def test_batch_serves_what_sample_serves_row_by_row(tmp_path):
              write_shard(tmp_path / "c.npz", _records(rng, 4, teacher=False)),
              write_shard(tmp_path / "d.npz", _records(rng, 3, halves=True))]
     s = ShardSet(paths)
-    items = [(int(i), int(rng.integers(s.lengths[i])), int(rng.integers(8)))
-             for i in rng.integers(0, 4, 64)]
-    got = s.batch(items)
-    rows = [s.sample(*item) for item in items]
-    assert set(got) == set(rows[0])
-    for key in got:
-        np.testing.assert_array_equal(got[key], np.stack([np.asarray(r[key]) for r in rows]), err_msg=key)
-    assert got["planes"].dtype == np.float32 and got["teacher_valid"].dtype == bool
+    for shards in (3, 4):     # bit-packed planes only (unpacked once), then with d's float16 planes too
+        items = [(int(i), int(rng.integers(s.lengths[i])), int(rng.integers(8)))
+                 for i in rng.integers(0, shards, 64)]
+        got = s.batch(items)
+        rows = [s.sample(*item) for item in items]
+        assert set(got) == set(rows[0])
+        for key in got:
+            np.testing.assert_array_equal(got[key], np.stack([np.asarray(r[key]) for r in rows]),
+                                          err_msg=key)
+        assert got["planes"].dtype == np.float32 and got["teacher_valid"].dtype == bool
 
 
 def test_batch_on_a_rectangle_keeps_or_transposes_its_shape_as_sample_does(tmp_path):
