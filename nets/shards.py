@@ -372,12 +372,11 @@ class ShardSet:
         shards = [self.shard(int(i)) for i in ids]
         h, w = shards[0].size
         if any(s.size != (h, w) for s in shards) or (h != w and (items[:, 2] >= 4).any()):
-            samples = [self.sample(int(i), int(r), int(k)) for i, r, k in items]   # mixed shapes
-            return {k: np.stack([np.asarray(x[k]) for x in samples]) for k in samples[0]}
+            return self.batch_row_by_row(items)     # shapes that differ: stacked as they come
         grouped = np.argsort(where, kind="stable")          # the batch's positions, shard by shard
         rows = np.split(items[grouped, 1], np.cumsum(np.bincount(where))[:-1])
-        packed = len({str(s.meta.get("planes_shape")) for s in shards}) == 1 and \
-            shards[0].meta.get("planes_shape") is not None
+        packed_shapes = {tuple(s.meta["planes_shape"]) if "planes_shape" in s.meta else None for s in shards}
+        packed = len(packed_shapes) == 1 and None not in packed_shapes    # unpack all rows at once
         parts: dict[str, list] = {}
         for s, r in zip(shards, rows):
             for key, value in self._rows(s, r, packed).items():
@@ -397,6 +396,11 @@ class ShardSet:
                 out[key][at] = apply_symmetry_planes(out[key][at], int(k))
             out["policy"][at] = apply_symmetry_policy(out["policy"][at], int(k), w, h)
         return out
+
+    def batch_row_by_row(self, items) -> dict:
+        """The same batch as ``batch``, built with ``sample`` one position at a time (the reference)."""
+        samples = [self.sample(int(i), int(r), int(k)) for i, r, k in items]
+        return {key: np.stack([np.asarray(x[key]) for x in samples]) for key in samples[0]}
 
     def _rows(self, s: Shard, rows: np.ndarray, packed: bool) -> dict:
         """A shard's ``rows`` before any symmetry: planes still bit-packed if ``packed``, else float32."""

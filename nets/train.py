@@ -146,8 +146,8 @@ class Trainer:
         torch.manual_seed(settings.seed)
         self.model = build_model(settings.config).to(self.dist.device)
         self.dtype = autocast_dtype(self.dist.device.type, settings.amp)
-        self.channels_last = self.dtype == torch.bfloat16   # oneDNN's fast bf16 convolutions on a CPU,
-        #                                                      the tensor cores' layout on a GPU
+        # bf16 likes channels-last: oneDNN's fast convolutions on a CPU, the tensor cores' layout on a GPU
+        self.channels_last = self.dtype == torch.bfloat16
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         if self.dtype is not None:
