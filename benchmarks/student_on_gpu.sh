@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Bigger 19x19 students on a lent GPU machine in one call (issue 15). Each net config in VARIANTS
+# Bigger 19x19 students on a lent GPU machine (issue 15). Each net config in VARIANTS
 # starts from generation 2 (weights/zerogo-19x19-b6c64.pt, grown into the bigger config by
 # nets/widen.py: same outputs at the start) and trains on every kept teacher run in
 # weights/distil19/data at once, all configs side by side on the one GPU, for MINUTES with a
 # full cosine schedule (`zerogo train --minutes --fit-steps`). Then each is exported to ONNX
 # (13x13 and 19x19) with a weights-only checkpoint beside it. Under OUT (a device call brings
 # back 8 files at most): V.onnx and V.pt for each V, and logs.tar.gz holding each
-# V-train-metrics.csv and V-train.log and gpu.txt (the machine, the times). Scoring (held-out rows against
-# generation 2, then games at equal time) is left to the CPU machine afterwards.
+# V-train-metrics.csv and V-train.log and gpu.txt (the machine, the times). Scoring (held-out
+# rows against generation 2, then games at equal time) is left to the CPU machine afterwards.
 #
 # The device machine has torch, onnx and onnxruntime but no package registry: carry the
 # pure-Python wheels the CLI needs (made here with
@@ -28,9 +28,9 @@
 # A teacher run missing there (a cold machine for the second call) is left out and named in
 # gpu.txt.
 #
-# A dry run on this CPU (a few minutes; checks the wheels, the growth, the fit and the export):
+# A dry run on this CPU (two minutes; checks the wheels, the growth, the fit and the export):
 #
-#   DEVICE=cpu MINUTES=1 VARIANTS=b6c128 OUT=/tmp/gpu-dry benchmarks/student_on_gpu.sh
+#   DEVICE=cpu MINUTES=1.5 VARIANTS=b6c128 BATCH=16 OUT=/tmp/gpu-dry benchmarks/student_on_gpu.sh
 set -euo pipefail
 
 OUT=${OUT:?set OUT to the folder for the results}
