@@ -21,7 +21,7 @@ cd "$(git rev-parse --show-toplevel)"
 SLIM=device-slim
 KEEP=${KEEP:-weights/zerogo-19x19-b6c64.pt}
 DATA_FROM=${DATA_FROM:-weights/distil19/data}
-DATA_DIRS=${DATA_DIRS:-"run3 run4 run5 run6 run7 run8 run9 run10 dagger1 dagger3 dagger4"}
+DATA_DIRS=${DATA_DIRS:-"run3 run4 run5 run6 run7 run8 run9 run10 dagger1 dagger3 dagger4 dagger5"}
 DROP="weights docs tests"
 
 clean_or_die() {

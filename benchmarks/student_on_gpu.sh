@@ -20,7 +20,8 @@
 # checks each call's total first), then `benchmarks/device_slim.sh restore`:
 #
 #   run(command="du -sh out/devdata/*", carry=["out/wheels", "out/devdata/run3", "out/devdata/run4",
-#       "out/devdata/run6", "out/devdata/run8", "out/devdata/run9", "out/devdata/dagger4"], timeout_s=120)
+#       "out/devdata/run6", "out/devdata/run8", "out/devdata/run9", "out/devdata/dagger4",
+#       "out/devdata/dagger5"], timeout_s=120)
 #   run(command="OUT=$OUT MINUTES=7 benchmarks/student_on_gpu.sh", carry=["out/wheels",
 #       "out/devdata/run5", "out/devdata/run7", "out/devdata/run10", "out/devdata/dagger1",
 #       "out/devdata/dagger3"], timeout_s=590)
@@ -45,7 +46,7 @@ WHEELS=${WHEELS:-out/wheels}
 PY=${PY:-python3}                 # the device's python3 holds its torch
 # the teacher runs: those staged in out/devdata by benchmarks/device_slim.sh, else the repository's
 if [ -d out/devdata ]; then D=out/devdata; else D=weights/distil19/data; fi
-DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/run10 $D/dagger1 $D/dagger3 $D/dagger4"}
+DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/run10 $D/dagger1 $D/dagger3 $D/dagger4 $D/dagger5"}
 
 LOGS=$WORK/logs
 mkdir -p "$OUT" "$LOGS"
