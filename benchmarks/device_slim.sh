@@ -31,19 +31,20 @@ clean_or_die() {
     fi
 }
 
-mib() { awk '{s += $1} END {printf "%.1f", s / 1048576}'; }
+bytes() { xargs -0 -r stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 
 travelling_mib() {
     # tracked files, untracked files git does not ignore, then each carried path
-    { git ls-files -z; git ls-files -z --others --exclude-standard; } | xargs -0 -r stat -c %s 2>/dev/null | mib
-    echo -n " MiB in the checkout"
+    local total part
+    total=$({ git ls-files -z; git ls-files -z --others --exclude-standard; } | bytes)
+    echo -n "$(mib "$total") MiB in the checkout"
     for p in "$@"; do
-        echo -n ", $p $(find "$p" -type f -print0 | xargs -0 -r stat -c %s | mib)"
+        part=$(find "$p" -type f -print0 | bytes)
+        total=$((total + part))
+        echo -n ", $p $(mib "$part")"
     done
-    echo -n "; in all: "
-    { { git ls-files -z; git ls-files -z --others --exclude-standard; } | xargs -0 -r stat -c %s 2>/dev/null
-      for p in "$@"; do find "$p" -type f -print0 | xargs -0 -r stat -c %s; done; } | mib
-    echo " MiB (the limit: 64)"
+    echo "; in all: $(mib "$total") MiB (the limit: 64)"
 }
 
 case "${1:-}" in

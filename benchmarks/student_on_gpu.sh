@@ -80,12 +80,8 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 for v in $VARIANTS; do
     [ -f "$WORK/$v/checkpoint.pt" ] || { echo "$v: no checkpoint" >&2; status=1; continue; }
     cp "$WORK/$v/metrics.csv" "$LOGS/$v-train-metrics.csv"
-    "$PY" - "$WORK/$v/checkpoint.pt" "$OUT/$v.pt" <<'EOF'
-import sys
-from nets.checkpoints import atomic_save, read_checkpoint
-ck = read_checkpoint(sys.argv[1], need=("config", "model", "step"), advice="train it again")
-atomic_save({k: ck.get(k, {}) for k in ("config", "model", "step", "meta")}, sys.argv[2])
-EOF
+    "$PY" -c "import sys; from nets.checkpoints import write_weights_only; write_weights_only(*sys.argv[1:])" \
+        "$WORK/$v/checkpoint.pt" "$OUT/$v.pt"
     zerogo export "$OUT/$v.pt" -o "$OUT/$v.onnx" --board-sizes 13,19 \
         --provenance "generation 2 grown into $v, trained on weights/distil19/data ($DATA) for $MINUTES min" \
         >> "$LOGS/$v-train.log" 2>&1 || status=1

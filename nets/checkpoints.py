@@ -25,6 +25,14 @@ from nets.model import CheckpointError, _first_line, load_weights, read_checkpoi
 TRAINING_KEYS = ("config", "model", "step", "optimizer", "scaler", "data", "rng", "meta")
 
 
+def write_weights_only(checkpoint, path, advice: str = "restore it, or train it again") -> dict:
+    """Write a training checkpoint's weights alone (config, model, step, meta) to ``path``; returns them."""
+    ck = read_checkpoint(checkpoint, need=("config", "model", "step"), advice=advice)
+    slim = {"config": ck["config"], "model": ck["model"], "step": ck["step"], "meta": ck.get("meta", {})}
+    atomic_save(slim, path)
+    return slim
+
+
 def atomic_save(obj, path) -> None:
     """torch.save atomically and durably (engine.atomic_files); no temporary file is ever left behind."""
     path = Path(path)

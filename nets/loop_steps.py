@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from gtp.match.stats import anchor_elos
-from nets.checkpoints import atomic_save, read_checkpoint
+from nets.checkpoints import atomic_save, write_weights_only
 from nets.gate import (GateSettings, arena_match, gate, gnugo_command, gnugo_path, gtp_match,
                        make_openings, zerogo_command)
 from nets.ratings import RatingsFile
@@ -104,13 +104,11 @@ def window_record(window: list[str], replay_dirs: list[str]) -> dict:
 
 def export_stage(s, gd: Path, g: int) -> dict:
     """Write candidate.pt (weights only) and candidate.onnx from the trainer's checkpoint."""
-    ck = read_checkpoint(gd / "train" / "checkpoint.pt", need=("config", "model", "step"),
-                         advice="restore it, or move this generation's train folder away and set "
-                                "loop_state.json's stage back to \"train\" to train it again")
-    slim = {"config": ck["config"], "model": ck["model"], "step": ck["step"], "meta": ck.get("meta", {})}
-    atomic_save(slim, gd / "candidate.pt")
+    slim = write_weights_only(gd / "train" / "checkpoint.pt", gd / "candidate.pt",
+                              advice="restore it, or move this generation's train folder away and set "
+                                     "loop_state.json's stage back to \"train\" to train it again")
     diff = export_checkpoint(gd / "candidate.pt", gd / "candidate.onnx", s, f"zerogo loop generation {g}")
-    return {"step": ck["step"], "parity": diff}
+    return {"step": slim["step"], "parity": diff}
 
 
 def gate_settings(s) -> GateSettings:

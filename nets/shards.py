@@ -325,8 +325,7 @@ class ShardSet:
         shape = s.meta.get("planes_shape")
         if shape is None:
             return s.arrays["planes"][row].astype(np.float32)
-        flat = np.unpackbits(s.arrays["planes"][row], count=int(np.prod(shape)))
-        return flat.reshape(shape).astype(np.float32)
+        return _unpacked(s.arrays["planes"][row], shape).astype(np.float32)
 
     def sample(self, i: int, row: int, sym: int) -> dict:
         """One position with symmetry ``sym`` applied (float32 arrays)."""
@@ -385,11 +384,9 @@ class ShardSet:
         back[grouped] = np.arange(len(grouped))
         out = {key: np.concatenate(value)[back] for key, value in parts.items()}
         if packed:
-            shape = tuple(shards[0].meta["planes_shape"])
-            out["planes"] = np.unpackbits(out["planes"], axis=1, count=int(np.prod(shape))).reshape(
-                (len(items),) + shape)
+            out["planes"] = _unpacked(out["planes"], shards[0].meta["planes_shape"])
         for key in ("planes", "policy", "ownership", "teacher_ownership", "teacher_value", "teacher_score"):
-            out[key] = out[key].astype(np.float32)
+            out[key] = out[key].astype(np.float32, copy=False)
         for k in np.unique(items[:, 2]):
             at = items[:, 2] == k
             for key in ("planes", "ownership", "teacher_ownership"):
@@ -408,10 +405,7 @@ class ShardSet:
         planes = a["planes"][rows]
         if not packed:
             shape = s.meta.get("planes_shape")
-            if shape is not None:
-                planes = np.unpackbits(planes, axis=1, count=int(np.prod(shape))).reshape(
-                    (len(rows),) + tuple(shape))
-            planes = planes.astype(np.float32)
+            planes = (planes if shape is None else _unpacked(planes, shape)).astype(np.float32)
         out = {"planes": planes}
         out.update({k: a[k][rows] for k in KEYS[1:]})
         if "teacher_valid" in a:
@@ -422,6 +416,12 @@ class ShardSet:
                        teacher_ownership=np.zeros((len(rows),) + s.size, np.float16),
                        teacher_valid=np.zeros(len(rows), bool))
         return out
+
+
+def _unpacked(packed: np.ndarray, shape) -> np.ndarray:
+    """Bit-packed planes (last axis: one shard row's packed bytes) back to uint8 ``[..., *shape]``."""
+    flat = np.unpackbits(packed, axis=-1, count=int(np.prod(shape)))
+    return flat.reshape(packed.shape[:-1] + tuple(shape))
 
 
 def epoch_plan(lengths: list[int], sizes: list[tuple[int, int]], seed: int, epoch: int,
