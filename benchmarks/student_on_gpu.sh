@@ -15,18 +15,16 @@
 # three only sgfmill is missing from the device's image, per the device library's KINDS.md). And
 # what travels is limited to 64 MiB a call, far less than this repository tracks: first
 # `benchmarks/device_slim.sh prepare` (a checkout without weights/, the teacher runs staged in
-# out/devdata), then two calls back to back (a warm machine keeps the first call's carried
-# folders for the second, if the second comes within its 30 s; `device_slim.sh size PATHS`
-# checks each call's total first), then `benchmarks/device_slim.sh restore`:
+# out/devdata), then the calls `benchmarks/device_slim.sh calls` prints, back to back (a warm
+# machine keeps each call's carried folders for the next, if it comes within its 30 s), then
+# `benchmarks/device_slim.sh restore`. With the 13 kept runs of session 41 that is three calls:
 #
-#   run(command="du -sh out/devdata/*", carry=["out/wheels", "out/devdata/run3", "out/devdata/run4",
-#       "out/devdata/run6", "out/devdata/run8", "out/devdata/run9", "out/devdata/dagger4",
-#       "out/devdata/dagger5"], timeout_s=120)
-#   run(command="OUT=$OUT MINUTES=7 benchmarks/student_on_gpu.sh", carry=["out/wheels",
-#       "out/devdata/run5", "out/devdata/run7", "out/devdata/run10", "out/devdata/dagger1",
-#       "out/devdata/dagger3"], timeout_s=590)
+#   run(command="du -sh out/devdata/*", carry=[<call 1's list>], timeout_s=120)
+#   run(command="du -sh out/devdata/*", carry=[<call 2's list>], timeout_s=120)
+#   run(command="OUT=$OUT MINUTES=6 benchmarks/student_on_gpu.sh", carry=[<call 3's list>],
+#       timeout_s=590)
 #
-# A teacher run missing there (a cold machine for the second call) is left out and named in
+# A teacher run missing there (a cold machine for a later call) is left out and named in
 # gpu.txt.
 #
 # A dry run on this CPU (two minutes; checks the wheels, the growth, the fit and the export):
@@ -46,7 +44,8 @@ WHEELS=${WHEELS:-out/wheels}
 PY=${PY:-python3}                 # the device's python3 holds its torch
 # the teacher runs: those staged in out/devdata by benchmarks/device_slim.sh, else the repository's
 if [ -d out/devdata ]; then D=out/devdata; else D=weights/distil19/data; fi
-DATA=${DATA:-"$D/run3 $D/run4 $D/run5 $D/run6 $D/run7 $D/run8 $D/run9 $D/run10 $D/dagger1 $D/dagger3 $D/dagger4 $D/dagger5"}
+# every kept teacher run but the held-out ones
+DATA=${DATA:-$(find "$D" -mindepth 1 -maxdepth 1 -type d ! -name '*holdout*' | sort | tr '\n' ' ')}
 
 LOGS=$WORK/logs
 mkdir -p "$OUT" "$LOGS"
