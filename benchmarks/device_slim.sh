@@ -30,7 +30,7 @@ KEEP=${KEEP:-weights/zerogo-19x19-b6c64.pt}
 DATA_FROM=${DATA_FROM:-weights/distil19/data}
 # every kept teacher run but the held-out ones
 DATA_DIRS=${DATA_DIRS:-$(find "$DATA_FROM" -mindepth 1 -maxdepth 1 -type d ! -name '*holdout*' \
-    -printf '%f\n' 2>/dev/null | sort | tr '\n' ' ')}
+    -printf '%f\n' 2>/dev/null | sort | tr '\n' ' ' || true)}
 LIMIT_MIB=${LIMIT_MIB:-64}
 WHEELS=${WHEELS:-out/wheels}
 DROP="weights docs tests"
@@ -101,6 +101,7 @@ calls)
         exit 1
     fi
     [ -d "$WHEELS" ] && wheels=$(folder_bytes "$WHEELS") || { wheels=0; echo "no $WHEELS" >&2; }
+    shopt -s nullglob
     for d in out/devdata/*/; do
         d=${d%/}
         echo "$(folder_bytes "$d") $d"

@@ -45,7 +45,7 @@ PY=${PY:-python3}                 # the device's python3 holds its torch
 # the teacher runs: those staged in out/devdata by benchmarks/device_slim.sh, else the repository's
 if [ -d out/devdata ]; then D=out/devdata; else D=weights/distil19/data; fi
 # every kept teacher run but the held-out ones
-DATA=${DATA:-$(find "$D" -mindepth 1 -maxdepth 1 -type d ! -name '*holdout*' | sort | tr '\n' ' ')}
+DATA=${DATA:-$(find "$D" -mindepth 1 -maxdepth 1 -type d ! -name '*holdout*' | sort | tr '\n' ' ' || true)}
 
 LOGS=$WORK/logs
 mkdir -p "$OUT" "$LOGS"
