@@ -105,6 +105,9 @@ def test_perspective_black_white_and_side_to_move():
     assert abs(b["rootInfo"]["scoreLead"] + w["rootInfo"]["scoreLead"]) < 1e-6
     assert b["ownership"] == m["ownership"] and all(abs(x + y) < 1e-6 for x, y in zip(b["ownership"], w["ownership"]))
     assert b["moveInfos"][0]["move"] == w["moveInfos"][0]["move"]
+    move = b["moveInfos"][0]["move"]          # black's best move: its new stone is black's after it
+    at = (9 - int(move[1:])) * 9 + "ABCDEFGHJ".index(move[0])
+    assert b["moveInfos"][0]["ownership"][at] > 0.5 and w["moveInfos"][0]["ownership"][at] < -0.5
 
 
 def test_score_utility_factors_in_override_settings():

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
 import pytest
 
+from engine import coords
+from engine.board import BLACK, WHITE
+from engine.evaluator import EvaluatorConfig, load_evaluator
+from engine.game import Game
 from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo, SimplePlayer
 from gtp.server.commands_analysis import format_kata, format_lz, parse_analyze_args
+from gtp.server.kata_values import ownership_after
 from gtp.server.players import EngineOptions, PlayerError, make_player
 from gtp.server.protocol import GtpFailure
 from tests.fake_gtp_player import BrokenPlayer, StreamingPlayer
-from tests.gtp_session import make_engine, ok, session
+from tests.gtp_session import REPO, make_engine, ok, session
 
 
 def test_play_on_an_occupied_point_is_illegal_and_changes_nothing():
@@ -342,3 +348,14 @@ def test_pondering_runs_between_commands_only_when_asked():
     quiet = _Ponderer()
     session(["genmove b", "name"], make_engine(quiet))
     assert not quiet.started.is_set()
+
+
+def test_ownership_after_each_move_is_from_the_movers_view_and_none_where_illegal():
+    evaluator = load_evaluator(os.path.join(REPO, "weights", "zerogo-9x9.onnx"), EvaluatorConfig(threads=1))
+    game = Game(9)
+    centre, taken = coords.from_gtp("E5", 9, 9), coords.from_gtp("C3", 9, 9)
+    game.play(taken, BLACK)
+    for color in (BLACK, WHITE):
+        own = ownership_after(game, [centre, taken], color, evaluator)
+        assert own[1] is None                                      # C3 is taken
+        assert own[0].shape == (9, 9) and own[0][4, 4] > 0.5       # the new stone at E5 is the mover's

@@ -13,12 +13,11 @@ import hashlib
 import numpy as np
 
 from engine import coords
-from engine.board import BLACK, IllegalMoveError
-from engine.evaluation import Position
+from engine.board import BLACK
 from engine.mcts_player import MctsPlayer
 from engine.player import AnalysisReport
 from gtp.server.analysis_query import Job
-from gtp.server.kata_values import flip_for, move_values, root_values, round8
+from gtp.server.kata_values import flip_for, move_values, ownership_after, root_values, round8
 
 
 def answer(job: Job, rep: AnalysisReport, player: MctsPlayer, during: bool) -> dict:
@@ -69,23 +68,10 @@ def board_list(black_view: np.ndarray, perspective: str, color: int) -> list[flo
 
 def moves_ownership(job: Job, rep: AnalysisReport, player: MctsPlayer) -> list:
     """The network's ownership after each listed move (black's view, then perspective)."""
-    game, color = job.game, job.game.to_play
-    positions, index = [], []
-    for c in rep.candidates:
-        child = game.copy()
-        try:
-            child.play(c.move, color)
-        except IllegalMoveError:
-            index.append(None)
-            continue
-        index.append(len(positions))
-        positions.append(Position.from_game(child, player.config.history))
-    evals = player.evaluator.evaluate(positions) if positions else []
-    out = []
-    for i in index:
-        own = None if i is None else evals[i].ownership
-        out.append(None if own is None else board_list(np.asarray(own) * -color, job.perspective, color))
-    return out
+    color = job.game.to_play
+    owns = ownership_after(job.game, [c.move for c in rep.candidates], color, player.evaluator,
+                           player.config.history)
+    return [None if own is None else board_list(own * color, job.perspective, color) for own in owns]
 
 
 def policy_list(game, player: MctsPlayer) -> list[float]:

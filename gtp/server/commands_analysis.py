@@ -18,10 +18,9 @@ import threading
 
 import numpy as np
 
-from engine.board import IllegalMoveError
 from engine.player import AnalysisReport, AnalysisRequest, CandidateInfo
 from gtp.server.args import parse_int, parse_vertex, vertex
-from gtp.server.kata_values import move_values, root_values
+from gtp.server.kata_values import move_values, ownership_after, root_values
 from gtp.server.protocol import GtpFailure
 
 log = logging.getLogger("zerogo.gtp")
@@ -168,19 +167,7 @@ def _moves_ownership(engine, cands: list[CandidateInfo], color: int) -> list:
     evaluator = getattr(engine.player, "evaluator", None)
     if evaluator is None:
         return [None] * len(cands)
-    from engine.evaluation import Position
-    positions, index = [], []
-    for c in cands:
-        child = engine.game.copy()
-        try:
-            child.play(c.move, color)
-        except IllegalMoveError:
-            index.append(None)
-            continue
-        index.append(len(positions))
-        positions.append(Position.from_game(child))
-    evals = evaluator.evaluate(positions) if positions else []
-    return [None if i is None or evals[i].ownership is None else -np.asarray(evals[i].ownership) for i in index]
+    return ownership_after(engine.game, [c.move for c in cands], color, evaluator)
 
 
 def format_kata(engine, report: AnalysisReport, req: AnalysisRequest, color: int | None = None) -> str:

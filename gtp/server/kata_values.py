@@ -17,12 +17,16 @@ fields are derived as follows, and nothing is invented:
 
 Perspective (KataGo's ``reportAnalysisWinratesAs``): ``SIDETOMOVE``,
 ``BLACK`` or ``WHITE``; winrate, lcb, utility and scores flip for the other
-side, ownership too.
+side, ownership too. ``movesOwnership`` is the network's ownership after
+each candidate move (``ownership_after``).
 """
 
 from __future__ import annotations
 
-from engine.board import BLACK, WHITE
+import numpy as np
+
+from engine.board import BLACK, WHITE, IllegalMoveError
+from engine.evaluation import Position
 from engine.player import CandidateInfo
 
 
@@ -60,3 +64,24 @@ def root_values(root: CandidateInfo, flip: bool) -> dict:
 def round8(x: float) -> float:
     """KataGo's ``roundDynamic(x, 8)``: eight significant digits."""
     return float(f"{x:.8g}")
+
+
+def ownership_after(game, moves: list[int], color: int, evaluator, history: int = 8) -> list:
+    """The network's ownership after ``color`` plays each move, from ``color``'s view (None if illegal).
+
+    One batch for all the moves; a point's value is +1 where ``color`` owns it.
+    """
+    positions, index = [], []
+    for move in moves:
+        child = game.copy()
+        try:
+            child.play(move, color)
+        except IllegalMoveError:
+            index.append(None)
+            continue
+        index.append(len(positions))
+        positions.append(Position.from_game(child, history))
+    evals = evaluator.evaluate(positions) if positions else []
+    # the child's evaluation is from the opponent's side (its side to move)
+    return [None if i is None or evals[i].ownership is None else -np.asarray(evals[i].ownership)
+            for i in index]
