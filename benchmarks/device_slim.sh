@@ -18,10 +18,10 @@
 #   benchmarks/device_slim.sh restore
 #
 # `calls` packs the folders of out/devdata (largest first, each into the first call with room)
-# into as few calls as fit LIMIT_MIB (64) with the checkout, 8 carried paths a call at most,
-# and prints each call's carry list; the last call also carries WHEELS (out/wheels) and is the
-# one to run the training (benchmarks/student_on_gpu.sh), the others only land their data on
-# the warm machine.
+# into as few calls as fit LIMIT_MIB (60: a margin under the 64 a call may send) with the
+# checkout, 8 carried paths a call at most, and prints each call's carry list; the last call
+# also carries WHEELS (out/wheels) and is the one to run the training
+# (benchmarks/student_on_gpu.sh), the others only land their data on the warm machine.
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 
@@ -31,7 +31,7 @@ DATA_FROM=${DATA_FROM:-weights/distil19/data}
 # every kept teacher run but the held-out ones
 DATA_DIRS=${DATA_DIRS:-$(find "$DATA_FROM" -mindepth 1 -maxdepth 1 -type d ! -name '*holdout*' \
     -printf '%f\n' 2>/dev/null | sort | tr '\n' ' ' || true)}
-LIMIT_MIB=${LIMIT_MIB:-64}
+LIMIT_MIB=${LIMIT_MIB:-60}
 WHEELS=${WHEELS:-out/wheels}
 DROP="weights docs tests"
 
