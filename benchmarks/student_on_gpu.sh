@@ -17,11 +17,10 @@
 # `benchmarks/device_slim.sh prepare` (a checkout without weights/, the teacher runs staged in
 # out/devdata), then the calls `benchmarks/device_slim.sh calls` prints, back to back (a warm
 # machine keeps each call's carried folders for the next, if it comes within its 30 s), then
-# `benchmarks/device_slim.sh restore`. With the 13 kept runs of session 41 that is three calls:
+# `benchmarks/device_slim.sh restore`. With the 14 data folders of session 41 that is four calls:
 #
-#   run(command="du -sh out/devdata/*", carry=[<call 1's list>], timeout_s=120)
-#   run(command="du -sh out/devdata/*", carry=[<call 2's list>], timeout_s=120)
-#   run(command="OUT=$OUT MINUTES=6 benchmarks/student_on_gpu.sh", carry=[<call 3's list>],
+#   run(command="du -sh out/devdata/*", carry=[<call 1's list>], timeout_s=120)   # calls 1-3
+#   run(command="OUT=$OUT MINUTES=6 benchmarks/student_on_gpu.sh", carry=[<call 4's list>],
 #       timeout_s=590)
 #
 # A teacher run missing there (a cold machine for a later call) is left out and named in
